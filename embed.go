@@ -1,0 +1,23 @@
+// Package hamsasim embeds the files shipped with the project (the contract
+// and the fixtures) so that an installed binary works with no checkout.
+package hamsasim
+
+import (
+	"embed"
+	"io/fs"
+)
+
+//go:embed spec/hamsa-webhooks.yaml
+var contractYAML []byte
+
+//go:embed fixtures/calls/*.yaml
+var fixtureFS embed.FS
+
+// ContractPath is the contract's path in the repository, used to name it.
+const ContractPath = "spec/hamsa-webhooks.yaml"
+
+// Contract returns the shipped webhook contract.
+func Contract() []byte { return contractYAML }
+
+// Fixtures returns the shipped fixtures; paths are fixtures/calls/NAME.yaml.
+func Fixtures() fs.FS { return fixtureFS }

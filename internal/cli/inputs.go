@@ -1,0 +1,210 @@
+package cli
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"io/fs"
+	"net"
+	"net/url"
+	"os"
+	"path/filepath"
+	"sort"
+	"strings"
+
+	"github.com/hamsasim/hamsasim"
+	"github.com/hamsasim/hamsasim/internal/contract"
+	"github.com/hamsasim/hamsasim/internal/fixture"
+	"github.com/hamsasim/hamsasim/internal/receiver"
+)
+
+// DefaultSecretEnv names the variable that holds the Authorization value.
+const DefaultSecretEnv = "WEBHOOK_SECRET"
+
+// loadContract reads the contract at path, or the embedded one for "".
+func loadContract(path string) (*contract.Contract, error) {
+	data, source := hamsasim.Contract(), hamsasim.ContractPath
+	if path != "" {
+		b, err := os.ReadFile(path)
+		if err != nil {
+			return nil, usageError("--spec %s: %s", path, ioWords(err))
+		}
+		data, source = b, path
+	}
+	c, err := contract.Load(data, source)
+	if err != nil {
+		if errors.Is(err, contract.ErrInvalid) {
+			return nil, usageError("%s", err)
+		}
+		return nil, usageError("%s: %s", source, err)
+	}
+	return c, nil
+}
+
+// loadFixtures reads fixtures from files and folders (all *.yaml and *.yml
+// below a folder), or the shipped ones when paths is empty. Names must be
+// unique across the set.
+func loadFixtures(paths []string) ([]*fixture.Fixture, error) {
+	var out []*fixture.Fixture
+	var problems []string
+	add := func(f *fixture.Fixture, err error) {
+		if err != nil {
+			problems = append(problems, err.Error())
+			return
+		}
+		out = append(out, f)
+	}
+	if len(paths) == 0 {
+		fsys := hamsasim.Fixtures()
+		names, _ := fs.Glob(fsys, "fixtures/calls/*.yaml")
+		for _, n := range names {
+			data, err := fs.ReadFile(fsys, n)
+			if err != nil {
+				return nil, err
+			}
+			add(fixture.Parse(data, n))
+		}
+	}
+	for _, p := range paths {
+		info, err := os.Stat(p)
+		if err != nil {
+			return nil, usageError("--fixtures %s: %s", p, ioWords(err))
+		}
+		if !info.IsDir() {
+			add(fixture.ReadFile(p))
+			continue
+		}
+		var files []string
+		err = filepath.WalkDir(p, func(path string, d fs.DirEntry, err error) error {
+			if err != nil {
+				return err
+			}
+			ext := strings.ToLower(filepath.Ext(path))
+			if !d.IsDir() && (ext == ".yaml" || ext == ".yml") {
+				files = append(files, path)
+			}
+			return nil
+		})
+		if err != nil {
+			return nil, usageError("--fixtures %s: %s", p, ioWords(err))
+		}
+		if len(files) == 0 {
+			return nil, usageError("--fixtures %s: the folder holds no .yaml fixtures", p)
+		}
+		sort.Strings(files)
+		for _, f := range files {
+			add(fixture.ReadFile(f))
+		}
+	}
+	if len(problems) > 0 {
+		return nil, usageError("%s", strings.Join(problems, "\n"))
+	}
+	seen := map[string]string{}
+	for _, f := range out {
+		if prev, dup := seen[f.Name]; dup {
+			return nil, usageError("%s: fixture name %q is already used by %s; names must be unique in a run", f.Source, f.Name, prev)
+		}
+		seen[f.Name] = f.Source
+	}
+	return out, nil
+}
+
+func ioWords(err error) string {
+	switch {
+	case errors.Is(err, fs.ErrNotExist):
+		return "no such file or folder"
+	case errors.Is(err, fs.ErrPermission):
+		return "permission denied"
+	}
+	var pe *fs.PathError
+	if errors.As(err, &pe) {
+		return pe.Err.Error()
+	}
+	return err.Error()
+}
+
+// parseTarget checks a --target URL.
+func parseTarget(raw string) (*url.URL, error) {
+	u, err := url.Parse(raw)
+	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+		return nil, usageError("--target %q is not an http:// or https:// URL (for example https://api.example.com/webhooks/hamsa)", raw)
+	}
+	return u, nil
+}
+
+// displayURL is a URL safe to print and report: no password, no query values.
+func displayURL(u *url.URL) string {
+	c := *u
+	if c.User != nil {
+		c.User = url.User(c.User.Username())
+	}
+	if c.RawQuery != "" {
+		q := c.Query()
+		for k := range q {
+			q[k] = []string{"REDACTED"}
+		}
+		c.RawQuery = q.Encode()
+	}
+	return c.String()
+}
+
+// secret reads the Authorization value from the environment. It never
+// returns the value in an error or a warning.
+func secret(e *env, name string) (value string, warnings []string) {
+	value = e.getenv(name)
+	if value == "" {
+		return "", nil
+	}
+	if !strings.HasPrefix(value, "Bearer ") {
+		warnings = append(warnings, fmt.Sprintf("%s does not start with \"Bearer \" (capital B, one space); the platform sends the dashboard's value whole, so the receiver must expect exactly that", name))
+	}
+	return value, warnings
+}
+
+func randomSecret() string {
+	var b [24]byte
+	if _, err := rand.Read(b[:]); err != nil {
+		panic(err) // crypto/rand never fails on supported platforms
+	}
+	return "Bearer hs_" + hex.EncodeToString(b[:])
+}
+
+// embedded is the reference receiver started in-process as the default target.
+type embedded struct {
+	URL    string
+	dir    string
+	cancel context.CancelFunc
+	done   chan error
+}
+
+// startEmbedded starts the reference receiver on a loopback port with a
+// fresh database in a temporary folder.
+func startEmbedded(authorization string) (*embedded, error) {
+	dir, err := os.MkdirTemp("", "hamsasim-receiver-")
+	if err != nil {
+		return nil, fmt.Errorf("cannot create a folder for the embedded receiver: %w", err)
+	}
+	rcv, err := receiver.New(receiver.Config{Authorization: authorization, DBPath: filepath.Join(dir, "receiver.db")})
+	if err != nil {
+		os.RemoveAll(dir)
+		return nil, err
+	}
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		rcv.Close()
+		os.RemoveAll(dir)
+		return nil, fmt.Errorf("cannot listen on loopback for the embedded receiver: %w", err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	em := &embedded{URL: "http://" + l.Addr().String() + "/webhook", dir: dir, cancel: cancel, done: make(chan error, 1)}
+	go func() { em.done <- rcv.Serve(ctx, l) }()
+	return em, nil
+}
+
+func (em *embedded) stop() {
+	em.cancel()
+	<-em.done
+	os.RemoveAll(em.dir)
+}

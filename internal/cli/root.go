@@ -1,0 +1,139 @@
+// Package cli is hamsasim's command line. Commands print; packages below
+// return errors. Every error becomes an exit code here, in one place.
+package cli
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"runtime/debug"
+	"strings"
+
+	"github.com/spf13/cobra"
+)
+
+// Exit codes.
+const (
+	ExitPassed      = 0   // the run passed
+	ExitFindings    = 1   // findings of severity error (or warnings with --strict), or thresholds failed
+	ExitUsage       = 2   // bad flags, bad input files, unreachable configuration
+	ExitInterrupted = 130 // SIGINT or SIGTERM
+)
+
+// version is set at build time with -ldflags "-X .../internal/cli.version=v1.2.3".
+var version = ""
+
+// Version returns the build's version.
+func Version() string {
+	if version != "" {
+		return version
+	}
+	if bi, ok := debug.ReadBuildInfo(); ok && bi.Main.Version != "" && bi.Main.Version != "(devel)" {
+		return bi.Main.Version
+	}
+	return "dev"
+}
+
+// exitError carries an exit code to Main.
+type exitError struct {
+	code int
+	err  error
+}
+
+func (e *exitError) Error() string {
+	if e.err == nil {
+		return ""
+	}
+	return e.err.Error()
+}
+func (e *exitError) Unwrap() error { return e.err }
+
+// usageError is bad input from the user: exit 2.
+func usageError(format string, args ...any) error {
+	return &exitError{code: ExitUsage, err: fmt.Errorf(format, args...)}
+}
+
+// findingsError is a run that completed and failed: exit 1, nothing more to print.
+var errFindings = &exitError{code: ExitFindings}
+
+var errInterrupted = &exitError{code: ExitInterrupted, err: errors.New("interrupted")}
+
+// env is what commands read from the environment; tests replace it.
+type env struct {
+	stdout, stderr io.Writer
+	getenv         func(string) string
+}
+
+// Main runs the command line and returns the exit code.
+func Main(ctx context.Context, args []string, stdout, stderr io.Writer) int {
+	return run(ctx, args, &env{stdout: stdout, stderr: stderr, getenv: os.Getenv})
+}
+
+func run(ctx context.Context, args []string, e *env) int {
+	root := newRoot(e)
+	root.SetArgs(args)
+	root.SetOut(e.stdout)
+	root.SetErr(e.stderr)
+	err := root.ExecuteContext(ctx)
+	if err == nil {
+		return ExitPassed
+	}
+	var xe *exitError
+	if errors.As(err, &xe) {
+		if xe.err != nil && xe.code != ExitFindings {
+			fmt.Fprintf(e.stderr, "hamsasim: %s\n", xe.err)
+		}
+		return xe.code
+	}
+	// Errors from cobra itself: unknown commands and flags, wrong arguments.
+	fmt.Fprintf(e.stderr, "hamsasim: %s\n", err)
+	if strings.Contains(err.Error(), "unknown command") || strings.Contains(err.Error(), "flag") {
+		fmt.Fprintf(e.stderr, "Run 'hamsasim --help' for usage.\n")
+	}
+	return ExitUsage
+}
+
+func newRoot(e *env) *cobra.Command {
+	root := &cobra.Command{
+		Use:   "hamsasim",
+		Short: "A simulated Hamsa voice-agent platform for testing webhook receivers",
+		Long: `hamsasim replays whole voice-call lifecycles (call.started, call.answered,
+transcription.update, tool.executed, call.ended) against a webhook endpoint,
+the way the Hamsa platform delivers them, and checks every answer against the
+webhook contract: Bearer auth, 2xx within 5 seconds, idempotent redelivery.
+
+With no --target it runs against its own reference receiver, so every command
+works on a fresh machine.`,
+		SilenceUsage:  true,
+		SilenceErrors: true,
+		Version:       Version(),
+	}
+	root.SetFlagErrorFunc(func(c *cobra.Command, err error) error {
+		return usageError("%s: %s (see 'hamsasim %s --help')", c.Name(), err, c.Name())
+	})
+	root.AddCommand(
+		newSimulateCmd(e),
+		newReceiverCmd(e),
+		newFixturesCmd(e),
+		newVersionCmd(e),
+	)
+	return root
+}
+
+func newVersionCmd(e *env) *cobra.Command {
+	return &cobra.Command{
+		Use:   "version",
+		Short: "Print the build's version and the contract's version",
+		Args:  cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			c, err := loadContract("")
+			if err != nil {
+				return err
+			}
+			fmt.Fprintf(e.stdout, "hamsasim %s\ncontract %s %s\n", Version(), c.Title, c.Version)
+			return nil
+		},
+	}
+}

@@ -1,0 +1,192 @@
+package cli
+
+import (
+	"errors"
+	"fmt"
+	"io"
+	"math/rand/v2"
+	"strconv"
+	"time"
+
+	"github.com/spf13/cobra"
+
+	"github.com/hamsasim/hamsasim/internal/deliver"
+	"github.com/hamsasim/hamsasim/internal/event"
+	"github.com/hamsasim/hamsasim/internal/report"
+	"github.com/hamsasim/hamsasim/internal/simulate"
+)
+
+type simulateCmd struct {
+	e           *env
+	target      string
+	fixtures    []string
+	spec        string
+	secretEnv   string
+	jsonOut     string
+	junitOut    string
+	concurrency int
+	seed        string
+	start       string
+	timeScale   float64
+	retries     int
+	strict      bool
+	quiet       bool
+}
+
+func newSimulateCmd(e *env) *cobra.Command {
+	s := &simulateCmd{e: e}
+	cmd := &cobra.Command{
+		Use:   "simulate",
+		Short: "Replay call lifecycles against a webhook endpoint and check every answer",
+		Long: `Replays each fixture's call lifecycle in order against --target (independent
+calls concurrently, as the platform does) and checks each answer: 2xx within
+5 seconds, and a body that matches the contract.
+
+With no --target, runs against the embedded reference receiver.
+The Authorization header is the value of $WEBHOOK_SECRET, sent whole
+("Bearer <token>", as the dashboard stores it); unset, no header is sent.
+
+Exit codes: 0 passed, 1 findings of severity error (or warnings with
+--strict), 2 bad flags or input files, 130 interrupted.`,
+		Example: `  hamsasim simulate
+  WEBHOOK_SECRET='Bearer sk_test_123' hamsasim simulate --target https://staging.example.com/webhooks/hamsa --junit reports/simulate.xml
+  hamsasim simulate --fixtures fixtures/calls/job-interview.yaml --json out.json`,
+		Args: cobra.NoArgs,
+		RunE: s.run,
+	}
+	f := cmd.Flags()
+	f.StringVar(&s.target, "target", "", "webhook URL to test (default: the embedded reference receiver)")
+	f.StringSliceVar(&s.fixtures, "fixtures", nil, "fixture files or folders (default: the shipped fixtures)")
+	f.StringVar(&s.spec, "spec", "", "OpenAPI contract (default: the shipped spec/hamsa-webhooks.yaml)")
+	f.StringVar(&s.secretEnv, "secret-env", DefaultSecretEnv, "environment variable holding the Authorization value")
+	f.StringVar(&s.jsonOut, "json", "", "write the JSON report to this file")
+	f.StringVar(&s.junitOut, "junit", "", "write a JUnit XML report to this file")
+	f.IntVar(&s.concurrency, "concurrency", simulate.DefaultConcurrency, "calls replayed at once")
+	f.StringVar(&s.seed, "seed", "", "seed for call ids (default: random; printed in the report to replay a run)")
+	f.StringVar(&s.start, "start", "", "call start time for event timestamps, RFC 3339 (default: now)")
+	f.Float64Var(&s.timeScale, "time-scale", 0, "pace events by their offsets: 1 real time, 0.1 ten times faster, 0 back to back")
+	f.IntVar(&s.retries, "retries", 2, "retries after a timeout, 5xx, 408, 429 or connection error (4xx are never retried)")
+	f.BoolVar(&s.strict, "strict", false, "fail on warnings too")
+	f.BoolVarP(&s.quiet, "quiet", "q", false, "print only the verdict line")
+	return cmd
+}
+
+func (s *simulateCmd) run(cmd *cobra.Command, _ []string) error {
+	if s.concurrency < 1 || s.concurrency > 1000 {
+		return usageError("--concurrency %d: use 1 to 1000", s.concurrency)
+	}
+	if s.retries < 0 || s.retries > 10 {
+		return usageError("--retries %d: use 0 to 10", s.retries)
+	}
+	if s.timeScale < 0 || s.timeScale > 10 {
+		return usageError("--time-scale %v: use 0 (no pacing) up to 10", s.timeScale)
+	}
+	seed := rand.Uint64()
+	if s.seed != "" {
+		v, err := strconv.ParseUint(s.seed, 10, 64)
+		if err != nil {
+			return usageError("--seed %q is not a whole number from 0 to %d", s.seed, uint64(1<<64-1))
+		}
+		seed = v
+	}
+	start := time.Now().UTC()
+	if s.start != "" {
+		t, err := time.Parse(time.RFC3339Nano, s.start)
+		if err != nil {
+			return usageError("--start %q is not an RFC 3339 time like 2025-03-01T09:00:00Z", s.start)
+		}
+		start = t.UTC()
+	}
+	c, err := loadContract(s.spec)
+	if err != nil {
+		return err
+	}
+	fixtures, err := loadFixtures(s.fixtures)
+	if err != nil {
+		return err
+	}
+
+	authz, warnings := secret(s.e, s.secretEnv)
+	target, kind := s.target, "url"
+	if s.target == "" {
+		if authz == "" {
+			authz = randomSecret()
+		}
+		em, err := startEmbedded(authz)
+		if err != nil {
+			return err
+		}
+		defer em.stop()
+		target, kind = em.URL, "embedded"
+	} else {
+		if _, err := parseTarget(s.target); err != nil {
+			return err
+		}
+		if authz == "" {
+			warnings = append(warnings, fmt.Sprintf("%s is not set: sending no Authorization header (the platform's noAuth mode)", s.secretEnv))
+		}
+	}
+	for _, w := range warnings {
+		fmt.Fprintf(s.e.stderr, "warning: %s\n", w)
+	}
+	d, err := deliver.New(
+		deliver.WithAuthorization(authz),
+		deliver.WithRetryPolicy(deliver.Backoff{Attempts: s.retries + 1, Base: time.Second, Factor: 2, Max: 30 * time.Second}),
+		deliver.WithHTTPClient(deliver.NewHTTPClient(s.concurrency)),
+	)
+	if err != nil {
+		return usageError("%s", err)
+	}
+	u, _ := parseTarget(target)
+
+	r, err := simulate.Run(cmd.Context(), simulate.Config{
+		Target: target, Fixtures: fixtures, Contract: c, Deliverer: d,
+		Seed: seed, Start: start, Concurrency: s.concurrency, TimeScale: s.timeScale,
+	})
+	if err != nil {
+		if errors.Is(err, simulate.ErrInvalidEvent) {
+			return usageError("%s", err)
+		}
+		return err
+	}
+	r.Version, r.Target, r.TargetKind, r.Strict = Version(), displayURL(u), kind, s.strict
+	if kind == "embedded" {
+		r.Target = "embedded reference receiver (" + r.Target + ")"
+	}
+	r.Start = event.FormatTime(start)
+	r.Tally()
+
+	if err := s.write(r); err != nil {
+		return err
+	}
+	if r.Interrupted {
+		return errInterrupted
+	}
+	if !r.Passed {
+		return errFindings
+	}
+	return nil
+}
+
+func (s *simulateCmd) write(r *report.Run) error {
+	if s.quiet {
+		verdict := "PASSED"
+		if !r.Passed {
+			verdict = "FAILED"
+		}
+		fmt.Fprintf(s.e.stdout, "%s: %d events, %d acknowledged, %d errors, %d warnings\n", verdict, r.Deliveries, r.Acknowledged, r.Summary.Errors, r.Summary.Warnings)
+	} else if err := report.WriteText(s.e.stdout, r); err != nil {
+		return err
+	}
+	if s.jsonOut != "" {
+		if err := report.WriteFile(s.jsonOut, func(w io.Writer) error { return report.WriteJSON(w, r) }); err != nil {
+			return usageError("--json: %s", err)
+		}
+	}
+	if s.junitOut != "" {
+		if err := report.WriteFile(s.junitOut, func(w io.Writer) error { return report.WriteJUnit(w, r) }); err != nil {
+			return usageError("--junit: %s", err)
+		}
+	}
+	return nil
+}

@@ -1,0 +1,331 @@
+// Package deliver POSTs events to a receiver the way the platform does: the
+// Authorization header taken whole from the configured secret, a 5-second
+// budget per attempt, retries with backoff for failures the platform retries,
+// and the event's own timestamp kept on every retry. Every attempt is logged.
+package deliver
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"net/url"
+	"strings"
+	"time"
+
+	"github.com/hamsasim/hamsasim/internal/event"
+)
+
+// AckBudget is the platform's rule: a receiver must answer 2xx within this
+// long, or the platform gives up on the attempt and retries. It is the one
+// definition of the 5-second rule in hamsasim.
+const AckBudget = 5 * time.Second
+
+// Defaults for New.
+const (
+	DefaultMaxAnswerBytes = 64 << 10 // bytes of an answer read and kept
+	DefaultUserAgent      = "hamsasim"
+)
+
+// ErrOption is wrapped by errors from invalid options.
+var ErrOption = errors.New("invalid delivery option")
+
+// Class names why an attempt got no usable answer. The empty class means an
+// HTTP answer arrived (whatever its status).
+type Class string
+
+// The error classes of an attempt.
+const (
+	ClassNone      Class = ""
+	ClassTimeout   Class = "timeout"   // no complete answer within AckBudget
+	ClassRefused   Class = "refused"   // connection refused
+	ClassReset     Class = "reset"     // connection reset or closed mid-answer
+	ClassDNS       Class = "dns"       // host name did not resolve
+	ClassTLS       Class = "tls"       // TLS handshake or certificate failure
+	ClassProtocol  Class = "protocol"  // the answer was not valid HTTP/1.1
+	ClassCanceled  Class = "canceled"  // the run was interrupted
+	ClassTransport Class = "transport" // any other network failure
+)
+
+// Trigger says why an attempt was made.
+type Trigger string
+
+// Triggers.
+const (
+	TriggerFirst Trigger = "first"
+	TriggerRetry Trigger = "retry"
+)
+
+// Attempt is one HTTP exchange. It never holds the Authorization value.
+type Attempt struct {
+	N          int           // 1 for the first try
+	Trigger    Trigger       //
+	Start      time.Time     //
+	Latency    time.Duration // from sending to the end of the answer (or the failure)
+	Status     int           // 0 when no answer arrived
+	Class      Class         // why no answer arrived
+	Err        string        // the failure, in words
+	Header     http.Header   // the answer's headers
+	Body       []byte        // the answer's body, at most MaxAnswerBytes
+	BodyBytes  int64         // bytes read of the body (may exceed len(Body) if truncated)
+	Truncated  bool          // the body was longer than what was read
+	SentBytes  int           // request body size
+	RetryDelay time.Duration // wait before the next attempt, if one follows
+}
+
+// OK reports whether the attempt was acknowledged: a 2xx answer within AckBudget.
+func (a Attempt) OK() bool { return a.Class == ClassNone && a.Status >= 200 && a.Status < 300 }
+
+// Result is the whole delivery of one event: every attempt, in order.
+type Result struct {
+	Event    event.Event
+	Attempts []Attempt
+}
+
+// Final is the last attempt.
+func (r Result) Final() Attempt {
+	if len(r.Attempts) == 0 {
+		return Attempt{}
+	}
+	return r.Attempts[len(r.Attempts)-1]
+}
+
+// Acked reports whether some attempt was acknowledged.
+func (r Result) Acked() bool { return r.Final().OK() }
+
+// Deliverer sends events. It is safe for concurrent use.
+type Deliverer struct {
+	client         *http.Client
+	authorization  string
+	timeout        time.Duration
+	policy         RetryPolicy
+	clock          Clock
+	maxAnswerBytes int64
+	userAgent      string
+	headers        http.Header
+}
+
+// Option configures a Deliverer.
+type Option func(*Deliverer) error
+
+// WithAuthorization sets the Authorization header value, sent whole (the
+// platform stores "Bearer <token>"). Empty sends no Authorization (noAuth).
+func WithAuthorization(value string) Option {
+	return func(d *Deliverer) error {
+		if strings.ContainsAny(value, "\r\n") {
+			return fmt.Errorf("%w: the Authorization value contains a line break", ErrOption)
+		}
+		d.authorization = value
+		return nil
+	}
+}
+
+// WithTimeout replaces AckBudget as the per-attempt limit (tests only need this).
+func WithTimeout(t time.Duration) Option {
+	return func(d *Deliverer) error {
+		if t <= 0 {
+			return fmt.Errorf("%w: timeout must be positive", ErrOption)
+		}
+		d.timeout = t
+		return nil
+	}
+}
+
+// WithRetryPolicy sets when and after how long a failed attempt is retried.
+func WithRetryPolicy(p RetryPolicy) Option {
+	return func(d *Deliverer) error {
+		if p == nil {
+			return fmt.Errorf("%w: nil retry policy", ErrOption)
+		}
+		d.policy = p
+		return nil
+	}
+}
+
+// WithClock sets the clock used for timestamps of attempts and retry waits.
+func WithClock(c Clock) Option {
+	return func(d *Deliverer) error { d.clock = c; return nil }
+}
+
+// WithMaxAnswerBytes bounds how much of an answer is read.
+func WithMaxAnswerBytes(n int64) Option {
+	return func(d *Deliverer) error {
+		if n <= 0 {
+			return fmt.Errorf("%w: max answer bytes must be positive", ErrOption)
+		}
+		d.maxAnswerBytes = n
+		return nil
+	}
+}
+
+// WithHeader adds a header to every request.
+func WithHeader(name, value string) Option {
+	return func(d *Deliverer) error { d.headers.Add(name, value); return nil }
+}
+
+// WithHTTPClient replaces the HTTP client. Its redirect policy should not follow redirects.
+func WithHTTPClient(c *http.Client) Option {
+	return func(d *Deliverer) error { d.client = c; return nil }
+}
+
+// New returns a Deliverer with the platform's defaults: AckBudget per
+// attempt, DefaultBackoff, redirects not followed (a 3xx is a failure).
+func New(opts ...Option) (*Deliverer, error) {
+	d := &Deliverer{
+		timeout:        AckBudget,
+		policy:         DefaultBackoff(),
+		clock:          SystemClock{},
+		maxAnswerBytes: DefaultMaxAnswerBytes,
+		userAgent:      DefaultUserAgent,
+		headers:        http.Header{},
+	}
+	for _, o := range opts {
+		if err := o(d); err != nil {
+			return nil, err
+		}
+	}
+	if d.client == nil {
+		d.client = NewHTTPClient(64)
+	}
+	return d, nil
+}
+
+// NewHTTPClient returns the client the platform side uses: HTTP/1.1, no
+// redirects followed, connections kept alive up to maxConns per host.
+func NewHTTPClient(maxConns int) *http.Client {
+	tr := &http.Transport{
+		Proxy:                 nil,
+		DialContext:           (&net.Dialer{Timeout: AckBudget, KeepAlive: 30 * time.Second}).DialContext,
+		MaxIdleConns:          maxConns,
+		MaxIdleConnsPerHost:   maxConns,
+		IdleConnTimeout:       60 * time.Second,
+		TLSHandshakeTimeout:   AckBudget,
+		ResponseHeaderTimeout: AckBudget,
+		ForceAttemptHTTP2:     false,
+	}
+	return &http.Client{
+		Transport: tr,
+		CheckRedirect: func(*http.Request, []*http.Request) error {
+			return http.ErrUseLastResponse
+		},
+	}
+}
+
+// Deliver sends ev to target, retrying as the policy says. It returns when
+// an attempt is acknowledged, the policy gives up, or ctx is done. observe,
+// if not nil, sees each attempt as soon as it ends.
+func (d *Deliverer) Deliver(ctx context.Context, target string, ev event.Event, observe func(Attempt)) Result {
+	res := Result{Event: ev}
+	for n := 1; ; n++ {
+		trig := TriggerFirst
+		if n > 1 {
+			trig = TriggerRetry
+		}
+		a := d.Send(ctx, target, ev.Body, n, trig)
+		if observe != nil {
+			observe(a)
+		}
+		if a.OK() || a.Class == ClassCanceled {
+			res.Attempts = append(res.Attempts, a)
+			return res
+		}
+		wait, again := d.policy.Next(n, a)
+		if again {
+			a.RetryDelay = wait
+		}
+		res.Attempts = append(res.Attempts, a)
+		if !again {
+			return res
+		}
+		if err := d.clock.Sleep(ctx, wait); err != nil {
+			return res
+		}
+	}
+}
+
+// Send makes one attempt: POST body to target within the timeout.
+func (d *Deliverer) Send(ctx context.Context, target string, body []byte, n int, trig Trigger) Attempt {
+	a := Attempt{N: n, Trigger: trig, Start: d.clock.Now(), SentBytes: len(body)}
+	actx, cancel := context.WithTimeout(ctx, d.timeout)
+	defer cancel()
+	req, err := http.NewRequestWithContext(actx, http.MethodPost, target, bytes.NewReader(body))
+	if err != nil {
+		a.Class, a.Err = ClassTransport, "cannot build the request: "+err.Error()
+		return a
+	}
+	req.Header.Set("Content-Type", "application/json")
+	req.Header.Set("User-Agent", d.userAgent)
+	for k, vs := range d.headers {
+		req.Header[k] = append([]string(nil), vs...)
+	}
+	if d.authorization != "" {
+		req.Header.Set("Authorization", d.authorization)
+	}
+	begin := time.Now()
+	resp, err := d.client.Do(req)
+	if err != nil {
+		a.Latency = time.Since(begin)
+		a.Class, a.Err = classify(ctx, actx, err)
+		return a
+	}
+	a.Status = resp.StatusCode
+	a.Header = resp.Header
+	buf, readErr := io.ReadAll(io.LimitReader(resp.Body, d.maxAnswerBytes))
+	a.Body = buf
+	a.BodyBytes = int64(len(buf))
+	if readErr == nil {
+		// One byte more tells whether the answer was longer than the cap.
+		var one [1]byte
+		if k, _ := resp.Body.Read(one[:]); k > 0 {
+			a.Truncated = true
+			a.BodyBytes++
+		}
+	}
+	resp.Body.Close()
+	a.Latency = time.Since(begin)
+	if readErr != nil {
+		a.Class, a.Err = classify(ctx, actx, readErr)
+		a.Err = "answer cut off: " + a.Err
+	}
+	return a
+}
+
+// classify turns a transport error into a Class and a sentence. It never
+// includes the request (and so never the Authorization value).
+func classify(parent, attempt context.Context, err error) (Class, string) {
+	if parent.Err() != nil {
+		return ClassCanceled, "the run was interrupted"
+	}
+	if errors.Is(err, context.DeadlineExceeded) || attempt.Err() != nil {
+		return ClassTimeout, "no complete answer within the time limit"
+	}
+	var ne net.Error
+	if errors.As(err, &ne) && ne.Timeout() {
+		return ClassTimeout, "no complete answer within the time limit"
+	}
+	var dnsErr *net.DNSError
+	if errors.As(err, &dnsErr) {
+		return ClassDNS, "host name did not resolve: " + dnsErr.Name
+	}
+	msg := err.Error()
+	var ue *url.Error
+	if errors.As(err, &ue) {
+		msg = ue.Err.Error()
+	}
+	low := strings.ToLower(msg)
+	switch {
+	case strings.Contains(low, "connection refused"):
+		return ClassRefused, "connection refused"
+	case strings.Contains(low, "connection reset"), strings.Contains(low, "broken pipe"),
+		errors.Is(err, io.EOF), errors.Is(err, io.ErrUnexpectedEOF), strings.Contains(low, "server closed"):
+		return ClassReset, "connection closed before a complete answer"
+	case strings.Contains(low, "tls"), strings.Contains(low, "x509"), strings.Contains(low, "certificate"):
+		return ClassTLS, "TLS failed: " + msg
+	case strings.Contains(low, "malformed http"), strings.Contains(low, "malformed mime"):
+		return ClassProtocol, "the answer is not valid HTTP: " + msg
+	}
+	return ClassTransport, msg
+}

@@ -1,0 +1,93 @@
+package deliver
+
+import (
+	"context"
+	"net/http"
+	"time"
+)
+
+// RetryPolicy decides whether a failed attempt is tried again, and after how
+// long. attempt is the number of the attempt that failed, from 1.
+type RetryPolicy interface {
+	Next(attempt int, last Attempt) (wait time.Duration, retry bool)
+}
+
+// RetryPolicyFunc adapts a function to RetryPolicy.
+type RetryPolicyFunc func(attempt int, last Attempt) (time.Duration, bool)
+
+// Next calls f.
+func (f RetryPolicyFunc) Next(attempt int, last Attempt) (time.Duration, bool) {
+	return f(attempt, last)
+}
+
+// Retryable reports whether the platform retries a failed attempt: timeouts,
+// connection failures, 5xx, 408 and 429. Other 4xx are final (the receiver
+// said the request itself is wrong), and so is a 3xx.
+func Retryable(a Attempt) bool {
+	if a.OK() || a.Class == ClassCanceled {
+		return false
+	}
+	if a.Class != ClassNone {
+		return true
+	}
+	return a.Status >= 500 || a.Status == http.StatusRequestTimeout || a.Status == http.StatusTooManyRequests
+}
+
+// Backoff is exponential backoff: Base, Base*Factor, Base*Factor², ... capped
+// at Max, for at most Attempts attempts in all. It never retries what
+// Retryable refuses.
+type Backoff struct {
+	Attempts int           // total attempts, first included; 1 means no retry
+	Base     time.Duration // wait after the first failure
+	Factor   float64       // growth per retry
+	Max      time.Duration // longest wait
+}
+
+// DefaultBackoff is 3 attempts, waiting 1 s then 2 s.
+func DefaultBackoff() Backoff {
+	return Backoff{Attempts: 3, Base: time.Second, Factor: 2, Max: 30 * time.Second}
+}
+
+// Next implements RetryPolicy.
+func (b Backoff) Next(attempt int, last Attempt) (time.Duration, bool) {
+	if attempt >= b.Attempts || !Retryable(last) {
+		return 0, false
+	}
+	wait := float64(b.Base)
+	for i := 1; i < attempt; i++ {
+		wait *= b.Factor
+	}
+	d := time.Duration(wait)
+	if b.Max > 0 && d > b.Max {
+		d = b.Max
+	}
+	return d, true
+}
+
+// Clock tells the time and waits; tests inject a fake one so retries need no sleeping.
+type Clock interface {
+	Now() time.Time
+	// Sleep waits d or until ctx is done, whichever is first; it returns ctx.Err() in the second case.
+	Sleep(ctx context.Context, d time.Duration) error
+}
+
+// SystemClock is the real clock.
+type SystemClock struct{}
+
+// Now returns time.Now().
+func (SystemClock) Now() time.Time { return time.Now() }
+
+// Sleep waits d or until ctx is done.
+func (SystemClock) Sleep(ctx context.Context, d time.Duration) error {
+	if d <= 0 {
+		return ctx.Err()
+	}
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-t.C:
+		return nil
+	case <-ctx.Done():
+		return ctx.Err()
+	}
+}

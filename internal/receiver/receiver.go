@@ -1,0 +1,279 @@
+// Package receiver is the reference webhook receiver: the integration done
+// right. It checks the Bearer token in constant time, rejects malformed
+// payloads with 400, acknowledges unknown event types, stores every event
+// under its duplicate key before answering, answers at once and processes
+// afterwards, and tells redeliveries apart. With fault modes it becomes the
+// adversary that proves hamsasim catches each class of integration bug.
+package receiver
+
+import (
+	"context"
+	"crypto/sha256"
+	"crypto/subtle"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"net/http"
+	"sync"
+	"time"
+
+	"github.com/hamsasim/hamsasim/internal/event"
+)
+
+// DefaultMaxBodyBytes is the largest event the receiver accepts: far above
+// the longest call's transcript.
+const DefaultMaxBodyBytes = 32 << 20
+
+// Config configures a Receiver.
+type Config struct {
+	// Authorization is the whole expected header value ("Bearer <token>").
+	// Empty means no authentication (the platform's noAuth mode).
+	Authorization string
+	DBPath        string     // SQLite file; created if missing
+	Durability    Durability // default normal
+	MaxBodyBytes  int64      // default DefaultMaxBodyBytes
+	Faults        Faults     // defects to simulate; none for the correct receiver
+	Logger        *slog.Logger
+}
+
+// Receiver is the reference receiver. Create it with New, serve its Handler,
+// and Close it to flush and stop processing.
+type Receiver struct {
+	cfg      Config
+	store    *store
+	authHash [32]byte
+	log      *slog.Logger
+	stop     chan struct{}
+	wg       sync.WaitGroup
+	once     sync.Once
+}
+
+// New opens the database and starts the processor, which first catches up
+// on events stored but not processed before a previous stop.
+func New(cfg Config) (*Receiver, error) {
+	if cfg.DBPath == "" {
+		return nil, errors.New("receiver needs a database path")
+	}
+	if cfg.MaxBodyBytes <= 0 {
+		cfg.MaxBodyBytes = DefaultMaxBodyBytes
+	}
+	if cfg.Logger == nil {
+		cfg.Logger = slog.New(slog.NewTextHandler(io.Discard, nil))
+	}
+	st, err := openStore(cfg.DBPath, cfg.Durability)
+	if err != nil {
+		return nil, err
+	}
+	st.dupes = cfg.Faults.Has(FaultNoDedupe)
+	r := &Receiver{cfg: cfg, store: st, log: cfg.Logger, stop: make(chan struct{})}
+	r.authHash = sha256.Sum256([]byte(cfg.Authorization))
+	r.wg.Add(1)
+	go r.processLoop()
+	return r, nil
+}
+
+// Close stops accepting events, finishes processing what is stored, and
+// closes the database. Safe to call more than once.
+func (r *Receiver) Close() error {
+	var err error
+	r.once.Do(func() {
+		close(r.stop)
+		r.wg.Wait()
+		err = r.store.close()
+	})
+	return err
+}
+
+func (r *Receiver) processLoop() {
+	defer r.wg.Done()
+	tick := time.NewTicker(time.Second)
+	defer tick.Stop()
+	for {
+		for {
+			n, err := r.store.processPending(500)
+			if err != nil {
+				r.log.Error("processing failed; will retry", "err", err)
+				break
+			}
+			if n == 0 {
+				break
+			}
+		}
+		select {
+		case <-r.stop:
+			// Last pass: whatever was committed before the stop.
+			for {
+				n, err := r.store.processPending(500)
+				if err != nil || n == 0 {
+					return
+				}
+			}
+		case <-r.store.notify:
+		case <-tick.C:
+		}
+	}
+}
+
+// Handler routes POST /webhook (events), GET /calls/{callId} (the probe
+// API: what was recorded for a call) and GET /healthz.
+func (r *Receiver) Handler() http.Handler {
+	mux := http.NewServeMux()
+	mux.HandleFunc("POST /webhook", r.serveEvent)
+	mux.HandleFunc("GET /calls/{callId}", r.serveCall)
+	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, _ *http.Request) {
+		writeJSON(w, http.StatusOK, map[string]any{"ok": true})
+	})
+	return mux
+}
+
+// answer is the body of every answer to an event.
+type answer struct {
+	Received  bool   `json:"received,omitempty"`
+	Duplicate bool   `json:"duplicate,omitempty"`
+	Warning   string `json:"warning,omitempty"`
+	Error     string `json:"error,omitempty"`
+}
+
+func (r *Receiver) serveEvent(w http.ResponseWriter, req *http.Request) {
+	f := r.cfg.Faults
+	if f.Has(FaultSlowAck) {
+		// The defect: processing synchronously before answering.
+		select {
+		case <-time.After(SlowAckDelay):
+		case <-req.Context().Done():
+			return
+		}
+	}
+	if !f.Has(FaultAuthOff) && !r.authorized(req.Header.Get("Authorization")) {
+		r.fail(w, http.StatusUnauthorized, "Unauthorized")
+		return
+	}
+	limit := r.cfg.MaxBodyBytes
+	if f.Has(FaultBodyLimit) {
+		limit = FrameworkBodyLimit
+	}
+	body, err := io.ReadAll(http.MaxBytesReader(w, req.Body, limit))
+	if err != nil {
+		var mbe *http.MaxBytesError
+		if errors.As(err, &mbe) {
+			r.fail(w, http.StatusRequestEntityTooLarge, "Payload too large")
+			return
+		}
+		r.fail(w, http.StatusBadRequest, "Invalid payload")
+		return
+	}
+	var env struct {
+		EventType *string `json:"eventType"`
+		CallID    *string `json:"callId"`
+		Timestamp *string `json:"timestamp"`
+	}
+	if err := json.Unmarshal(body, &env); err != nil || env.EventType == nil || env.CallID == nil || env.Timestamp == nil ||
+		*env.EventType == "" || *env.CallID == "" || *env.Timestamp == "" {
+		r.fail(w, http.StatusBadRequest, "Invalid payload")
+		return
+	}
+	typ, callID, ts := *env.EventType, *env.CallID, *env.Timestamp
+	known := event.Known(typ)
+	if !known && f.Has(FaultRejectUnknown) {
+		r.fail(w, http.StatusBadRequest, "Unsupported event type")
+		return
+	}
+	if typ == event.CallStarted && f.Has(FaultFailCallStarted) {
+		r.fail(w, http.StatusInternalServerError, "Internal server error")
+		return
+	}
+	if f.Has(FaultStrictOrder) && known {
+		if ok, why := r.inOrder(req.Context(), callID, typ); !ok {
+			r.fail(w, http.StatusConflict, why)
+			return
+		}
+	}
+	dup, err := r.store.put(req.Context(), event.DuplicateKey(callID, typ, ts), callID, typ, ts, body)
+	if err != nil {
+		// Not stored, so not acknowledged: the platform will retry.
+		r.log.Error("storing event failed", "eventType", typ, "err", err)
+		r.fail(w, http.StatusServiceUnavailable, "Temporarily unavailable")
+		return
+	}
+	a := answer{Received: true, Duplicate: dup}
+	if !known {
+		a.Warning = "Unknown event type"
+	}
+	r.log.Info("event", "eventType", typ, "callId", callID, "duplicate", dup)
+	writeJSON(w, http.StatusOK, a)
+}
+
+// authorized compares the whole header with the expected value in constant
+// time (hashing first, so the length does not leak either).
+func (r *Receiver) authorized(got string) bool {
+	if r.cfg.Authorization == "" {
+		return true
+	}
+	h := sha256.Sum256([]byte(got))
+	return subtle.ConstantTimeCompare(h[:], r.authHash[:]) == 1
+}
+
+func (r *Receiver) fail(w http.ResponseWriter, status int, msg string) {
+	if r.cfg.Faults.Has(FaultHTMLErrors) {
+		w.Header().Set("Content-Type", "text/html; charset=utf-8")
+		w.WriteHeader(status)
+		fmt.Fprintf(w, htmlErrorPage, status, msg)
+		return
+	}
+	writeJSON(w, status, answer{Error: msg})
+}
+
+func (r *Receiver) serveCall(w http.ResponseWriter, req *http.Request) {
+	if !r.authorized(req.Header.Get("Authorization")) {
+		writeJSON(w, http.StatusUnauthorized, answer{Error: "Unauthorized"})
+		return
+	}
+	rec, err := r.store.call(req.Context(), req.PathValue("callId"))
+	switch {
+	case errors.Is(err, errNoCall):
+		writeJSON(w, http.StatusNotFound, answer{Error: "No such call"})
+	case err != nil:
+		r.log.Error("reading call failed", "err", err)
+		writeJSON(w, http.StatusServiceUnavailable, answer{Error: "Temporarily unavailable"})
+	default:
+		writeJSON(w, http.StatusOK, rec)
+	}
+}
+
+func writeJSON(w http.ResponseWriter, status int, v any) {
+	body, err := event.Marshal(v)
+	if err != nil {
+		status, body = http.StatusInternalServerError, []byte(`{"error":"Internal server error"}`)
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(status)
+	w.Write(body)
+}
+
+// Serve answers on l until ctx is done, then shuts down gracefully: it waits
+// for answers in flight (up to 10 s) and closes the receiver.
+func (r *Receiver) Serve(ctx context.Context, l net.Listener) error {
+	srv := &http.Server{
+		Handler:           r.Handler(),
+		ReadHeaderTimeout: 10 * time.Second,
+		IdleTimeout:       120 * time.Second,
+	}
+	errc := make(chan error, 1)
+	go func() { errc <- srv.Serve(l) }()
+	select {
+	case err := <-errc:
+		r.Close()
+		return err
+	case <-ctx.Done():
+	}
+	sctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	err := srv.Shutdown(sctx)
+	if cerr := r.Close(); err == nil {
+		err = cerr
+	}
+	return err
+}

@@ -1,0 +1,148 @@
+package report
+
+import (
+	"encoding/xml"
+	"fmt"
+	"io"
+	"strings"
+
+	"github.com/hamsasim/hamsasim/internal/check"
+)
+
+type junitSuites struct {
+	XMLName  xml.Name     `xml:"testsuites"`
+	Name     string       `xml:"name,attr"`
+	Tests    int          `xml:"tests,attr"`
+	Failures int          `xml:"failures,attr"`
+	Time     string       `xml:"time,attr"`
+	Suites   []junitSuite `xml:"testsuite"`
+}
+
+type junitSuite struct {
+	Name     string      `xml:"name,attr"`
+	Tests    int         `xml:"tests,attr"`
+	Failures int         `xml:"failures,attr"`
+	Skipped  int         `xml:"skipped,attr"`
+	Cases    []junitCase `xml:"testcase"`
+}
+
+type junitCase struct {
+	Name      string        `xml:"name,attr"`
+	Classname string        `xml:"classname,attr"`
+	Time      string        `xml:"time,attr"`
+	Failures  []junitResult `xml:"failure,omitempty"`
+	Skipped   *junitResult  `xml:"skipped,omitempty"`
+	SystemOut string        `xml:"system-out,omitempty"`
+}
+
+type junitResult struct {
+	Message string `xml:"message,attr"`
+	Type    string `xml:"type,attr,omitempty"`
+	Text    string `xml:",chardata"`
+}
+
+// WriteJUnit writes the run as JUnit XML: one suite per fixture, one test
+// case per event. Errors (and warnings under --strict) are failures; other
+// warnings go to the case's system-out. Findings not tied to an event form
+// a suite of their own.
+func WriteJUnit(w io.Writer, r *Run) error {
+	byEvent := map[string][]check.Finding{}
+	var general []check.Finding
+	for _, f := range r.Findings {
+		if f.Fixture == "" || f.Event == "" {
+			general = append(general, f)
+			continue
+		}
+		k := fmt.Sprintf("%s#%d", f.Fixture, f.Seq)
+		byEvent[k] = append(byEvent[k], f)
+	}
+	out := junitSuites{Name: "hamsasim " + r.Command, Time: secs(r.DurationMs)}
+	for _, c := range r.Calls {
+		s := junitSuite{Name: c.Fixture}
+		for _, d := range c.Deliveries {
+			jc := junitCase{
+				Name:      fmt.Sprintf("%03d %s +%s", d.Seq, d.Event, d.Offset),
+				Classname: "simulate." + c.Fixture,
+				Time:      secs(d.LatencyMs),
+			}
+			r.addFindings(&jc, byEvent[fmt.Sprintf("%s#%d", c.Fixture, d.Seq)])
+			s.Cases = append(s.Cases, jc)
+		}
+		for i := len(c.Deliveries); i < c.Events; i++ {
+			s.Cases = append(s.Cases, junitCase{
+				Name: fmt.Sprintf("%03d (not sent)", i), Classname: "simulate." + c.Fixture, Time: "0.000",
+				Skipped: &junitResult{Message: "not sent: the run stopped before this event"},
+			})
+			s.Skipped++
+		}
+		s.tally()
+		out.Suites = append(out.Suites, s)
+	}
+	if len(general) > 0 {
+		s := junitSuite{Name: "run"}
+		for _, f := range general {
+			jc := junitCase{Name: f.Check, Classname: "simulate.run", Time: "0.000"}
+			r.addFindings(&jc, []check.Finding{f})
+			s.Cases = append(s.Cases, jc)
+		}
+		s.tally()
+		out.Suites = append(out.Suites, s)
+	}
+	for _, s := range out.Suites {
+		out.Tests += s.Tests
+		out.Failures += s.Failures
+	}
+	if _, err := io.WriteString(w, xml.Header); err != nil {
+		return err
+	}
+	enc := xml.NewEncoder(w)
+	enc.Indent("", "  ")
+	if err := enc.Encode(out); err != nil {
+		return err
+	}
+	_, err := io.WriteString(w, "\n")
+	return err
+}
+
+func (r *Run) addFindings(jc *junitCase, fs []check.Finding) {
+	var notes []string
+	for _, f := range fs {
+		fail := f.Severity == check.SeverityError || (r.Strict && f.Severity == check.SeverityWarning)
+		text := findingText(f)
+		if fail {
+			jc.Failures = append(jc.Failures, junitResult{Message: f.Check + ": " + f.Message, Type: f.Check, Text: text})
+		} else {
+			notes = append(notes, string(f.Severity)+" "+f.Check+": "+text)
+		}
+	}
+	jc.SystemOut = strings.Join(notes, "\n")
+}
+
+func (s *junitSuite) tally() {
+	s.Tests = len(s.Cases)
+	for _, c := range s.Cases {
+		if len(c.Failures) > 0 {
+			s.Failures++
+		}
+	}
+}
+
+func findingText(f check.Finding) string {
+	var b strings.Builder
+	b.WriteString(f.Message)
+	if f.CallID != "" {
+		fmt.Fprintf(&b, "\ncallId: %s", f.CallID)
+	}
+	if f.Status != 0 || f.ErrorClass != "" {
+		fmt.Fprintf(&b, "\nstatus: %d  latency: %d ms", f.Status, f.LatencyMs)
+		if f.ErrorClass != "" {
+			fmt.Fprintf(&b, "  error: %s", f.ErrorClass)
+		}
+	}
+	if f.Excerpt != "" {
+		fmt.Fprintf(&b, "\nanswer: %s", f.Excerpt)
+	}
+	return b.String()
+}
+
+func secs(ms int64) string { return fmt.Sprintf("%.3f", float64(ms)/1000) }

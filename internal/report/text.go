@@ -1,0 +1,92 @@
+package report
+
+import (
+	"fmt"
+	"io"
+	"strings"
+
+	"github.com/hamsasim/hamsasim/internal/check"
+)
+
+// WriteText writes the summary a person reads at the end of a run.
+func WriteText(w io.Writer, r *Run) error {
+	p := &printer{w: w}
+	p.f("hamsasim %s against %s\n", r.Command, r.Target)
+	p.f("contract %s (version %s), seed %d, calls starting %s\n\n", r.Contract, r.ContractVersion, r.Seed, r.Start)
+	width := 0
+	for _, c := range r.Calls {
+		width = max(width, len(c.Fixture))
+	}
+	for _, c := range r.Calls {
+		mark := "ok  "
+		errs := 0
+		for _, f := range r.Findings {
+			if f.Fixture == c.Fixture && f.Severity == check.SeverityError {
+				errs++
+			}
+		}
+		if errs > 0 || c.Acked < c.Events {
+			mark = "FAIL"
+		}
+		var maxLat int64
+		for _, d := range c.Deliveries {
+			maxLat = max(maxLat, d.LatencyMs)
+		}
+		p.f("  %s %-*s  %4d events  %4d acknowledged  slowest %s\n", mark, width, c.Fixture, c.Events, c.Acked, ms(maxLat))
+	}
+	if len(r.Findings) > 0 {
+		p.f("\nfindings:\n")
+		for _, f := range r.Findings {
+			where := f.Fixture
+			if f.Event != "" {
+				where += fmt.Sprintf(" %s #%d (+%s)", f.Event, f.Seq, f.Offset)
+			}
+			if where == "" {
+				where = "run"
+			}
+			p.f("  %-7s %-18s %s\n", f.Severity, f.Check, strings.TrimSpace(where))
+			p.f("          %s\n", f.Message)
+			if f.Excerpt != "" {
+				p.f("          answer: %s\n", f.Excerpt)
+			}
+		}
+	}
+	verdict := "PASSED"
+	if !r.Passed {
+		verdict = "FAILED"
+	}
+	if r.Interrupted {
+		verdict = "INTERRUPTED"
+	}
+	p.f("\n%s: %d events sent, %d acknowledged, %d attempts", verdict, r.Deliveries, r.Acknowledged, r.Attempts)
+	if r.NotSent > 0 {
+		p.f(", %d not sent", r.NotSent)
+	}
+	p.f("; %d error%s, %d warning%s in %s\n", r.Summary.Errors, plural(r.Summary.Errors), r.Summary.Warnings, plural(r.Summary.Warnings), ms(r.DurationMs))
+	return p.err
+}
+
+type printer struct {
+	w   io.Writer
+	err error
+}
+
+func (p *printer) f(format string, args ...any) {
+	if p.err == nil {
+		_, p.err = fmt.Fprintf(p.w, format, args...)
+	}
+}
+
+func ms(v int64) string {
+	if v >= 1000 {
+		return fmt.Sprintf("%.1f s", float64(v)/1000)
+	}
+	return fmt.Sprintf("%d ms", v)
+}
+
+func plural(n int) string {
+	if n == 1 {
+		return ""
+	}
+	return "s"
+}

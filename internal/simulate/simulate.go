@@ -1,0 +1,202 @@
+// Package simulate replays call lifecycles against a receiver: each call's
+// events in order, independent calls concurrently as the platform does, and
+// every answer judged by the check catalog.
+package simulate
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/hamsasim/hamsasim/internal/check"
+	"github.com/hamsasim/hamsasim/internal/contract"
+	"github.com/hamsasim/hamsasim/internal/deliver"
+	"github.com/hamsasim/hamsasim/internal/event"
+	"github.com/hamsasim/hamsasim/internal/fixture"
+	"github.com/hamsasim/hamsasim/internal/report"
+)
+
+// Defaults for Config.
+const (
+	DefaultConcurrency      = 4
+	DefaultBreakerThreshold = 5
+)
+
+// ErrInvalidEvent is wrapped when a fixture produces an event that breaks the contract.
+var ErrInvalidEvent = errors.New("fixture produces an event the contract rejects")
+
+// Config is one simulate run's input.
+type Config struct {
+	Target    string
+	Fixtures  []*fixture.Fixture
+	Contract  *contract.Contract
+	Deliverer *deliver.Deliverer
+	Seed      uint64
+	Start     time.Time // call.started time of every call
+	// Concurrency is how many calls are replayed at once.
+	Concurrency int
+	// TimeScale paces events by their offsets: 1 is real time, 0.1 ten
+	// times faster, 0 (the default) sends each event as soon as the
+	// previous one is answered.
+	TimeScale float64
+	// BreakerThreshold stops the run after this many deliveries in a row got
+	// no answer at all (timeouts, connection failures).
+	BreakerThreshold int
+	// Progress, if set, is called after each delivery (from several goroutines).
+	Progress func(done, total int)
+}
+
+// Calls expands every fixture into its events and checks them against the
+// contract, so that a bad fixture is reported before anything is sent.
+func Calls(cfg Config) ([][]event.Event, error) {
+	calls := make([][]event.Event, len(cfg.Fixtures))
+	for i, f := range cfg.Fixtures {
+		evs, err := f.Expand(fixture.Options{Seed: cfg.Seed, Start: cfg.Start})
+		if err != nil {
+			return nil, err
+		}
+		if cfg.Contract != nil {
+			for _, ev := range evs {
+				if v := cfg.Contract.ValidateEvent(ev.Type, ev.Body); len(v) > 0 {
+					return nil, fmt.Errorf("%s: %w: event %d (%s at +%s): %s", f.Source, ErrInvalidEvent, ev.Seq, ev.Type, ev.Offset, v[0])
+				}
+			}
+		}
+		calls[i] = evs
+	}
+	return calls, nil
+}
+
+// Run replays the fixtures and returns the report. It stops early when ctx
+// is done (the report is then marked interrupted) or when the breaker trips.
+func Run(ctx context.Context, cfg Config) (*report.Run, error) {
+	if cfg.Deliverer == nil {
+		return nil, errors.New("simulate: no deliverer")
+	}
+	if cfg.Concurrency <= 0 {
+		cfg.Concurrency = DefaultConcurrency
+	}
+	if cfg.BreakerThreshold <= 0 {
+		cfg.BreakerThreshold = DefaultBreakerThreshold
+	}
+	calls, err := Calls(cfg)
+	if err != nil {
+		return nil, err
+	}
+	total := 0
+	for _, c := range calls {
+		total += len(c)
+	}
+
+	began := time.Now()
+	runCtx, stop := context.WithCancel(ctx)
+	defer stop()
+	b := &breaker{threshold: int64(cfg.BreakerThreshold), trip: stop}
+	var done atomic.Int64
+
+	results := make([][]deliver.Result, len(calls))
+	sem := make(chan struct{}, cfg.Concurrency)
+	var wg sync.WaitGroup
+	for i, evs := range calls {
+		select {
+		case sem <- struct{}{}:
+		case <-runCtx.Done():
+		}
+		if runCtx.Err() != nil {
+			break
+		}
+		wg.Add(1)
+		go func(i int, evs []event.Event) {
+			defer wg.Done()
+			defer func() { <-sem }()
+			callStart := time.Now()
+			for _, ev := range evs {
+				if cfg.TimeScale > 0 {
+					due := callStart.Add(time.Duration(float64(ev.Offset) * cfg.TimeScale))
+					if err := (deliver.SystemClock{}).Sleep(runCtx, time.Until(due)); err != nil {
+						return
+					}
+				}
+				if runCtx.Err() != nil {
+					return
+				}
+				res := cfg.Deliverer.Deliver(runCtx, cfg.Target, ev, b.observe)
+				results[i] = append(results[i], res)
+				if cfg.Progress != nil {
+					cfg.Progress(int(done.Add(1)), total)
+				}
+			}
+		}(i, evs)
+	}
+	wg.Wait()
+
+	r := &report.Run{
+		Tool: "hamsasim", Command: "simulate", Target: cfg.Target,
+		Seed: cfg.Seed, Start: event.FormatTime(cfg.Start),
+		StartedAt: began.UTC(), DurationMs: time.Since(began).Milliseconds(),
+		Interrupted: ctx.Err() != nil,
+		Findings:    []check.Finding{},
+	}
+	if cfg.Contract != nil {
+		r.Contract, r.ContractVersion = cfg.Contract.Source, cfg.Contract.Version
+	}
+	for i, evs := range calls {
+		f := cfg.Fixtures[i]
+		c := report.Call{Fixture: f.Name, Source: f.Source, CallID: evs[0].CallID, Events: len(evs), Deliveries: []report.Delivery{}}
+		for _, res := range results[i] {
+			final := res.Final()
+			if final.Class == deliver.ClassCanceled && len(res.Attempts) == 1 {
+				continue // never really sent
+			}
+			c.Sent++
+			r.Deliveries++
+			r.Attempts += len(res.Attempts)
+			if res.Acked() {
+				c.Acked++
+				r.Acknowledged++
+			}
+			c.Deliveries = append(c.Deliveries, report.Delivery{
+				Seq: res.Event.Seq, Event: res.Event.Type, Offset: res.Event.Offset.String(), Timestamp: res.Event.Timestamp,
+				Bytes: len(res.Event.Body), Attempts: len(res.Attempts), Status: final.Status,
+				LatencyMs: final.Latency.Milliseconds(), ErrorClass: string(final.Class), Acked: res.Acked(),
+			})
+			r.Findings = append(r.Findings, check.Delivery(cfg.Contract, res)...)
+		}
+		r.NotSent += len(evs) - c.Sent
+		r.Calls = append(r.Calls, c)
+	}
+	if b.tripped.Load() {
+		ch, _ := check.Lookup(check.TargetUnreachable)
+		r.Findings = append(r.Findings, check.Finding{
+			Check: check.TargetUnreachable, Severity: ch.Severity,
+			Message: fmt.Sprintf("%d attempts in a row got no answer; the run stopped sending and %d events were not sent", cfg.BreakerThreshold, r.NotSent),
+		})
+	}
+	check.Sort(r.Findings)
+	r.Tally()
+	return r, nil
+}
+
+// breaker trips after threshold attempts in a row, across all calls, got no
+// HTTP answer at all. Any answer, whatever its status, resets it.
+type breaker struct {
+	threshold int64
+	streak    atomic.Int64
+	tripped   atomic.Bool
+	trip      context.CancelFunc
+}
+
+func (b *breaker) observe(a deliver.Attempt) {
+	switch a.Class {
+	case deliver.ClassNone:
+		b.streak.Store(0)
+	case deliver.ClassCanceled:
+	default:
+		if b.streak.Add(1) >= b.threshold && b.tripped.CompareAndSwap(false, true) {
+			b.trip()
+		}
+	}
+}

@@ -225,16 +225,15 @@ func (d *Deliverer) Deliver(ctx context.Context, target string, ev event.Event, 
 			trig = TriggerRetry
 		}
 		a := d.Send(ctx, target, ev.Body, n, trig)
+		var wait time.Duration
+		again := false
+		if !a.OK() && a.Class != ClassCanceled {
+			if wait, again = d.policy.Next(n, a); again {
+				a.RetryDelay = wait
+			}
+		}
 		if observe != nil {
 			observe(a)
-		}
-		if a.OK() || a.Class == ClassCanceled {
-			res.Attempts = append(res.Attempts, a)
-			return res
-		}
-		wait, again := d.policy.Next(n, a)
-		if again {
-			a.RetryDelay = wait
 		}
 		res.Attempts = append(res.Attempts, a)
 		if !again {

@@ -2,6 +2,7 @@ package deliver
 
 import (
 	"context"
+	"math"
 	"net/http"
 	"time"
 )
@@ -57,11 +58,15 @@ func (b Backoff) Next(attempt int, last Attempt) (time.Duration, bool) {
 	for i := 1; i < attempt; i++ {
 		wait *= b.Factor
 	}
-	d := time.Duration(wait)
-	if b.Max > 0 && d > b.Max {
-		d = b.Max
+	// Compare before converting: a float past MaxInt64 converts to a negative
+	// Duration, which would escape the cap and retry at once.
+	if b.Max > 0 && wait > float64(b.Max) {
+		return b.Max, true
 	}
-	return d, true
+	if wait >= math.MaxInt64 {
+		return time.Duration(math.MaxInt64), true
+	}
+	return time.Duration(wait), true
 }
 
 // Clock tells the time and waits; tests inject a fake one so retries need no sleeping.

@@ -211,7 +211,12 @@ func (s *store) commit(batch []*insert) {
 				results[i].duplicate = true
 				if s.dupes {
 					// Fault no-dedupe: process the redelivery again as if it were new.
-					if _, err := tx.Exec(`UPDATE events SET deliveries = deliveries + 1, processed_at = NULL WHERE key = ?`, in.key); err != nil {
+					// Applied here rather than by resetting processed_at, which
+					// would lose redeliveries that arrive before the first is processed.
+					if _, err := tx.Exec(`UPDATE events SET deliveries = deliveries + 1 WHERE key = ?`, in.key); err != nil {
+						return err
+					}
+					if err := applyEffect(tx, pending{key: in.key, callID: in.callID, eventType: in.eventType, body: in.body}, now); err != nil {
 						return err
 					}
 					results[i].duplicate = false

@@ -1,0 +1,309 @@
+package cli
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"flag"
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"os"
+	"path/filepath"
+	"regexp"
+	"strings"
+	"testing"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/hamsasim/hamsasim/internal/receiver"
+)
+
+var update = flag.Bool("update", false, "rewrite golden files")
+
+const testSecret = "Bearer sk_test_CANARY_0123456789abcdef"
+
+type result struct {
+	code           int
+	stdout, stderr string
+}
+
+// runCLI runs the command line in-process with the given environment.
+func runCLI(t *testing.T, vars map[string]string, args ...string) result {
+	t.Helper()
+	var out, errb bytes.Buffer
+	code := run(context.Background(), args, &env{stdout: &out, stderr: &errb, getenv: func(k string) string { return vars[k] }})
+	return result{code, out.String(), errb.String()}
+}
+
+// referenceTarget serves the reference receiver (with faults) on loopback.
+func referenceTarget(t *testing.T, authorization string, faults ...receiver.Fault) string {
+	t.Helper()
+	fs := receiver.Faults{}
+	for _, f := range faults {
+		fs[f] = true
+	}
+	rcv, err := receiver.New(receiver.Config{Authorization: authorization, DBPath: filepath.Join(t.TempDir(), "r.db"), Faults: fs})
+	require.NoError(t, err)
+	srv := httptest.NewServer(rcv.Handler())
+	t.Cleanup(func() { srv.Close(); rcv.Close() })
+	return srv.URL + "/webhook"
+}
+
+func shipped(names ...string) string {
+	var paths []string
+	for _, n := range names {
+		paths = append(paths, filepath.Join("..", "..", "fixtures", "calls", n+".yaml"))
+	}
+	return strings.Join(paths, ",")
+}
+
+func readReport(t *testing.T, path string) map[string]any {
+	t.Helper()
+	b, err := os.ReadFile(path)
+	require.NoError(t, err)
+	var m map[string]any
+	require.NoError(t, json.Unmarshal(b, &m))
+	return m
+}
+
+func TestSimulateEmbeddedDefault(t *testing.T) {
+	t.Parallel()
+	dir := t.TempDir()
+	r := runCLI(t, nil, "simulate", "--json", filepath.Join(dir, "out.json"), "--junit", filepath.Join(dir, "out.xml"))
+	require.Equal(t, ExitPassed, r.code, "stderr: %s\nstdout: %s", r.stderr, r.stdout)
+	rep := readReport(t, filepath.Join(dir, "out.json"))
+	assert.Equal(t, true, rep["passed"])
+	assert.Equal(t, "embedded", rep["targetKind"])
+	assert.EqualValues(t, 1243, rep["deliveries"], "every event of the 7 shipped fixtures")
+	assert.EqualValues(t, 1243, rep["acknowledged"])
+	assert.Empty(t, rep["findings"])
+	assert.Contains(t, r.stdout, "PASSED: 1243 events sent, 1243 acknowledged")
+	xml, err := os.ReadFile(filepath.Join(dir, "out.xml"))
+	require.NoError(t, err)
+	assert.Contains(t, string(xml), `<testsuites name="hamsasim simulate" tests="1243" failures="0"`)
+}
+
+func TestSimulateAgainstReferenceReceiverPasses(t *testing.T) {
+	t.Parallel()
+	target := referenceTarget(t, testSecret)
+	r := runCLI(t, map[string]string{"WEBHOOK_SECRET": testSecret}, "simulate", "--target", target, "--fixtures", shipped("job-interview", "ends-early"))
+	assert.Equal(t, ExitPassed, r.code, r.stdout+r.stderr)
+	assert.Empty(t, r.stderr)
+}
+
+func TestSimulateNamesTheFailingEvent(t *testing.T) {
+	t.Parallel()
+	var hits struct{ started, other int }
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, req *http.Request) {
+		if req.Header.Get("Authorization") != testSecret {
+			t.Errorf("Authorization not sent whole: got %q", req.Header.Get("Authorization"))
+		}
+		body, _ := io.ReadAll(req.Body)
+		w.Header().Set("Content-Type", "application/json")
+		if bytes.Contains(body, []byte(`"eventType":"call.started"`)) {
+			hits.started++
+			w.WriteHeader(http.StatusInternalServerError)
+			w.Write([]byte(`{"error":"Internal server error"}`))
+			return
+		}
+		hits.other++
+		w.Write([]byte(`{"received":true}`))
+	}))
+	t.Cleanup(srv.Close)
+	out := filepath.Join(t.TempDir(), "out.json")
+	r := runCLI(t, map[string]string{"WEBHOOK_SECRET": testSecret}, "simulate", "--target", srv.URL, "--fixtures", shipped("job-interview"), "--retries", "0", "--json", out)
+	require.Equal(t, ExitFindings, r.code, r.stdout+r.stderr)
+	rep := readReport(t, out)
+	assert.Equal(t, false, rep["passed"])
+	findings := rep["findings"].([]any)
+	require.Len(t, findings, 1)
+	f := findings[0].(map[string]any)
+	assert.Equal(t, "status.2xx", f["check"])
+	assert.Equal(t, "error", f["severity"])
+	assert.Equal(t, "call.started", f["event"])
+	assert.Equal(t, "job-interview", f["fixture"])
+	assert.EqualValues(t, 500, f["status"])
+	assert.Equal(t, 1, hits.started, "--retries 0: one attempt")
+	assert.Equal(t, 19, hits.other, "the platform goes on with the lifecycle after a failed event")
+}
+
+func TestFixtureTypeErrorExits2(t *testing.T) {
+	t.Parallel()
+	dir := t.TempDir()
+	bad := filepath.Join(dir, "bad.yaml")
+	require.NoError(t, os.WriteFile(bad, []byte("name: bad\nproject: p\nagent: {id: a, name: b}\ncall: {direction: inbound, from: \"+14155550101\", to: \"+14155550102\", ring: soon}\nend: {at: 5s}\n"), 0o644))
+	for _, args := range [][]string{
+		{"simulate", "--fixtures", bad},
+		{"fixtures", "validate", bad},
+	} {
+		r := runCLI(t, nil, args...)
+		assert.Equal(t, ExitUsage, r.code, "%v", args)
+		assert.Equal(t, "hamsasim: "+bad+":4: call.ring: \"soon\" is not a duration (use 250ms, 9.5s, 1m30s, or a number of seconds)\n", r.stderr)
+		assert.Empty(t, r.stdout)
+	}
+}
+
+func TestFixturesValidateShipped(t *testing.T) {
+	t.Parallel()
+	r := runCLI(t, nil, "fixtures", "validate")
+	require.Equal(t, ExitPassed, r.code, r.stderr)
+	assert.Contains(t, r.stdout, "7 fixture(s) valid against spec/hamsa-webhooks.yaml 1.0.0")
+	assert.Contains(t, r.stdout, "long-hour: 1158 events (1153 turns, 2 tools)")
+	r = runCLI(t, nil, "fixtures", "validate", filepath.Join("..", "..", "fixtures", "calls"))
+	require.Equal(t, ExitPassed, r.code, r.stderr)
+	assert.Contains(t, r.stdout, "7 fixture(s) valid")
+}
+
+func TestFixtureBreakingTheContractExits2(t *testing.T) {
+	t.Parallel()
+	// The parser accepts this fixture; a stricter contract rejects its events.
+	dir := t.TempDir()
+	spec, err := os.ReadFile(filepath.Join("..", "..", "spec", "hamsa-webhooks.yaml"))
+	require.NoError(t, err)
+	strict := strings.Replace(string(spec), "enum: [inbound, outbound]", "enum: [inbound]", 1)
+	require.NotEqual(t, string(spec), strict)
+	specPath := filepath.Join(dir, "strict.yaml")
+	require.NoError(t, os.WriteFile(specPath, []byte(strict), 0o644))
+	r := runCLI(t, nil, "fixtures", "validate", "--spec", specPath, shipped("no-answer"))
+	assert.Equal(t, ExitUsage, r.code)
+	assert.Contains(t, r.stderr, "no-answer.yaml: fixture produces an event the contract rejects: event 0 (call.started at +0s): $.data.data.callDirection")
+}
+
+func TestUsageErrors(t *testing.T) {
+	t.Parallel()
+	cases := []struct {
+		name string
+		args []string
+		want string
+	}{
+		{"bad target scheme", []string{"simulate", "--target", "ftp://example.com/x"}, `--target "ftp://example.com/x" is not an http:// or https:// URL`},
+		{"target without host", []string{"simulate", "--target", "http://"}, "is not an http:// or https:// URL"},
+		{"concurrency zero", []string{"simulate", "--concurrency", "0"}, "--concurrency 0: use 1 to 1000"},
+		{"seed not a number", []string{"simulate", "--seed", "abc"}, `--seed "abc" is not a whole number`},
+		{"start not a time", []string{"simulate", "--start", "yesterday"}, `--start "yesterday" is not an RFC 3339 time`},
+		{"missing fixture path", []string{"simulate", "--fixtures", "no/such/dir"}, "--fixtures no/such/dir: no such file or folder"},
+		{"missing spec", []string{"simulate", "--spec", "no-such.yaml"}, "--spec no-such.yaml: no such file or folder"},
+		{"unknown flag", []string{"simulate", "--targt", "http://x"}, "unknown flag: --targt"},
+		{"unknown command", []string{"simulte"}, `unknown command "simulte"`},
+		{"not an int", []string{"simulate", "--retries", "many"}, `invalid argument "many"`},
+		{"unknown fault", []string{"receiver", "--no-auth", "--fault", "slow"}, `unknown fault mode "slow" (valid: auth-off, body-limit-100k`},
+		{"receiver without secret", []string{"receiver"}, "WEBHOOK_SECRET is not set"},
+		{"stray argument", []string{"simulate", "extra"}, `unknown command "extra"`},
+	}
+	for _, tc := range cases {
+		tc := tc
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			r := runCLI(t, nil, tc.args...)
+			assert.Equal(t, ExitUsage, r.code)
+			assert.Contains(t, r.stderr, tc.want)
+			assert.NotContains(t, r.stderr, "goroutine", "no stack trace")
+		})
+	}
+}
+
+func TestBadSpecExits2(t *testing.T) {
+	t.Parallel()
+	p := filepath.Join(t.TempDir(), "spec.yaml")
+	require.NoError(t, os.WriteFile(p, []byte("openapi: 3.1.0\ninfo: {title: x, version: '1'}\npaths: {}\n"), 0o644))
+	r := runCLI(t, nil, "simulate", "--spec", p)
+	assert.Equal(t, ExitUsage, r.code)
+	assert.Contains(t, r.stderr, p+": invalid contract: no webhooks: section")
+}
+
+func TestSecretNeverPrinted(t *testing.T) {
+	t.Parallel()
+	dir := t.TempDir()
+	// A target that rejects every event and echoes the header back: the
+	// excerpt of its answer is the one place the secret could leak from.
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, req *http.Request) {
+		w.WriteHeader(http.StatusUnauthorized)
+		w.Write([]byte(`{"error":"Unauthorized"}`))
+	}))
+	t.Cleanup(srv.Close)
+	vars := map[string]string{"WEBHOOK_SECRET": testSecret}
+	for _, target := range []string{srv.URL, ""} {
+		args := []string{"simulate", "--fixtures", shipped("ends-early"), "--json", filepath.Join(dir, "o.json"), "--junit", filepath.Join(dir, "o.xml")}
+		if target != "" {
+			args = append(args, "--target", target)
+		}
+		r := runCLI(t, vars, args...)
+		for _, s := range []string{r.stdout, r.stderr, readFile(t, filepath.Join(dir, "o.json")), readFile(t, filepath.Join(dir, "o.xml"))} {
+			assert.NotContains(t, s, "CANARY")
+		}
+	}
+}
+
+func TestSecretWithoutBearerWarns(t *testing.T) {
+	t.Parallel()
+	r := runCLI(t, map[string]string{"WEBHOOK_SECRET": "sk_test_CANARY"}, "simulate", "--fixtures", shipped("no-answer"))
+	assert.Equal(t, ExitPassed, r.code)
+	assert.Contains(t, r.stderr, `warning: WEBHOOK_SECRET does not start with "Bearer "`)
+	assert.NotContains(t, r.stderr, "CANARY")
+}
+
+func TestTargetQueryRedacted(t *testing.T) {
+	t.Parallel()
+	target := referenceTarget(t, "")
+	out := filepath.Join(t.TempDir(), "o.json")
+	r := runCLI(t, nil, "simulate", "--target", target+"?token=CANARY", "--fixtures", shipped("no-answer"), "--json", out)
+	assert.Equal(t, ExitPassed, r.code, r.stderr)
+	assert.NotContains(t, r.stdout+readFile(t, out), "CANARY")
+	assert.Contains(t, readReport(t, out)["target"], "token=REDACTED")
+}
+
+func readFile(t *testing.T, path string) string {
+	t.Helper()
+	b, err := os.ReadFile(path)
+	require.NoError(t, err)
+	return string(b)
+}
+
+// TestReportGolden pins the three report formats for a run with findings.
+func TestReportGolden(t *testing.T) {
+	t.Parallel()
+	target := referenceTarget(t, testSecret, receiver.FaultFailCallStarted)
+	dir := t.TempDir()
+	r := runCLI(t, map[string]string{"WEBHOOK_SECRET": testSecret}, "simulate", "--target", target,
+		"--fixtures", shipped("no-answer", "ends-early"), "--seed", "1", "--start", "2025-03-01T09:00:00Z",
+		"--retries", "0", "--concurrency", "1",
+		"--json", filepath.Join(dir, "simulate.json"), "--junit", filepath.Join(dir, "simulate.xml"))
+	require.Equal(t, ExitFindings, r.code, r.stderr)
+	golden(t, "simulate.txt", normalise(r.stdout, target))
+	golden(t, "simulate.json", normalise(readFile(t, filepath.Join(dir, "simulate.json")), target))
+	golden(t, "simulate.xml", normalise(readFile(t, filepath.Join(dir, "simulate.xml")), target))
+}
+
+var volatile = []struct {
+	re   *regexp.Regexp
+	with string
+}{
+	{regexp.MustCompile(`"(latencyMs|durationMs)": \d+`), `"$1": 0`},
+	{regexp.MustCompile(`"startedAt": "[^"]+"`), `"startedAt": "T"`},
+	{regexp.MustCompile(`"version": "[^"]+"`), `"version": "V"`},
+	{regexp.MustCompile(`time="[0-9.]+"`), `time="0.000"`},
+	{regexp.MustCompile(`latency: \d+ ms`), `latency: 0 ms`},
+	{regexp.MustCompile(`slowest \d+ ms`), `slowest 0 ms`},
+	{regexp.MustCompile(`in \d+(\.\d+)? m?s\n`), "in 0 ms\n"},
+}
+
+func normalise(s, target string) string {
+	s = strings.ReplaceAll(s, target, "http://TARGET/webhook")
+	for _, v := range volatile {
+		s = v.re.ReplaceAllString(s, v.with)
+	}
+	return s
+}
+
+func golden(t *testing.T, name, got string) {
+	t.Helper()
+	path := filepath.Join("testdata", name)
+	if *update {
+		require.NoError(t, os.WriteFile(path, []byte(got), 0o644))
+	}
+	want, err := os.ReadFile(path)
+	require.NoError(t, err, "run go test ./internal/cli -update")
+	assert.Equal(t, string(want), got)
+}

@@ -184,14 +184,13 @@ func Outcome(a deliver.Attempt) string {
 }
 
 func finalWord(final deliver.Attempt, n int) string {
-	if final.OK() {
+	switch {
+	case final.OK():
 		return fmt.Sprintf(", then was acknowledged on attempt %d", final.N)
-	}
-	if n > 1 {
+	case final.Class == deliver.ClassNone && !deliver.Retryable(final):
+		return fmt.Sprintf("; the platform does not retry a %dxx, so the event is lost", final.Status/100)
+	case n > 1:
 		return "; the platform gives up after the last attempt and the event is lost"
-	}
-	if final.Status >= 400 && final.Status < 500 && final.Status != 408 && final.Status != 429 {
-		return "; a 4xx is not retried, so the event is lost"
 	}
 	return ""
 }

@@ -1,0 +1,157 @@
+package simulate_test
+
+import (
+	"context"
+	"encoding/json"
+	"io"
+	"net"
+	"net/http"
+	"net/http/httptest"
+	"path/filepath"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/hamsasim/hamsasim/internal/check"
+	"github.com/hamsasim/hamsasim/internal/deliver"
+	"github.com/hamsasim/hamsasim/internal/fixture"
+	"github.com/hamsasim/hamsasim/internal/simulate"
+)
+
+var start = time.Date(2025, 3, 1, 9, 0, 0, 0, time.UTC)
+
+func shippedFixtures(t *testing.T, names ...string) []*fixture.Fixture {
+	t.Helper()
+	var out []*fixture.Fixture
+	for _, n := range names {
+		f, err := fixture.ReadFile(filepath.Join("..", "..", "fixtures", "calls", n+".yaml"))
+		require.NoError(t, err)
+		out = append(out, f)
+	}
+	return out
+}
+
+func newDeliverer(t *testing.T, attempts int) *deliver.Deliverer {
+	t.Helper()
+	d, err := deliver.New(deliver.WithRetryPolicy(deliver.Backoff{Attempts: attempts, Base: time.Millisecond, Factor: 2}))
+	require.NoError(t, err)
+	return d
+}
+
+func TestEachCallArrivesInOrder(t *testing.T) {
+	t.Parallel()
+	var mu sync.Mutex
+	seen := map[string][]string{}
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, req *http.Request) {
+		var env struct{ CallID, EventType, Timestamp string }
+		body, _ := io.ReadAll(req.Body)
+		if err := json.Unmarshal(body, &env); err != nil {
+			t.Errorf("bad body: %v", err)
+		}
+		mu.Lock()
+		seen[env.CallID] = append(seen[env.CallID], env.Timestamp+" "+env.EventType)
+		mu.Unlock()
+		w.Header().Set("Content-Type", "application/json")
+		w.Write([]byte(`{"received":true}`))
+	}))
+	t.Cleanup(srv.Close)
+	fs := shippedFixtures(t, "job-interview", "support-resolved", "sales-outbound-tools", "ends-early", "no-answer")
+	r, err := simulate.Run(context.Background(), simulate.Config{
+		Target: srv.URL, Fixtures: fs, Deliverer: newDeliverer(t, 1), Seed: 3, Start: start, Concurrency: 5,
+	})
+	require.NoError(t, err)
+	assert.True(t, r.Passed)
+	assert.Equal(t, 20+19+21+6+2, r.Deliveries)
+	require.Len(t, seen, 5, "one callId per fixture")
+	for id, got := range seen {
+		for i := 1; i < len(got); i++ {
+			assert.LessOrEqual(t, got[i-1], got[i], "call %s: events out of order", id)
+		}
+		assert.Contains(t, got[0], "call.started")
+		assert.Contains(t, got[len(got)-1], "call.ended")
+	}
+}
+
+func TestBreakerStopsAnUnreachableTarget(t *testing.T) {
+	t.Parallel()
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	require.NoError(t, err)
+	addr := l.Addr().String()
+	require.NoError(t, l.Close()) // nothing listens there now: connection refused
+	r, err := simulate.Run(context.Background(), simulate.Config{
+		Target: "http://" + addr + "/webhook", Fixtures: shippedFixtures(t, "long-hour"), Deliverer: newDeliverer(t, 2),
+		Seed: 1, Start: start, BreakerThreshold: 4,
+	})
+	require.NoError(t, err)
+	assert.False(t, r.Passed)
+	require.NotEmpty(t, r.Findings)
+	var ids []string
+	for _, f := range r.Findings {
+		ids = append(ids, f.Check)
+	}
+	assert.Contains(t, ids, check.TargetUnreachable)
+	assert.Contains(t, ids, check.Status2xx)
+	assert.LessOrEqual(t, r.Attempts, 4, "stops after the threshold")
+	assert.Equal(t, 1158, r.Deliveries+r.NotSent, "every event is either sent or counted as not sent")
+	assert.Greater(t, r.NotSent, 1000)
+}
+
+func TestInterruptedRunIsMarked(t *testing.T) {
+	t.Parallel()
+	ctx, cancel := context.WithCancel(context.Background())
+	t.Cleanup(cancel)
+	var n int
+	var mu sync.Mutex
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, req *http.Request) {
+		mu.Lock()
+		n++
+		if n == 10 {
+			cancel() // Ctrl-C during the run
+		}
+		mu.Unlock()
+		w.Header().Set("Content-Type", "application/json")
+		w.Write([]byte(`{"received":true}`))
+	}))
+	t.Cleanup(srv.Close)
+	r, err := simulate.Run(ctx, simulate.Config{
+		Target: srv.URL, Fixtures: shippedFixtures(t, "long-hour"), Deliverer: newDeliverer(t, 1), Seed: 1, Start: start,
+	})
+	require.NoError(t, err)
+	assert.True(t, r.Interrupted)
+	assert.False(t, r.Passed)
+	assert.GreaterOrEqual(t, r.Deliveries, 9)
+	assert.Less(t, r.Deliveries, 20)
+	assert.Equal(t, 1158, r.Deliveries+r.NotSent)
+}
+
+func TestTimeScalePacesEvents(t *testing.T) {
+	t.Parallel()
+	f, err := fixture.Parse([]byte(`
+name: paced
+project: p
+agent: {id: a, name: b}
+call: {direction: inbound, from: "+14155550101", to: "+14155550102", ring: 1s}
+end: {at: 3s}
+`), "paced.yaml")
+	require.NoError(t, err)
+	var mu sync.Mutex
+	var arrivals []time.Time
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, req *http.Request) {
+		mu.Lock()
+		arrivals = append(arrivals, time.Now())
+		mu.Unlock()
+		w.Header().Set("Content-Type", "application/json")
+		w.Write([]byte(`{"received":true}`))
+	}))
+	t.Cleanup(srv.Close)
+	_, err = simulate.Run(context.Background(), simulate.Config{
+		Target: srv.URL, Fixtures: []*fixture.Fixture{f}, Deliverer: newDeliverer(t, 1), Start: start, TimeScale: 0.1,
+	})
+	require.NoError(t, err)
+	require.Len(t, arrivals, 3)
+	assert.GreaterOrEqual(t, arrivals[1].Sub(arrivals[0]), 90*time.Millisecond, "call.answered at 1s, scaled by 0.1")
+	assert.GreaterOrEqual(t, arrivals[2].Sub(arrivals[0]), 290*time.Millisecond, "call.ended at 3s, scaled by 0.1")
+}

@@ -25,11 +25,27 @@ const (
 	SeverityNote    Severity = "note"
 )
 
-// Check ids.
+// Check ids. They are part of the interface: reports and docs use them.
 const (
 	Status2xx         = "status.2xx"
 	Latency5s         = "latency.5s"
 	ResponseSchema    = "response.schema"
+	AuthMissing       = "auth.missing"
+	AuthWrong         = "auth.wrong"
+	AuthStale         = "auth.stale"
+	PayloadMalformed  = "payload.malformed"
+	PayloadInvalid    = "payload.invalid"
+	EventUnknown      = "event.unknown"
+	PayloadLarge      = "payload.large"
+	DuplicateAck      = "duplicate.ack"
+	DuplicateFlag     = "duplicate.flag"
+	DuplicateEffect   = "duplicate.effect"
+	OrderTolerant     = "order.tolerant"
+	ServerError       = "server.error"
+	ErrorLeak         = "error.leak"
+	URLHTTPS          = "url.https"
+	URLPublic         = "url.public"
+	TLSValid          = "tls.valid"
 	TargetUnreachable = "target.unreachable"
 )
 
@@ -62,9 +78,105 @@ var catalog = []Check{
 		Fix:         "Answer application/json {\"received\": true} (with \"duplicate\": true for redeliveries).",
 	},
 	{
+		ID: AuthMissing, Severity: SeverityError,
+		Title:       "an event with no credentials is rejected",
+		Explanation: "Anyone who learns the webhook URL can post fake calls to it when the receiver accepts requests without the Authorization header (or, with signatures, without webhook-signature). The usual cause is an auth check left out in development, or middleware mounted on the wrong route.",
+		Fix:         "Compare the whole Authorization header with the dashboard's value (\"Bearer <token>\") before anything else and answer 401 {\"error\": \"Unauthorized\"} when it differs or is missing.",
+	},
+	{
+		ID: AuthWrong, Severity: SeverityError,
+		Title:       "an event with wrong credentials is rejected",
+		Explanation: "A receiver that accepts a wrong token, a token without the \"Bearer \" prefix or a bad signature only checks that some credential is present. A leaked or guessed value then works forever.",
+		Fix:         "Compare the whole header value in constant time against the secret (or verify the HMAC signature); do not just check for the \"Bearer\" prefix.",
+	},
+	{
+		ID: AuthStale, Severity: SeverityError,
+		Title:       "a correctly signed event with an old timestamp is rejected",
+		Explanation: "With signed webhooks, a captured request can be replayed later unless the receiver rejects webhook-timestamp values outside a few minutes of its clock.",
+		Fix:         "Reject signatures whose webhook-timestamp is more than 5 minutes from now (Standard Webhooks' tolerance).",
+	},
+	{
+		ID: PayloadMalformed, Severity: SeverityWarning,
+		Title:       "a body that is not JSON is answered 400",
+		Explanation: "A receiver that acknowledges garbage will silently drop it; one that answers 5xx makes the platform retry a request that can never succeed. 400 tells the sender the request itself is wrong and must not be retried.",
+		Fix:         "Parse the body before processing and answer 400 {\"error\": \"Invalid payload\"} when it is not JSON.",
+	},
+	{
+		ID: PayloadInvalid, Severity: SeverityWarning,
+		Title:       "an event without callId or eventType is rejected with 4xx",
+		Explanation: "Without callId and eventType an event cannot be matched to a call or deduplicated. Acknowledging it hides the problem; a 5xx causes pointless retries.",
+		Fix:         "Validate the envelope (callId, eventType, timestamp) and answer 400 {\"error\": \"Invalid payload\"} when a field is missing.",
+	},
+	{
+		ID: EventUnknown, Severity: SeverityError,
+		Title:       "an event type the receiver does not know is acknowledged",
+		Explanation: "The platform adds event types over time. A receiver that rejects types it does not handle (a switch with an error default, a strict enum in a schema validator) fails on the first new one, and the platform retries it until it gives up.",
+		Fix:         "Answer 200 {\"received\": true, \"warning\": \"Unknown event type\"} for types you do not handle, and log them.",
+	},
+	{
+		ID: PayloadLarge, Severity: SeverityError,
+		Title:       "a long call's call.ended (about 1 MB of transcript) is acknowledged",
+		Explanation: "call.ended carries the whole transcript. An hour-long call easily exceeds the default body limit of common web frameworks (100 kB in Express's json() and body-parser), so the longest, most valuable calls are the ones rejected with 413.",
+		Fix:         "Raise the JSON body limit of the webhook route to several megabytes (for example express.json({limit: \"10mb\"})), and of any proxy in front of it.",
+	},
+	{
+		ID: DuplicateAck, Severity: SeverityError,
+		Title:       "a redelivered event (same callId, eventType and timestamp) is acknowledged",
+		Explanation: "The platform redelivers an event when an answer is slow or lost. A receiver that answers a redelivery with an error (for example a unique-constraint violation surfacing as 500 or 409) makes the platform retry again and finally report the delivery as failed.",
+		Fix:         "Treat a known callId + eventType + timestamp as success: answer 200 {\"received\": true, \"duplicate\": true} without processing it again.",
+	},
+	{
+		ID: DuplicateFlag, Severity: SeverityWarning,
+		Title:       "a redelivery is answered with \"duplicate\": true",
+		Explanation: "An answer without the flag suggests the receiver did not recognise the redelivery and may process it twice: two CRM updates, two follow-up e-mails.",
+		Fix:         "Store callId + eventType + timestamp (a unique key) before processing, and flag redeliveries in the answer.",
+	},
+	{
+		ID: DuplicateEffect, Severity: SeverityError,
+		Title:       "a redelivered event takes effect once (checked through --probe-url)",
+		Explanation: "The probe API showed an event processed more than once after a redelivery: the receiver has no idempotency, so every retry repeats its side effects.",
+		Fix:         "Insert the duplicate key with a unique constraint in the same transaction as the event, and skip processing when it already exists.",
+	},
+	{
+		ID: OrderTolerant, Severity: SeverityError,
+		Title:       "events that arrive out of lifecycle order are acknowledged",
+		Explanation: "Deliveries are concurrent and retried, so a transcription.update can arrive after call.ended, and call.answered may never arrive at all. A receiver that rejects events for a call it has not seen start, or that already ended, loses them for good.",
+		Fix:         "Upsert the call record from whichever event arrives first; never reject an event because of the call's state.",
+	},
+	{
+		ID: ServerError, Severity: SeverityError,
+		Title:       "no probe gets a 5xx",
+		Explanation: "A 5xx answer to a bad or unexpected request means the handler crashed on input it should have rejected or tolerated (a null field, a missing header). The platform retries 5xx, so the crash repeats.",
+		Fix:         "Validate input up front and answer 4xx for bad requests; catch errors around processing so they never reach the status code.",
+	},
+	{
+		ID: ErrorLeak, Severity: SeverityWarning,
+		Title:       "error answers do not expose internals",
+		Explanation: "A stack trace, a file path or a framework's debug page in an answer tells an attacker what runs behind the endpoint and where.",
+		Fix:         "Answer errors with a short JSON body ({\"error\": \"Invalid payload\"}) and log the details instead; turn off debug error pages in production.",
+	},
+	{
+		ID: URLHTTPS, Severity: SeverityError,
+		Title:       "the webhook URL uses HTTPS",
+		Explanation: "The platform refuses plain HTTP webhook URLs. (Against a loopback address this is only a note: local testing is what hamsasim is for.)",
+		Fix:         "Serve the webhook over HTTPS; for local development expose it through an HTTPS tunnel.",
+	},
+	{
+		ID: URLPublic, Severity: SeverityError,
+		Title:       "the webhook URL is publicly reachable",
+		Explanation: "The platform refuses localhost and private addresses (10.x, 172.16-31.x, 192.168.x, link-local). (A note only, when testing on loopback.)",
+		Fix:         "Use a public host name for the production webhook URL.",
+	},
+	{
+		ID: TLSValid, Severity: SeverityError,
+		Title:       "the certificate is valid and not self-signed",
+		Explanation: "The platform verifies the certificate; a self-signed, expired or mismatched one fails every delivery. (A note only on loopback.)",
+		Fix:         "Use a certificate from a public CA for the webhook's host name, with the full chain.",
+	},
+	{
 		ID: TargetUnreachable, Severity: SeverityError,
 		Title:       "the target keeps answering",
-		Explanation: "Several deliveries in a row got no answer at all (timeouts or connection failures), so the run stopped sending, as a delivery platform's circuit breaker would. The remaining events were not sent.",
+		Explanation: "Several attempts in a row got no answer at all (timeouts or connection failures), so the run stopped sending, as a delivery platform's circuit breaker would. The remaining events were not sent.",
 		Fix:         "Check that the receiver is running and reachable at the target URL, and that it answers within 5 seconds.",
 	},
 }
@@ -84,19 +196,36 @@ func Lookup(id string) (Check, bool) {
 
 // Finding is one check that failed, with enough to reproduce and fix it.
 type Finding struct {
-	Check      string   `json:"check"`
-	Severity   Severity `json:"severity"`
-	Fixture    string   `json:"fixture,omitempty"`
-	Event      string   `json:"event,omitempty"` // event type
-	CallID     string   `json:"callId,omitempty"`
-	Seq        int      `json:"seq"`              // position of the event in its call
-	Offset     string   `json:"offset,omitempty"` // time into the call
-	Attempt    int      `json:"attempt,omitempty"`
-	Status     int      `json:"status"`
-	LatencyMs  int64    `json:"latencyMs"`
-	ErrorClass string   `json:"errorClass,omitempty"`
-	Message    string   `json:"message"`
-	Excerpt    string   `json:"excerpt,omitempty"` // the start of the answer's body
+	Check       string   `json:"check"`
+	Severity    Severity `json:"severity"`
+	Probe       string   `json:"probe,omitempty"` // the probe that found it; empty for the lifecycle replay
+	Fixture     string   `json:"fixture,omitempty"`
+	Event       string   `json:"event,omitempty"` // event type
+	CallID      string   `json:"callId,omitempty"`
+	Seq         int      `json:"seq"`              // position of the event in its call
+	Offset      string   `json:"offset,omitempty"` // time into the call
+	Attempt     int      `json:"attempt,omitempty"`
+	Status      int      `json:"status"`
+	LatencyMs   int64    `json:"latencyMs"`
+	ErrorClass  string   `json:"errorClass,omitempty"`
+	Message     string   `json:"message"`
+	Excerpt     string   `json:"excerpt,omitempty"`     // the start of the answer's body
+	Request     string   `json:"request,omitempty"`     // what was sent, in a line
+	Curl        string   `json:"curl,omitempty"`        // reproduces the request; the secret is a shell variable
+	Explanation string   `json:"explanation,omitempty"` // why it matters, the usual cause
+	Fix         string   `json:"fix,omitempty"`
+
+	// Payload is the body the curl command refers to as a file, when it is
+	// too large to inline. It is written next to the JSON report.
+	Payload     []byte `json:"-"`
+	PayloadFile string `json:"payloadFile,omitempty"`
+}
+
+// New returns a finding of check id with the catalog's severity,
+// explanation and fix filled in.
+func New(id, message string) Finding {
+	c, _ := Lookup(id)
+	return Finding{Check: id, Severity: c.Severity, Message: message, Explanation: c.Explanation, Fix: c.Fix}
 }
 
 // Delivery evaluates one event's delivery: every attempt's status and
@@ -105,20 +234,19 @@ type Finding struct {
 func Delivery(c *contract.Contract, r deliver.Result) []Finding {
 	var out []Finding
 	base := func(id string, a deliver.Attempt) Finding {
-		ch, _ := Lookup(id)
-		return Finding{
-			Check: id, Severity: ch.Severity, Fixture: r.Event.Fixture, Event: r.Event.Type,
-			CallID: r.Event.CallID, Seq: r.Event.Seq, Offset: formatOffset(r.Event.Offset),
-			Attempt: a.N, Status: a.Status, LatencyMs: a.Latency.Milliseconds(),
-			ErrorClass: string(a.Class), Excerpt: Excerpt(a.Body, 200),
-		}
+		f := New(id, "")
+		f.Fixture, f.Event, f.CallID, f.Seq, f.Offset = r.Event.Fixture, r.Event.Type, r.Event.CallID, r.Event.Seq, formatOffset(r.Event.Offset)
+		f.Attempt, f.Status, f.LatencyMs, f.ErrorClass, f.Excerpt = a.N, a.Status, a.Latency.Milliseconds(), string(a.Class), Excerpt(a.Body, 200)
+		f.Request = fmt.Sprintf("POST %s (%d bytes)", r.Event.Type, len(r.Event.Body))
+		return f
 	}
-	n := len(r.Attempts)
 	var slow, failed []deliver.Attempt
+	n := 0 // attempts that really happened: not cut short by an interruption
 	for _, a := range r.Attempts {
 		if a.Class == deliver.ClassCanceled {
 			continue
 		}
+		n++
 		if a.Class == deliver.ClassTimeout || (a.Class == deliver.ClassNone && a.Latency >= deliver.AckBudget) {
 			slow = append(slow, a)
 		}

@@ -82,7 +82,9 @@ func TestSimulateEmbeddedDefault(t *testing.T) {
 	assert.Contains(t, r.stdout, "PASSED: 1243 events sent, 1243 acknowledged")
 	xml, err := os.ReadFile(filepath.Join(dir, "out.xml"))
 	require.NoError(t, err)
-	assert.Contains(t, string(xml), `<testsuites name="hamsasim simulate" tests="1243" failures="0"`)
+	assert.Regexp(t, `<testsuites name="hamsasim simulate" tests="\d+" failures="0"`, string(xml))
+	assert.Contains(t, string(xml), `<testsuite name="long-hour" tests="1158" failures="0" skipped="0">`)
+	assert.Contains(t, string(xml), `<testsuite name="probes"`)
 }
 
 func TestSimulateAgainstReferenceReceiverPasses(t *testing.T) {
@@ -113,7 +115,7 @@ func TestSimulateNamesTheFailingEvent(t *testing.T) {
 	}))
 	t.Cleanup(srv.Close)
 	out := filepath.Join(t.TempDir(), "out.json")
-	r := runCLI(t, map[string]string{"WEBHOOK_SECRET": testSecret}, "simulate", "--target", srv.URL, "--fixtures", shipped("job-interview"), "--retries", "0", "--json", out)
+	r := runCLI(t, map[string]string{"WEBHOOK_SECRET": testSecret}, "simulate", "--target", srv.URL, "--fixtures", shipped("job-interview"), "--retries", "0", "--probes", "lifecycle", "--json", out)
 	require.Equal(t, ExitFindings, r.code, r.stdout+r.stderr)
 	rep := readReport(t, out)
 	assert.Equal(t, false, rep["passed"])
@@ -246,10 +248,12 @@ func TestSecretWithoutBearerWarns(t *testing.T) {
 
 func TestTargetQueryRedacted(t *testing.T) {
 	t.Parallel()
-	target := referenceTarget(t, "")
+	// A receiver with a defect, so that findings (and their curl commands) are written.
+	target := referenceTarget(t, "", receiver.FaultFailCallStarted)
 	out := filepath.Join(t.TempDir(), "o.json")
-	r := runCLI(t, nil, "simulate", "--target", target+"?token=CANARY", "--fixtures", shipped("no-answer"), "--json", out)
-	assert.Equal(t, ExitPassed, r.code, r.stderr)
+	r := runCLI(t, nil, "simulate", "--target", target+"?token=CANARY", "--fixtures", shipped("no-answer"), "--retries", "0", "--json", out)
+	assert.Equal(t, ExitFindings, r.code, r.stderr)
+	assert.Contains(t, readFile(t, out), `curl -sS -i -X POST 'http://`, "findings carry a reproduction")
 	assert.NotContains(t, r.stdout+readFile(t, out), "CANARY")
 	assert.Contains(t, readReport(t, out)["target"], "token=REDACTED")
 }
@@ -287,6 +291,9 @@ var volatile = []struct {
 	{regexp.MustCompile(`latency: \d+ ms`), `latency: 0 ms`},
 	{regexp.MustCompile(`slowest \d+ ms`), `slowest 0 ms`},
 	{regexp.MustCompile(`in \d+(\.\d+)? m?s\n`), "in 0 ms\n"},
+	{regexp.MustCompile(`127\.0\.0\.1:\d+`), "127.0.0.1:PORT"},
+	{regexp.MustCompile(`"timestamp":"[0-9T:.-]+Z"`), `"timestamp":"TS"`},
+	{regexp.MustCompile(`hamsasim-wrong-[0-9a-f]+`), "hamsasim-wrong-X"},
 }
 
 func normalise(s, target string) string {
@@ -306,4 +313,62 @@ func golden(t *testing.T, name, got string) {
 	want, err := os.ReadFile(path)
 	require.NoError(t, err, "run go test ./internal/cli -update")
 	assert.Equal(t, string(want), got)
+}
+
+func TestSelfSignedTarget(t *testing.T) {
+	t.Parallel()
+	rcv, err := receiver.New(receiver.Config{Authorization: testSecret, DBPath: filepath.Join(t.TempDir(), "r.db")})
+	require.NoError(t, err)
+	srv := httptest.NewTLSServer(rcv.Handler())
+	t.Cleanup(func() { srv.Close(); rcv.Close() })
+	vars := map[string]string{"WEBHOOK_SECRET": testSecret}
+	out := filepath.Join(t.TempDir(), "o.json")
+
+	// As the platform: the certificate is refused and nothing is delivered.
+	r := runCLI(t, vars, "simulate", "--target", srv.URL+"/webhook", "--fixtures", shipped("no-answer"), "--retries", "0", "--json", out)
+	assert.Equal(t, ExitFindings, r.code)
+	assert.Contains(t, readFile(t, out), `"errorClass": "tls"`)
+
+	// With --insecure the rest is checked; the certificate stays a note.
+	r = runCLI(t, vars, "simulate", "--target", srv.URL+"/webhook", "--fixtures", shipped("no-answer"), "--insecure", "--json", out)
+	assert.Equal(t, ExitPassed, r.code, r.stdout)
+	assert.Contains(t, r.stdout, "note    tls.valid")
+}
+
+func TestAuthFlags(t *testing.T) {
+	t.Parallel()
+	cases := []struct {
+		name string
+		vars map[string]string
+		args []string
+		code int
+		want string
+	}{
+		{"hmac without a secret", nil, []string{"simulate", "--target", "http://127.0.0.1:1/x", "--auth", "hmac"}, ExitUsage, "--auth hmac: WEBHOOK_SIGNING_SECRET is not set"},
+		{"hmac secret not base64", map[string]string{"WEBHOOK_SIGNING_SECRET": "whsec_%%%CANARY"}, []string{"simulate", "--auth", "hmac"}, ExitUsage, "WEBHOOK_SIGNING_SECRET: invalid signing secret"},
+		{"bearer without a secret", nil, []string{"simulate", "--target", "http://127.0.0.1:1/x", "--auth", "bearer"}, ExitUsage, "--auth bearer: WEBHOOK_SECRET is not set"},
+		{"unknown mode", nil, []string{"simulate", "--auth", "basic"}, ExitUsage, `--auth "basic" is not valid (valid: bearer, hmac, none)`},
+		{"unknown probe group", nil, []string{"simulate", "--probes", "lifecycle,fuzz"}, ExitUsage, `--probes: unknown group "fuzz"`},
+		{"embedded hmac generates a key", nil, []string{"simulate", "--auth", "hmac", "--fixtures", shipped("no-answer")}, ExitPassed, ""},
+	}
+	for _, tc := range cases {
+		tc := tc
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			r := runCLI(t, tc.vars, tc.args...)
+			assert.Equal(t, tc.code, r.code, r.stderr)
+			assert.Contains(t, r.stderr, tc.want)
+			assert.NotContains(t, r.stdout+r.stderr, "CANARY")
+		})
+	}
+}
+
+func TestChecksCommand(t *testing.T) {
+	t.Parallel()
+	r := runCLI(t, nil, "checks", "-v")
+	assert.Equal(t, ExitPassed, r.code)
+	for _, id := range []string{"status.2xx", "latency.5s", "auth.missing", "auth.stale", "duplicate.effect", "order.tolerant", "tls.valid", "target.unreachable"} {
+		assert.Contains(t, r.stdout, id)
+	}
+	assert.Contains(t, r.stdout, "fix: ")
 }

@@ -16,8 +16,11 @@ import (
 
 	"github.com/hamsasim/hamsasim"
 	"github.com/hamsasim/hamsasim/internal/contract"
+	"github.com/hamsasim/hamsasim/internal/deliver"
 	"github.com/hamsasim/hamsasim/internal/fixture"
+	"github.com/hamsasim/hamsasim/internal/probe"
 	"github.com/hamsasim/hamsasim/internal/receiver"
+	"github.com/hamsasim/hamsasim/internal/sign"
 )
 
 // DefaultSecretEnv names the variable that holds the Authorization value.
@@ -150,14 +153,88 @@ func displayURL(u *url.URL) string {
 	return c.String()
 }
 
-// secret reads the Authorization value from the environment. It never
-// returns the value in an error or a warning.
+// Default variables for the secrets.
+const (
+	DefaultSigningSecretEnv = "WEBHOOK_SIGNING_SECRET"
+)
+
+// authSetup is the resolved auth mode: how to sign, what the embedded
+// receiver expects, and what the probes may forge.
+type authSetup struct {
+	signer   deliver.Signer
+	bearer   string // expected Authorization, for the embedded receiver
+	key      []byte // HMAC key, for the embedded receiver
+	probe    probe.Auth
+	warnings []string
+}
+
+// resolveAuth reads the secret for the mode from the environment. It never
+// puts the secret in an error or a warning. embedded means hamsasim starts
+// its own receiver, so a missing secret is generated.
+func resolveAuth(e *env, mode, envName string, embedded bool) (*authSetup, error) {
+	if mode == "" {
+		mode = string(probe.AuthBearer)
+		if !embedded && e.getenv(orDefault(envName, DefaultSecretEnv)) == "" {
+			mode = string(probe.AuthNone)
+		}
+	}
+	a := &authSetup{}
+	switch probe.AuthMode(mode) {
+	case probe.AuthNone:
+		a.signer, a.probe = deliver.NoAuth{}, probe.Auth{Mode: probe.AuthNone}
+		if !embedded {
+			a.warnings = append(a.warnings, fmt.Sprintf("%s is not set: sending no Authorization header (the platform's noAuth mode); auth probes are skipped", orDefault(envName, DefaultSecretEnv)))
+		}
+	case probe.AuthBearer:
+		name := orDefault(envName, DefaultSecretEnv)
+		v := e.getenv(name)
+		switch {
+		case v == "" && embedded:
+			v = randomSecret()
+		case v == "":
+			return nil, usageError("--auth bearer: %s is not set; set it to the whole Authorization value, e.g. export %s='Bearer <token>'", name, name)
+		case strings.ContainsAny(v, "\r\n"):
+			return nil, usageError("%s contains a line break; it must be one header value", name)
+		case !strings.HasPrefix(v, "Bearer "):
+			a.warnings = append(a.warnings, fmt.Sprintf("%s does not start with \"Bearer \" (capital B, one space); the platform sends the dashboard's value whole, so the receiver must expect exactly that", name))
+		}
+		a.signer, a.bearer = deliver.Bearer{Value: v, Env: name}, v
+		a.probe = probe.Auth{Mode: probe.AuthBearer, Env: name}
+	case probe.AuthHMAC:
+		name := orDefault(envName, DefaultSigningSecretEnv)
+		v := e.getenv(name)
+		if v == "" && embedded {
+			k := make([]byte, 32)
+			rand.Read(k)
+			v = sign.FormatSecret(k)
+		}
+		if v == "" {
+			return nil, usageError("--auth hmac: %s is not set; set it to the signing secret, e.g. export %s='whsec_<base64 key>'", name, name)
+		}
+		key, err := sign.ParseSecret(v)
+		if err != nil {
+			return nil, usageError("%s: %s", name, err)
+		}
+		a.signer, a.key = deliver.HMAC{Key: key, Env: name}, key
+		a.probe = probe.Auth{Mode: probe.AuthHMAC, Key: key, Env: name}
+	default:
+		return nil, usageError("--auth %q is not valid (valid: bearer, hmac, none)", mode)
+	}
+	return a, nil
+}
+
+func orDefault(v, def string) string {
+	if v == "" {
+		return def
+	}
+	return v
+}
+
+// secret reads a Bearer value from the environment, with a warning when it
+// lacks the prefix. It never returns the value in a warning.
 func secret(e *env, name string) (value string, warnings []string) {
 	value = e.getenv(name)
-	if value == "" {
-		return "", nil
-	}
-	if !strings.HasPrefix(value, "Bearer ") {
+	if value != "" && !strings.HasPrefix(value, "Bearer ") {
 		warnings = append(warnings, fmt.Sprintf("%s does not start with \"Bearer \" (capital B, one space); the platform sends the dashboard's value whole, so the receiver must expect exactly that", name))
 	}
 	return value, warnings
@@ -165,15 +242,14 @@ func secret(e *env, name string) (value string, warnings []string) {
 
 func randomSecret() string {
 	var b [24]byte
-	if _, err := rand.Read(b[:]); err != nil {
-		panic(err) // crypto/rand never fails on supported platforms
-	}
+	rand.Read(b[:])
 	return "Bearer hs_" + hex.EncodeToString(b[:])
 }
 
 // embedded is the reference receiver started in-process as the default target.
 type embedded struct {
-	URL    string
+	URL    string // the webhook
+	Base   string // the probe API's base URL
 	dir    string
 	cancel context.CancelFunc
 	done   chan error
@@ -181,12 +257,12 @@ type embedded struct {
 
 // startEmbedded starts the reference receiver on a loopback port with a
 // fresh database in a temporary folder.
-func startEmbedded(authorization string) (*embedded, error) {
+func startEmbedded(authorization string, key []byte) (*embedded, error) {
 	dir, err := os.MkdirTemp("", "hamsasim-receiver-")
 	if err != nil {
 		return nil, fmt.Errorf("cannot create a folder for the embedded receiver: %w", err)
 	}
-	rcv, err := receiver.New(receiver.Config{Authorization: authorization, DBPath: filepath.Join(dir, "receiver.db")})
+	rcv, err := receiver.New(receiver.Config{Authorization: authorization, SigningKey: key, DBPath: filepath.Join(dir, "receiver.db")})
 	if err != nil {
 		os.RemoveAll(dir)
 		return nil, err
@@ -198,7 +274,8 @@ func startEmbedded(authorization string) (*embedded, error) {
 		return nil, fmt.Errorf("cannot listen on loopback for the embedded receiver: %w", err)
 	}
 	ctx, cancel := context.WithCancel(context.Background())
-	em := &embedded{URL: "http://" + l.Addr().String() + "/webhook", dir: dir, cancel: cancel, done: make(chan error, 1)}
+	base := "http://" + l.Addr().String()
+	em := &embedded{URL: base + "/webhook", Base: base, dir: dir, cancel: cancel, done: make(chan error, 1)}
 	go func() { em.done <- rcv.Serve(ctx, l) }()
 	return em, nil
 }

@@ -19,6 +19,7 @@ type receiverCmd struct {
 	db         string
 	secretEnv  string
 	noAuth     bool
+	auth       string
 	faults     []string
 	durability string
 	readyFile  string
@@ -49,8 +50,9 @@ afterwards, and answers {"received": true, "duplicate": true} to redeliveries.
 	f := cmd.Flags()
 	f.StringVar(&r.listen, "listen", "127.0.0.1:8080", "address to listen on")
 	f.StringVar(&r.db, "db", "receiver.db", "SQLite database file (created if missing)")
-	f.StringVar(&r.secretEnv, "secret-env", DefaultSecretEnv, "environment variable holding the expected Authorization value")
-	f.BoolVar(&r.noAuth, "no-auth", false, "accept events without Authorization (the platform's noAuth mode)")
+	f.StringVar(&r.auth, "auth", "bearer", "bearer (Authorization must equal $WEBHOOK_SECRET), hmac (Standard Webhooks signatures keyed with $WEBHOOK_SIGNING_SECRET) or none")
+	f.StringVar(&r.secretEnv, "secret-env", "", "environment variable holding the secret (default WEBHOOK_SECRET, or WEBHOOK_SIGNING_SECRET with --auth hmac)")
+	f.BoolVar(&r.noAuth, "no-auth", false, "same as --auth none: accept events without credentials (the platform's noAuth mode)")
 	f.StringSliceVar(&r.faults, "fault", nil, "defect to simulate (repeatable): "+strings.Join(receiver.FaultNames(), ", "))
 	f.StringVar(&r.durability, "durability", "normal", "normal: survives a crash of the process; full: also a power loss (fsync per commit)")
 	f.StringVar(&r.readyFile, "ready-file", "", "write the listening URL to this file once ready")
@@ -74,23 +76,29 @@ func (r *receiverCmd) run(cmd *cobra.Command, _ []string) error {
 	if r.durability != "normal" && r.durability != "full" {
 		return usageError("--durability %q is not valid (valid: normal, full)", r.durability)
 	}
-	authz := ""
-	if !r.noAuth {
-		v, warnings := secret(r.e, r.secretEnv)
-		if v == "" {
-			return usageError("%s is not set: set it to the whole Authorization value the platform sends, e.g. export %s='Bearer <token>', or pass --no-auth", r.secretEnv, r.secretEnv)
-		}
-		for _, w := range warnings {
+	mode := r.auth
+	if r.noAuth {
+		mode = "none"
+	}
+	if mode == "bearer" && r.e.getenv(orDefault(r.secretEnv, DefaultSecretEnv)) == "" {
+		name := orDefault(r.secretEnv, DefaultSecretEnv)
+		return usageError("%s is not set: set it to the whole Authorization value the platform sends, e.g. export %s='Bearer <token>', or pass --auth none", name, name)
+	}
+	a, err := resolveAuth(r.e, mode, r.secretEnv, false)
+	if err != nil {
+		return err
+	}
+	for _, w := range a.warnings {
+		if mode != "none" {
 			fmt.Fprintf(r.e.stderr, "warning: %s\n", w)
 		}
-		authz = v
 	}
 	level := slog.LevelInfo
 	if r.quiet {
 		level = slog.LevelWarn
 	}
 	rcv, err := receiver.New(receiver.Config{
-		Authorization: authz, DBPath: r.db, Durability: receiver.Durability(r.durability), Faults: faults,
+		Authorization: a.bearer, SigningKey: a.key, DBPath: r.db, Durability: receiver.Durability(r.durability), Faults: faults,
 		Logger: slog.New(slog.NewTextHandler(r.e.stderr, &slog.HandlerOptions{Level: level})),
 	})
 	if err != nil {
@@ -109,14 +117,11 @@ func (r *receiverCmd) run(cmd *cobra.Command, _ []string) error {
 			return usageError("--ready-file: %s", err)
 		}
 	}
-	mode := "Bearer auth"
-	if r.noAuth {
-		mode = "no auth"
-	}
+	desc := map[string]string{"bearer": "Bearer auth", "hmac": "Standard Webhooks signatures", "none": "no auth"}[mode]
 	if len(faults) > 0 {
-		mode += ", faults: " + strings.Join(r.faults, ",")
+		desc += ", faults: " + strings.Join(r.faults, ",")
 	}
-	fmt.Fprintf(r.e.stdout, "ready on %s/webhook (%s)\n", url, mode)
+	fmt.Fprintf(r.e.stdout, "ready on %s/webhook (%s)\n", url, desc)
 	ctx := cmd.Context()
 	if ctx == nil {
 		ctx = context.Background()

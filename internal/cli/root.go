@@ -116,6 +116,7 @@ works on a fresh machine.`,
 	root.AddCommand(
 		newSimulateCmd(e),
 		newReceiverCmd(e),
+		newChecksCmd(e),
 		newFixturesCmd(e),
 		newVersionCmd(e),
 	)

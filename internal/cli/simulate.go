@@ -1,17 +1,22 @@
 package cli
 
 import (
+	"crypto/tls"
 	"errors"
 	"fmt"
 	"io"
 	"math/rand/v2"
+	"net/http"
+	"path/filepath"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/spf13/cobra"
 
 	"github.com/hamsasim/hamsasim/internal/deliver"
 	"github.com/hamsasim/hamsasim/internal/event"
+	"github.com/hamsasim/hamsasim/internal/probe"
 	"github.com/hamsasim/hamsasim/internal/report"
 	"github.com/hamsasim/hamsasim/internal/simulate"
 )
@@ -31,6 +36,10 @@ type simulateCmd struct {
 	retries     int
 	strict      bool
 	quiet       bool
+	auth        string
+	probes      []string
+	probeURL    string
+	insecure    bool
 }
 
 func newSimulateCmd(e *env) *cobra.Command {
@@ -58,7 +67,11 @@ Exit codes: 0 passed, 1 findings of severity error (or warnings with
 	f.StringVar(&s.target, "target", "", "webhook URL to test (default: the embedded reference receiver)")
 	f.StringSliceVar(&s.fixtures, "fixtures", nil, "fixture files or folders (default: the shipped fixtures)")
 	f.StringVar(&s.spec, "spec", "", "OpenAPI contract (default: the shipped spec/hamsa-webhooks.yaml)")
-	f.StringVar(&s.secretEnv, "secret-env", DefaultSecretEnv, "environment variable holding the Authorization value")
+	f.StringVar(&s.auth, "auth", "", "how the platform authenticates: bearer (Authorization from $WEBHOOK_SECRET), hmac (Standard Webhooks signatures keyed with $WEBHOOK_SIGNING_SECRET) or none (default: bearer when the variable is set or the target is embedded, else none)")
+	f.StringVar(&s.secretEnv, "secret-env", "", "environment variable holding the secret (default WEBHOOK_SECRET, or WEBHOOK_SIGNING_SECRET with --auth hmac)")
+	f.StringSliceVar(&s.probes, "probes", nil, "probe groups to run (default all): "+strings.Join(probe.Groups, ","))
+	f.StringVar(&s.probeURL, "probe-url", "", "base URL of the target's probe API (GET /calls/{callId}) to check that redeliveries take effect once (automatic for the embedded receiver)")
+	f.BoolVar(&s.insecure, "insecure", false, "go on when the target's certificate is invalid (tls.valid is still reported)")
 	f.StringVar(&s.jsonOut, "json", "", "write the JSON report to this file")
 	f.StringVar(&s.junitOut, "junit", "", "write a JUnit XML report to this file")
 	f.IntVar(&s.concurrency, "concurrency", simulate.DefaultConcurrency, "calls replayed at once")
@@ -106,42 +119,57 @@ func (s *simulateCmd) run(cmd *cobra.Command, _ []string) error {
 		return err
 	}
 
-	authz, warnings := secret(s.e, s.secretEnv)
-	target, kind := s.target, "url"
+	groups, err := parseGroups(s.probes)
+	if err != nil {
+		return err
+	}
+	a, err := resolveAuth(s.e, s.auth, s.secretEnv, s.target == "")
+	if err != nil {
+		return err
+	}
+	target, kind, probeURL := s.target, "url", s.probeURL
 	if s.target == "" {
-		if authz == "" {
-			authz = randomSecret()
-		}
-		em, err := startEmbedded(authz)
+		em, err := startEmbedded(a.bearer, a.key)
 		if err != nil {
 			return err
 		}
 		defer em.stop()
 		target, kind = em.URL, "embedded"
+		if probeURL == "" {
+			probeURL = em.Base
+		}
 	} else {
 		if _, err := parseTarget(s.target); err != nil {
 			return err
 		}
-		if authz == "" {
-			warnings = append(warnings, fmt.Sprintf("%s is not set: sending no Authorization header (the platform's noAuth mode)", s.secretEnv))
+	}
+	if probeURL != "" {
+		if _, err := parseTarget(probeURL); err != nil {
+			return usageError("--probe-url: %s", strings.TrimPrefix(err.Error(), "--target "))
 		}
 	}
-	for _, w := range warnings {
+	for _, w := range a.warnings {
 		fmt.Fprintf(s.e.stderr, "warning: %s\n", w)
 	}
+	client := deliver.NewHTTPClient(s.concurrency)
+	if s.insecure {
+		client.Transport.(*http.Transport).TLSClientConfig = &tls.Config{InsecureSkipVerify: true} //nolint:gosec // asked for with --insecure
+	}
 	d, err := deliver.New(
-		deliver.WithAuthorization(authz),
+		deliver.WithSigner(a.signer),
 		deliver.WithRetryPolicy(deliver.Backoff{Attempts: s.retries + 1, Base: time.Second, Factor: 2, Max: 30 * time.Second}),
-		deliver.WithHTTPClient(deliver.NewHTTPClient(s.concurrency)),
+		deliver.WithHTTPClient(client),
 	)
 	if err != nil {
 		return usageError("%s", err)
 	}
 	u, _ := parseTarget(target)
+	shown := displayURL(u)
 
 	r, err := simulate.Run(cmd.Context(), simulate.Config{
-		Target: target, Fixtures: fixtures, Contract: c, Deliverer: d,
+		Target: target, Shown: shown, Fixtures: fixtures, Contract: c, Deliverer: d,
 		Seed: seed, Start: start, Concurrency: s.concurrency, TimeScale: s.timeScale,
+		Groups: groups, ProbeAuth: a.probe, ProbeURL: probeURL,
 	})
 	if err != nil {
 		if errors.Is(err, simulate.ErrInvalidEvent) {
@@ -149,7 +177,7 @@ func (s *simulateCmd) run(cmd *cobra.Command, _ []string) error {
 		}
 		return err
 	}
-	r.Version, r.Target, r.TargetKind, r.Strict = Version(), displayURL(u), kind, s.strict
+	r.Version, r.Target, r.TargetKind, r.Strict = Version(), shown, kind, s.strict
 	if kind == "embedded" {
 		r.Target = "embedded reference receiver (" + r.Target + ")"
 	}
@@ -169,6 +197,23 @@ func (s *simulateCmd) run(cmd *cobra.Command, _ []string) error {
 }
 
 func (s *simulateCmd) write(r *report.Run) error {
+	// Bodies too large to inline in a curl command go next to the JSON report.
+	for i := range r.Findings {
+		f := &r.Findings[i]
+		if len(f.Payload) == 0 {
+			continue
+		}
+		if s.jsonOut == "" {
+			f.Curl += "  # the body is too large to show: run with --json to save it next to the report"
+			f.PayloadFile = ""
+			continue
+		}
+		path := filepath.Join(filepath.Dir(s.jsonOut), f.PayloadFile)
+		if err := report.WriteFile(path, func(w io.Writer) error { _, err := w.Write(f.Payload); return err }); err != nil {
+			return usageError("--json: %s", err)
+		}
+		f.PayloadFile = path
+	}
 	if s.quiet {
 		verdict := "PASSED"
 		if !r.Passed {
@@ -189,4 +234,23 @@ func (s *simulateCmd) write(r *report.Run) error {
 		}
 	}
 	return nil
+}
+
+func parseGroups(list []string) (map[string]bool, error) {
+	if len(list) == 0 {
+		return simulate.AllGroups(), nil
+	}
+	groups := map[string]bool{}
+	for _, g := range list {
+		g = strings.TrimSpace(g)
+		known := false
+		for _, k := range probe.Groups {
+			known = known || k == g
+		}
+		if !known {
+			return nil, usageError("--probes: unknown group %q (valid: %s)", g, strings.Join(probe.Groups, ", "))
+		}
+		groups[g] = true
+	}
+	return groups, nil
 }

@@ -55,8 +55,9 @@ type Trigger string
 
 // Triggers.
 const (
-	TriggerFirst Trigger = "first"
-	TriggerRetry Trigger = "retry"
+	TriggerFirst      Trigger = "first"
+	TriggerRetry      Trigger = "retry"
+	TriggerRedelivery Trigger = "redelivery" // the same event sent again, as after a lost answer
 )
 
 // Attempt is one HTTP exchange. It never holds the Authorization value.
@@ -99,7 +100,7 @@ func (r Result) Acked() bool { return r.Final().OK() }
 // Deliverer sends events. It is safe for concurrent use.
 type Deliverer struct {
 	client         *http.Client
-	authorization  string
+	signer         Signer
 	timeout        time.Duration
 	policy         RetryPolicy
 	clock          Clock
@@ -112,13 +113,25 @@ type Deliverer struct {
 type Option func(*Deliverer) error
 
 // WithAuthorization sets the Authorization header value, sent whole (the
-// platform stores "Bearer <token>"). Empty sends no Authorization (noAuth).
+// platform stores "Bearer <token>"), read from $WEBHOOK_SECRET. Empty sends
+// no Authorization (noAuth).
 func WithAuthorization(value string) Option {
+	if value == "" {
+		return WithSigner(NoAuth{})
+	}
+	return WithSigner(Bearer{Value: value, Env: "WEBHOOK_SECRET"})
+}
+
+// WithSigner sets how requests are authenticated.
+func WithSigner(s Signer) Option {
 	return func(d *Deliverer) error {
-		if strings.ContainsAny(value, "\r\n") {
+		if s == nil {
+			return fmt.Errorf("%w: nil signer", ErrOption)
+		}
+		if b, ok := s.(Bearer); ok && strings.ContainsAny(b.Value, "\r\n") {
 			return fmt.Errorf("%w: the Authorization value contains a line break", ErrOption)
 		}
-		d.authorization = value
+		d.signer = s
 		return nil
 	}
 }
@@ -175,6 +188,7 @@ func WithHTTPClient(c *http.Client) Option {
 // attempt, DefaultBackoff, redirects not followed (a 3xx is a failure).
 func New(opts ...Option) (*Deliverer, error) {
 	d := &Deliverer{
+		signer:         NoAuth{},
 		timeout:        AckBudget,
 		policy:         DefaultBackoff(),
 		clock:          SystemClock{},
@@ -219,12 +233,13 @@ func NewHTTPClient(maxConns int) *http.Client {
 // if not nil, sees each attempt as soon as it ends.
 func (d *Deliverer) Deliver(ctx context.Context, target string, ev event.Event, observe func(Attempt)) Result {
 	res := Result{Event: ev}
+	req := Request{Target: target, Body: ev.Body, MsgID: MessageID(ev.Key())}
 	for n := 1; ; n++ {
 		trig := TriggerFirst
 		if n > 1 {
 			trig = TriggerRetry
 		}
-		a := d.Send(ctx, target, ev.Body, n, trig)
+		a := d.Send(ctx, req, n, trig)
 		var wait time.Duration
 		again := false
 		if !a.OK() && a.Class != ClassCanceled {
@@ -245,23 +260,76 @@ func (d *Deliverer) Deliver(ctx context.Context, target string, ev event.Event, 
 	}
 }
 
-// Send makes one attempt: POST body to target within the timeout.
-func (d *Deliverer) Send(ctx context.Context, target string, body []byte, n int, trig Trigger) Attempt {
+// Request is one message to send.
+type Request struct {
+	Method string // default POST
+	Target string
+	Body   []byte
+	MsgID  string // webhook-id for signatures; the same on every attempt
+	Signer Signer // nil: the Deliverer's own
+	// Header holds extra headers, set after signing (a probe may override).
+	Header http.Header
+}
+
+// Repro returns a curl command that sends req again, with the secret as a
+// shell variable. Bodies over inlineLimit bytes are referenced as @bodyFile.
+func (d *Deliverer) Repro(req Request, bodyFile string) string {
+	s := req.Signer
+	if s == nil {
+		s = d.signer
+	}
+	var b strings.Builder
+	fmt.Fprintf(&b, "curl -sS -i -X POST %s -H 'Content-Type: application/json'", shellQuote(req.Target))
+	for _, h := range s.Repro(req.MsgID) {
+		fmt.Fprintf(&b, " -H \"%s\"", h)
+	}
+	for k, vs := range req.Header {
+		for _, v := range vs {
+			fmt.Fprintf(&b, " -H %s", shellQuote(k+": "+v))
+		}
+	}
+	if len(req.Body) > inlineLimit && bodyFile != "" {
+		fmt.Fprintf(&b, " --data-binary @%s", shellQuote(bodyFile))
+	} else {
+		fmt.Fprintf(&b, " --data-binary %s", shellQuote(string(req.Body)))
+	}
+	return b.String()
+}
+
+// inlineLimit is the largest body a reproduction carries inline.
+const inlineLimit = 16 << 10
+
+func shellQuote(s string) string { return "'" + strings.ReplaceAll(s, "'", `'\''`) + "'" }
+
+// Send makes one attempt: POST the body to the target within the timeout.
+func (d *Deliverer) Send(ctx context.Context, r Request, n int, trig Trigger) Attempt {
+	target, body := r.Target, r.Body
 	a := Attempt{N: n, Trigger: trig, Start: d.clock.Now(), SentBytes: len(body)}
 	actx, cancel := context.WithTimeout(ctx, d.timeout)
 	defer cancel()
-	req, err := http.NewRequestWithContext(actx, http.MethodPost, target, bytes.NewReader(body))
+	method := r.Method
+	if method == "" {
+		method = http.MethodPost
+	}
+	req, err := http.NewRequestWithContext(actx, method, target, bytes.NewReader(body))
 	if err != nil {
 		a.Class, a.Err = ClassTransport, "cannot build the request: "+err.Error()
 		return a
 	}
-	req.Header.Set("Content-Type", "application/json")
+	if len(body) > 0 || method == http.MethodPost {
+		req.Header.Set("Content-Type", "application/json")
+	}
 	req.Header.Set("User-Agent", d.userAgent)
 	for k, vs := range d.headers {
 		req.Header[k] = append([]string(nil), vs...)
 	}
-	if d.authorization != "" {
-		req.Header.Set("Authorization", d.authorization)
+	signer := r.Signer
+	if signer == nil {
+		signer = d.signer
+	}
+	signer.Sign(req.Header, r.MsgID, body, d.clock.Now())
+	for k, vs := range r.Header {
+		req.Header[k] = append([]string(nil), vs...)
 	}
 	begin := time.Now()
 	resp, err := d.client.Do(req)

@@ -131,7 +131,7 @@ func TestSendHeaders(t *testing.T) {
 			d := newDeliverer(t, deliver.WithAuthorization(tt.auth))
 			ev := testEvent()
 
-			a := d.Send(context.Background(), srv.URL, ev.Body, 1, deliver.TriggerFirst)
+			a := d.Send(context.Background(), deliver.Request{Target: srv.URL, Body: ev.Body}, 1, deliver.TriggerFirst)
 
 			require.True(t, a.OK(), "attempt: %+v", a)
 			s := <-got
@@ -290,7 +290,7 @@ func TestSendTimeout(t *testing.T) {
 			d := newDeliverer(t, deliver.WithTimeout(limit))
 
 			begin := time.Now()
-			a := d.Send(context.Background(), srv.URL, testEvent().Body, 1, deliver.TriggerFirst)
+			a := d.Send(context.Background(), deliver.Request{Target: srv.URL, Body: testEvent().Body}, 1, deliver.TriggerFirst)
 			elapsed := time.Since(begin)
 
 			assert.Equal(t, deliver.ClassTimeout, a.Class)
@@ -312,7 +312,7 @@ func TestSendRefused(t *testing.T) {
 	require.NoError(t, ln.Close())
 	d := newDeliverer(t)
 
-	a := d.Send(context.Background(), "http://"+addr+"/webhook", testEvent().Body, 1, deliver.TriggerFirst)
+	a := d.Send(context.Background(), deliver.Request{Target: "http://" + addr + "/webhook", Body: testEvent().Body}, 1, deliver.TriggerFirst)
 
 	assert.Equal(t, deliver.ClassRefused, a.Class)
 	assert.Equal(t, "connection refused", a.Err)
@@ -360,7 +360,7 @@ func TestSendReset(t *testing.T) {
 			d := newDeliverer(t)
 			ev := testEvent()
 
-			a := d.Send(context.Background(), "http://"+ln.Addr().String()+"/webhook", ev.Body, 1, deliver.TriggerFirst)
+			a := d.Send(context.Background(), deliver.Request{Target: "http://" + ln.Addr().String() + "/webhook", Body: ev.Body}, 1, deliver.TriggerFirst)
 
 			assert.Equal(t, string(ev.Body), <-gotBody, "the receiver read the whole request")
 			assert.Equal(t, deliver.ClassReset, a.Class, "err: %s", a.Err)
@@ -393,7 +393,7 @@ func TestSendAnswerCap(t *testing.T) {
 			})
 			d := newDeliverer(t, deliver.WithMaxAnswerBytes(1<<10))
 
-			a := d.Send(context.Background(), srv.URL, testEvent().Body, 1, deliver.TriggerFirst)
+			a := d.Send(context.Background(), deliver.Request{Target: srv.URL, Body: testEvent().Body}, 1, deliver.TriggerFirst)
 
 			require.Equal(t, deliver.ClassNone, a.Class, "err: %s", a.Err)
 			assert.Len(t, a.Body, tt.wantLen)

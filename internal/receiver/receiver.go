@@ -21,6 +21,7 @@ import (
 	"time"
 
 	"github.com/hamsasim/hamsasim/internal/event"
+	"github.com/hamsasim/hamsasim/internal/sign"
 )
 
 // DefaultMaxBodyBytes is the largest event the receiver accepts: far above
@@ -30,13 +31,16 @@ const DefaultMaxBodyBytes = 32 << 20
 // Config configures a Receiver.
 type Config struct {
 	// Authorization is the whole expected header value ("Bearer <token>").
-	// Empty means no authentication (the platform's noAuth mode).
+	// Empty (and no SigningKey) means no authentication (noAuth).
 	Authorization string
-	DBPath        string     // SQLite file; created if missing
-	Durability    Durability // default normal
-	MaxBodyBytes  int64      // default DefaultMaxBodyBytes
-	Faults        Faults     // defects to simulate; none for the correct receiver
-	Logger        *slog.Logger
+	// SigningKey, if set, switches to Standard Webhooks signatures: every
+	// request must carry a valid webhook-signature no older than sign.Tolerance.
+	SigningKey   []byte
+	DBPath       string     // SQLite file; created if missing
+	Durability   Durability // default normal
+	MaxBodyBytes int64      // default DefaultMaxBodyBytes
+	Faults       Faults     // defects to simulate; none for the correct receiver
+	Logger       *slog.Logger
 }
 
 // Receiver is the reference receiver. Create it with New, serve its Handler,
@@ -147,7 +151,7 @@ func (r *Receiver) serveEvent(w http.ResponseWriter, req *http.Request) {
 			return
 		}
 	}
-	if !f.Has(FaultAuthOff) && !r.authorized(req.Header.Get("Authorization")) {
+	if !f.Has(FaultAuthOff) && r.cfg.SigningKey == nil && !r.authorized(req.Header.Get("Authorization")) {
 		r.fail(w, http.StatusUnauthorized, "Unauthorized")
 		return
 	}
@@ -163,6 +167,10 @@ func (r *Receiver) serveEvent(w http.ResponseWriter, req *http.Request) {
 			return
 		}
 		r.fail(w, http.StatusBadRequest, "Invalid payload")
+		return
+	}
+	if !f.Has(FaultAuthOff) && r.cfg.SigningKey != nil && sign.Verify(req.Header, r.cfg.SigningKey, body, time.Now()) != nil {
+		r.fail(w, http.StatusUnauthorized, "Unauthorized")
 		return
 	}
 	var env struct {
@@ -194,6 +202,10 @@ func (r *Receiver) serveEvent(w http.ResponseWriter, req *http.Request) {
 	dup, err := r.store.put(req.Context(), event.DuplicateKey(callID, typ, ts), callID, typ, ts, body)
 	if err != nil {
 		// Not stored, so not acknowledged: the platform will retry.
+		if req.Context().Err() != nil {
+			r.log.Info("sender gave up before the event was stored", "eventType", typ, "callId", callID)
+			return
+		}
 		r.log.Error("storing event failed", "eventType", typ, "err", err)
 		r.fail(w, http.StatusServiceUnavailable, "Temporarily unavailable")
 		return
@@ -227,7 +239,11 @@ func (r *Receiver) fail(w http.ResponseWriter, status int, msg string) {
 }
 
 func (r *Receiver) serveCall(w http.ResponseWriter, req *http.Request) {
-	if !r.authorized(req.Header.Get("Authorization")) {
+	ok := r.authorized(req.Header.Get("Authorization"))
+	if r.cfg.SigningKey != nil {
+		ok = sign.Verify(req.Header, r.cfg.SigningKey, nil, time.Now()) == nil
+	}
+	if !ok {
 		writeJSON(w, http.StatusUnauthorized, answer{Error: "Unauthorized"})
 		return
 	}

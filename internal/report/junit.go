@@ -48,7 +48,13 @@ type junitResult struct {
 func WriteJUnit(w io.Writer, r *Run) error {
 	byEvent := map[string][]check.Finding{}
 	var general []check.Finding
+	byProbe := map[string][]check.Finding{}
 	for _, f := range r.Findings {
+		if f.Probe != "" && f.Probe != "duplicate" {
+			k := f.Probe + "|" + f.Event
+			byProbe[k] = append(byProbe[k], f)
+			continue
+		}
 		if f.Fixture == "" || f.Event == "" {
 			general = append(general, f)
 			continue
@@ -78,6 +84,32 @@ func WriteJUnit(w io.Writer, r *Run) error {
 		s.tally()
 		out.Suites = append(out.Suites, s)
 	}
+	if len(r.Probes) > 0 {
+		s := junitSuite{Name: "probes"}
+		for i, pr := range r.Probes {
+			name := fmt.Sprintf("%03d %s", i, pr.Probe)
+			if pr.Event != "" {
+				name += " " + pr.Event
+			}
+			jc := junitCase{Name: name, Classname: "simulate.probes", Time: secs(pr.LatencyMs)}
+			k := pr.Probe + "|" + pr.Event
+			if !pr.Passed || (pr.Skipped == "" && len(byProbe[k]) > 0) {
+				r.addFindings(&jc, byProbe[k])
+				delete(byProbe, k) // attach a probe's findings to its first request only
+			}
+			if pr.Skipped != "" {
+				jc.Skipped = &junitResult{Message: pr.Skipped}
+				s.Skipped++
+			}
+			s.Cases = append(s.Cases, jc)
+		}
+		for _, fs := range byProbe {
+			general = append(general, fs...)
+		}
+		s.tally()
+		out.Suites = append(out.Suites, s)
+	}
+	check.Sort(general)
 	if len(general) > 0 {
 		s := junitSuite{Name: "run"}
 		for _, f := range general {

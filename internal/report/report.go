@@ -33,10 +33,25 @@ type Run struct {
 	Deliveries      int             `json:"deliveries"` // events sent (each counted once, however many attempts)
 	Attempts        int             `json:"attempts"`
 	Acknowledged    int             `json:"acknowledged"`
-	NotSent         int             `json:"notSent"` // events never sent (run stopped early)
+	NotSent         int             `json:"notSent"`      // events never sent (run stopped early)
+	Redeliveries    int             `json:"redeliveries"` // duplicate deliveries sent by the duplicate probe
 	Summary         Summary         `json:"summary"`
 	Calls           []Call          `json:"calls"`
-	Findings        []check.Finding `json:"findings"`
+	Probes          []ProbeResult   `json:"probes"`
+	Findings        []check.Finding `json:"findings"` // errors and warnings
+	Notes           []check.Finding `json:"notes"`    // observations that fail nothing
+}
+
+// ProbeResult is one probe request and its verdict.
+type ProbeResult struct {
+	Probe      string `json:"probe"`
+	Check      string `json:"check"`
+	Event      string `json:"event,omitempty"`
+	Status     int    `json:"status"`
+	LatencyMs  int64  `json:"latencyMs"`
+	ErrorClass string `json:"errorClass,omitempty"`
+	Passed     bool   `json:"passed"`
+	Skipped    string `json:"skipped,omitempty"` // why it was not judged
 }
 
 // Summary counts findings by severity.
@@ -71,17 +86,31 @@ type Delivery struct {
 	Acked      bool   `json:"acknowledged"`
 }
 
-// Tally fills Summary and Passed from the findings.
+// Tally moves notes out of Findings and fills Summary and Passed.
 func (r *Run) Tally() {
 	r.Summary = Summary{}
+	kept := r.Findings[:0]
+	for _, f := range r.Findings {
+		if f.Severity == check.SeverityNote {
+			r.Notes = append(r.Notes, f)
+			continue
+		}
+		kept = append(kept, f)
+	}
+	r.Findings = kept
+	if r.Notes == nil {
+		r.Notes = []check.Finding{}
+	}
+	if r.Probes == nil {
+		r.Probes = []ProbeResult{}
+	}
+	r.Summary.Notes = len(r.Notes)
 	for _, f := range r.Findings {
 		switch f.Severity {
 		case check.SeverityError:
 			r.Summary.Errors++
 		case check.SeverityWarning:
 			r.Summary.Warnings++
-		default:
-			r.Summary.Notes++
 		}
 	}
 	r.Passed = r.Summary.Errors == 0 && !(r.Strict && r.Summary.Warnings > 0) && !r.Interrupted

@@ -34,11 +34,34 @@ func WriteText(w io.Writer, r *Run) error {
 		}
 		p.f("  %s %-*s  %4d events  %4d acknowledged  slowest %s\n", mark, width, c.Fixture, c.Events, c.Acked, ms(maxLat))
 	}
+	if len(r.Probes) > 0 {
+		var passed, failed, skipped int
+		for _, pr := range r.Probes {
+			switch {
+			case pr.Skipped != "":
+				skipped++
+			case pr.Passed:
+				passed++
+			default:
+				failed++
+			}
+		}
+		p.f("\n  probes: %d sent, %d passed, %d failed, %d not judged\n", len(r.Probes), passed, failed, skipped)
+	}
+	if len(r.Notes) > 0 {
+		p.f("\nnotes:\n")
+		for _, n := range r.Notes {
+			p.f("  note    %-18s %s\n", n.Check, n.Message)
+		}
+	}
 	if len(r.Findings) > 0 {
 		p.f("\nfindings:\n")
 		for _, f := range r.Findings {
 			where := f.Fixture
-			if f.Event != "" {
+			switch {
+			case f.Probe != "" && f.Probe != "duplicate":
+				where = "probe " + f.Probe
+			case f.Event != "":
 				where += fmt.Sprintf(" %s #%d (+%s)", f.Event, f.Seq, f.Offset)
 			}
 			if where == "" {
@@ -48,6 +71,11 @@ func WriteText(w io.Writer, r *Run) error {
 			p.f("          %s\n", f.Message)
 			if f.Excerpt != "" {
 				p.f("          answer: %s\n", f.Excerpt)
+			}
+			if f.Curl != "" && len(f.Curl) <= 400 {
+				p.f("          reproduce: %s\n", f.Curl)
+			} else if f.Curl != "" {
+				p.f("          reproduce: see the JSON report (--json)\n")
 			}
 		}
 	}

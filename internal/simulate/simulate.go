@@ -16,6 +16,7 @@ import (
 	"github.com/hamsasim/hamsasim/internal/deliver"
 	"github.com/hamsasim/hamsasim/internal/event"
 	"github.com/hamsasim/hamsasim/internal/fixture"
+	"github.com/hamsasim/hamsasim/internal/probe"
 	"github.com/hamsasim/hamsasim/internal/report"
 )
 
@@ -30,7 +31,10 @@ var ErrInvalidEvent = errors.New("fixture produces an event the contract rejects
 
 // Config is one simulate run's input.
 type Config struct {
-	Target    string
+	Target string
+	// Shown is the target as reports may show it (no secret in its query or
+	// user info); curl reproductions use it. Empty means Target.
+	Shown     string
 	Fixtures  []*fixture.Fixture
 	Contract  *contract.Contract
 	Deliverer *deliver.Deliverer
@@ -47,6 +51,22 @@ type Config struct {
 	BreakerThreshold int
 	// Progress, if set, is called after each delivery (from several goroutines).
 	Progress func(done, total int)
+	// Groups selects the probe groups (probe.Groups); nil runs all of them.
+	Groups map[string]bool
+	// ProbeAuth tells the auth probes which credentials to forge.
+	ProbeAuth probe.Auth
+	// ProbeURL is the base URL of the target's probe API (GET /calls/{callId}),
+	// used to check that redeliveries take effect once. Empty skips that check.
+	ProbeURL string
+}
+
+// AllGroups selects every probe group.
+func AllGroups() map[string]bool {
+	m := map[string]bool{}
+	for _, g := range probe.Groups {
+		m[g] = true
+	}
+	return m
 }
 
 // Calls expands every fixture into its events and checks them against the
@@ -82,6 +102,9 @@ func Run(ctx context.Context, cfg Config) (*report.Run, error) {
 	if cfg.BreakerThreshold <= 0 {
 		cfg.BreakerThreshold = DefaultBreakerThreshold
 	}
+	if cfg.Groups == nil {
+		cfg.Groups = AllGroups()
+	}
 	calls, err := Calls(cfg)
 	if err != nil {
 		return nil, err
@@ -92,12 +115,19 @@ func Run(ctx context.Context, cfg Config) (*report.Run, error) {
 	}
 
 	began := time.Now()
+	var findings []check.Finding
+	if cfg.Groups[probe.GroupURL] {
+		fs, _ := probe.URL(ctx, cfg.Target)
+		findings = append(findings, fs...)
+	}
 	runCtx, stop := context.WithCancel(ctx)
 	defer stop()
 	b := &breaker{threshold: int64(cfg.BreakerThreshold), trip: stop}
 	var done atomic.Int64
 
 	results := make([][]deliver.Result, len(calls))
+	dupes := make([][]check.Finding, len(calls))
+	redelivered := make([]int, len(calls))
 	sem := make(chan struct{}, cfg.Concurrency)
 	var wg sync.WaitGroup
 	for i, evs := range calls {
@@ -113,6 +143,7 @@ func Run(ctx context.Context, cfg Config) (*report.Run, error) {
 			defer wg.Done()
 			defer func() { <-sem }()
 			callStart := time.Now()
+			seenType := map[string]bool{}
 			for _, ev := range evs {
 				if cfg.TimeScale > 0 {
 					due := callStart.Add(time.Duration(float64(ev.Offset) * cfg.TimeScale))
@@ -125,6 +156,21 @@ func Run(ctx context.Context, cfg Config) (*report.Run, error) {
 				}
 				res := cfg.Deliverer.Deliver(runCtx, cfg.Target, ev, b.observe)
 				results[i] = append(results[i], res)
+				if cfg.Groups[probe.GroupDuplicate] && res.Acked() && !seenType[ev.Type] {
+					// The platform redelivers when an answer is lost: send the
+					// first event of each type again, right after its answer.
+					seenType[ev.Type] = true
+					req := deliver.Request{Target: cfg.Target, Body: ev.Body, MsgID: deliver.MessageID(ev.Key())}
+					a := cfg.Deliverer.Send(runCtx, req, 1, deliver.TriggerRedelivery)
+					b.observe(a)
+					if a.Class != deliver.ClassCanceled {
+						redelivered[i]++
+						what := fmt.Sprintf("a redelivery of %s #%d (same callId, eventType and timestamp)", ev.Type, ev.Seq)
+						shownReq := req
+						shownReq.Target = cfg.shown()
+						dupes[i] = append(dupes[i], check.Redelivery(ev, a, what, cfg.Deliverer.Repro(shownReq, ""))...)
+					}
+				}
 				if cfg.Progress != nil {
 					cfg.Progress(int(done.Add(1)), total)
 				}
@@ -138,7 +184,7 @@ func Run(ctx context.Context, cfg Config) (*report.Run, error) {
 		Seed: cfg.Seed, Start: event.FormatTime(cfg.Start),
 		StartedAt: began.UTC(), DurationMs: time.Since(began).Milliseconds(),
 		Interrupted: ctx.Err() != nil,
-		Findings:    []check.Finding{},
+		Findings:    findings,
 	}
 	if cfg.Contract != nil {
 		r.Contract, r.ContractVersion = cfg.Contract.Source, cfg.Contract.Version
@@ -163,21 +209,87 @@ func Run(ctx context.Context, cfg Config) (*report.Run, error) {
 				Bytes: len(res.Event.Body), Attempts: len(res.Attempts), Status: final.Status,
 				LatencyMs: final.Latency.Milliseconds(), ErrorClass: string(final.Class), Acked: res.Acked(),
 			})
-			r.Findings = append(r.Findings, check.Delivery(cfg.Contract, res)...)
+			for _, f := range check.Delivery(cfg.Contract, res) {
+				reproduce(&f, cfg, res.Event)
+				r.Findings = append(r.Findings, f)
+			}
 		}
 		r.NotSent += len(evs) - c.Sent
+		r.Redeliveries += redelivered[i]
 		r.Calls = append(r.Calls, c)
 	}
-	if b.tripped.Load() {
-		ch, _ := check.Lookup(check.TargetUnreachable)
-		r.Findings = append(r.Findings, check.Finding{
-			Check: check.TargetUnreachable, Severity: ch.Severity,
-			Message: fmt.Sprintf("%d attempts in a row got no answer; the run stopped sending and %d events were not sent", cfg.BreakerThreshold, r.NotSent),
+	var dupFindings []check.Finding
+	var dupCalls []string
+	for i := range calls {
+		dupFindings = append(dupFindings, dupes[i]...)
+		if redelivered[i] > 0 {
+			dupCalls = append(dupCalls, calls[i][0].CallID)
+		}
+	}
+	r.Findings = append(r.Findings, check.Aggregate(dupFindings)...)
+
+	if !b.tripped.Load() && ctx.Err() == nil {
+		acked := map[string]bool{}
+		for _, rs := range results {
+			for _, res := range rs {
+				if res.Acked() {
+					acked[res.Event.Type] = true
+				}
+			}
+		}
+		pr := probe.NewRunner(probe.Config{
+			Target: cfg.Target, Shown: cfg.shown(), Deliverer: cfg.Deliverer, Contract: cfg.Contract, Template: template(cfg.Fixtures),
+			Seed: cfg.Seed, Start: cfg.Start, Auth: cfg.ProbeAuth, Acked: acked, Observe: b.observe,
 		})
+		pr.Run(runCtx, cfg.Groups)
+		r.Probes = append(r.Probes, pr.Results...)
+		r.Findings = append(r.Findings, check.Aggregate(pr.Findings)...)
+		if cfg.ProbeURL != "" && len(dupCalls) > 0 && runCtx.Err() == nil {
+			fs, res := probe.Effects(runCtx, cfg.Deliverer, cfg.ProbeURL, dupCalls)
+			r.Findings = append(r.Findings, check.Aggregate(fs)...)
+			r.Probes = append(r.Probes, res...)
+		}
+		r.Interrupted = ctx.Err() != nil
+	}
+	if b.tripped.Load() {
+		r.Findings = append(r.Findings, check.New(check.TargetUnreachable,
+			fmt.Sprintf("%d attempts in a row got no answer; the run stopped sending: %d events and the remaining probes were not sent", cfg.BreakerThreshold, r.NotSent)))
 	}
 	check.Sort(r.Findings)
 	r.Tally()
 	return r, nil
+}
+
+func (cfg Config) shown() string {
+	if cfg.Shown != "" {
+		return cfg.Shown
+	}
+	return cfg.Target
+}
+
+// reproduce attaches a curl command that sends ev again; a body too large
+// to inline is attached as a payload to write beside the report.
+func reproduce(f *check.Finding, cfg Config, ev event.Event) {
+	req := deliver.Request{Target: cfg.shown(), Body: ev.Body, MsgID: deliver.MessageID(ev.Key())}
+	file := ""
+	if len(ev.Body) > 16<<10 {
+		file = fmt.Sprintf("payloads/%s-%d-%s.json", ev.Fixture, ev.Seq, ev.Type)
+		f.Payload, f.PayloadFile = ev.Body, file
+	}
+	f.Curl = cfg.Deliverer.Repro(req, file)
+}
+
+// template picks the fixture probe events imitate: the first answered call.
+func template(fs []*fixture.Fixture) *fixture.Fixture {
+	for _, f := range fs {
+		if f.Call.Answered {
+			return f
+		}
+	}
+	if len(fs) > 0 {
+		return fs[0]
+	}
+	return nil
 }
 
 // breaker trips after threshold attempts in a row, across all calls, got no

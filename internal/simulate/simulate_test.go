@@ -18,10 +18,13 @@ import (
 	"github.com/hamsasim/hamsasim/internal/check"
 	"github.com/hamsasim/hamsasim/internal/deliver"
 	"github.com/hamsasim/hamsasim/internal/fixture"
+	"github.com/hamsasim/hamsasim/internal/probe"
 	"github.com/hamsasim/hamsasim/internal/simulate"
 )
 
 var start = time.Date(2025, 3, 1, 9, 0, 0, 0, time.UTC)
+
+var lifecycleOnly = map[string]bool{probe.GroupLifecycle: true}
 
 func shippedFixtures(t *testing.T, names ...string) []*fixture.Fixture {
 	t.Helper()
@@ -61,6 +64,7 @@ func TestEachCallArrivesInOrder(t *testing.T) {
 	fs := shippedFixtures(t, "job-interview", "support-resolved", "sales-outbound-tools", "ends-early", "no-answer")
 	r, err := simulate.Run(context.Background(), simulate.Config{
 		Target: srv.URL, Fixtures: fs, Deliverer: newDeliverer(t, 1), Seed: 3, Start: start, Concurrency: 5,
+		Groups: lifecycleOnly,
 	})
 	require.NoError(t, err)
 	assert.True(t, r.Passed)
@@ -118,6 +122,7 @@ func TestInterruptedRunIsMarked(t *testing.T) {
 	t.Cleanup(srv.Close)
 	r, err := simulate.Run(ctx, simulate.Config{
 		Target: srv.URL, Fixtures: shippedFixtures(t, "long-hour"), Deliverer: newDeliverer(t, 1), Seed: 1, Start: start,
+		Groups: lifecycleOnly,
 	})
 	require.NoError(t, err)
 	assert.True(t, r.Interrupted)
@@ -149,6 +154,7 @@ end: {at: 3s}
 	t.Cleanup(srv.Close)
 	_, err = simulate.Run(context.Background(), simulate.Config{
 		Target: srv.URL, Fixtures: []*fixture.Fixture{f}, Deliverer: newDeliverer(t, 1), Start: start, TimeScale: 0.1,
+		Groups: lifecycleOnly,
 	})
 	require.NoError(t, err)
 	require.Len(t, arrivals, 3)

@@ -1,0 +1,108 @@
+package check_test
+
+import (
+	"net/http"
+	"sort"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+
+	"github.com/hamsasim/hamsasim/internal/check"
+	"github.com/hamsasim/hamsasim/internal/deliver"
+	"github.com/hamsasim/hamsasim/internal/event"
+)
+
+func TestLeak(t *testing.T) {
+	t.Parallel()
+	cases := map[string]string{
+		"Error: boom\n    at handleEvent (/srv/app/src/handler.js:42:17)":                  "a JavaScript stack trace",
+		"Traceback (most recent call last):\n  File \"/app/main.py\", line 3, in <module>": "a Python traceback",
+		"panic: x\n\ngoroutine 7 [running]:":                                               "a Go stack dump",
+		"java.lang.NullPointerException\n\tat com.acme.Hook.handle(Hook.java:31)":          "a JVM stack trace",
+		"<html><body><h1>Whitelabel Error Page</h1>":                                       "a framework's debug error page",
+		"cannot open /var/www/app/config.php":                                              "a server file path",
+		`{"error":"Unauthorized"}`:                                                         "",
+		`{"error":"Invalid payload","details":"callId is required"}`:                       "",
+		"": "",
+	}
+	for body, want := range cases {
+		assert.Equal(t, want, check.Leak([]byte(body)), body)
+	}
+}
+
+func TestProbeJudging(t *testing.T) {
+	t.Parallel()
+	c := loadContract(t)
+	ev := event.Event{Type: event.TranscriptionUpdate, CallID: "c", Body: []byte(`{}`)}
+	json400 := deliver.Attempt{N: 1, Status: 400, Header: jsonHeader, Body: []byte(`{"error":"Invalid payload"}`)}
+	json401 := deliver.Attempt{N: 1, Status: 401, Header: jsonHeader, Body: []byte(`{"error":"Unauthorized"}`)}
+	html401 := deliver.Attempt{N: 1, Status: 401, Header: http.Header{"Content-Type": {"text/html"}}, Body: []byte("<pre>at x (/srv/app/a.js:1:1)</pre>")}
+	s500 := deliver.Attempt{N: 1, Status: 500, Header: jsonHeader, Body: []byte(`{"error":"x"}`)}
+	s422 := deliver.Attempt{N: 1, Status: 422, Header: jsonHeader, Body: []byte(`{"error":"x"}`)}
+	slow := deliver.Attempt{N: 1, Class: deliver.ClassTimeout, Latency: 5 * time.Second}
+	cases := []struct {
+		name string
+		want check.Want
+		a    deliver.Attempt
+		ids  []string
+	}{
+		{"rejected as it should be", check.WantReject, json401, nil},
+		{"accepted without credentials", check.WantReject, ok(1), []string{check.AuthMissing}},
+		{"rejected with an HTML stack trace", check.WantReject, html401, []string{check.ErrorLeak, check.ResponseSchema}},
+		{"crashes on bad input", check.WantReject, s500, []string{check.ServerError}},
+		{"400 as asked", check.WantBadRequest, json400, nil},
+		{"422 is not 400", check.WantBadRequest, s422, []string{check.AuthMissing}},
+		{"5xx is a server error, not a wrong 4xx", check.WantBadRequest, s500, []string{check.ServerError}},
+		{"any 4xx will do", check.WantClientError, s422, nil},
+		{"acknowledged", check.WantAck, ok(1), nil},
+		{"not acknowledged", check.WantAck, s500, []string{check.AuthMissing, check.ServerError}},
+		{"too slow", check.WantAck, slow, []string{check.AuthMissing, check.Latency5s}},
+	}
+	for _, tc := range cases {
+		tc := tc
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			// The probe's own check is auth.missing in every case, to tell it apart.
+			fs := check.Probe(c, check.ProbeSpec{Name: "p", Check: check.AuthMissing, Want: tc.want, Event: ev, Request: "r"}, tc.a)
+			var got []string
+			for _, f := range fs {
+				got = append(got, f.Check)
+				assert.Equal(t, "p", f.Probe)
+			}
+			sort.Strings(got)
+			sort.Strings(tc.ids)
+			assert.Equal(t, tc.ids, got)
+		})
+	}
+}
+
+func TestRedelivery(t *testing.T) {
+	t.Parallel()
+	ev := event.Event{Type: event.CallEnded, CallID: "c"}
+	flagged := deliver.Attempt{N: 1, Status: 200, Header: jsonHeader, Body: []byte(`{"received":true,"duplicate":true}`)}
+	assert.Empty(t, check.Redelivery(ev, flagged, "r", "curl"))
+	fs := check.Redelivery(ev, ok(1), "r", "curl")
+	if assert.Len(t, fs, 1) {
+		assert.Equal(t, check.DuplicateFlag, fs[0].Check)
+		assert.Equal(t, check.SeverityWarning, fs[0].Severity)
+	}
+	fs = check.Redelivery(ev, deliver.Attempt{N: 1, Status: 409, Header: jsonHeader, Body: []byte(`{"error":"exists"}`)}, "r", "curl")
+	if assert.Len(t, fs, 1) {
+		assert.Equal(t, check.DuplicateAck, fs[0].Check)
+	}
+}
+
+func TestAggregate(t *testing.T) {
+	t.Parallel()
+	in := []check.Finding{
+		{Check: "a", Probe: "x", Message: "first"},
+		{Check: "a", Probe: "x", Message: "second"},
+		{Check: "b", Probe: "x", Message: "other"},
+		{Check: "a", Probe: "x", Message: "third"},
+	}
+	out := check.Aggregate(in)
+	assert.Len(t, out, 2)
+	assert.Equal(t, "first (and 2 more like it)", out[0].Message)
+	assert.Equal(t, "other", out[1].Message)
+}

@@ -1,0 +1,101 @@
+package cli
+
+import (
+	"encoding/json"
+	"net/http/httptest"
+	"os"
+	"path/filepath"
+	"sort"
+	"testing"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/hamsasim/hamsasim/internal/receiver"
+	"github.com/hamsasim/hamsasim/internal/sign"
+)
+
+// TestCatchPower runs simulate against the reference receiver with each
+// fault mode and asserts exactly the expected checks fire: a missed defect
+// and a false alarm both fail it. Against the correct receiver nothing may
+// fire, not even a warning (--strict).
+func TestCatchPower(t *testing.T) {
+	t.Parallel()
+	key := []byte("0123456789abcdef0123456789abcdef")
+	cases := []struct {
+		name  string
+		hmac  bool
+		fault receiver.Fault
+		want  []string
+	}{
+		{name: "correct receiver", want: nil},
+		{name: "slow ack", fault: receiver.FaultSlowAck, want: []string{"latency.5s", "status.2xx", "target.unreachable"}},
+		{name: "auth off", fault: receiver.FaultAuthOff, want: []string{"auth.missing", "auth.wrong"}},
+		{name: "no dedupe", fault: receiver.FaultNoDedupe, want: []string{"duplicate.effect", "duplicate.flag"}},
+		{name: "rejects unknown events", fault: receiver.FaultRejectUnknown, want: []string{"event.unknown"}},
+		{name: "100 kB body limit", fault: receiver.FaultBodyLimit, want: []string{"payload.large"}},
+		{name: "500 on call.started", fault: receiver.FaultFailCallStarted, want: []string{"status.2xx"}},
+		{name: "HTML error pages", fault: receiver.FaultHTMLErrors, want: []string{"error.leak", "response.schema"}},
+		{name: "strict order", fault: receiver.FaultStrictOrder, want: []string{"order.tolerant"}},
+		{name: "correct receiver, signatures", hmac: true, want: nil},
+		{name: "auth off, signatures", hmac: true, fault: receiver.FaultAuthOff, want: []string{"auth.missing", "auth.stale", "auth.wrong"}},
+	}
+	for _, tc := range cases {
+		tc := tc
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			cfg := receiver.Config{Authorization: testSecret, DBPath: filepath.Join(t.TempDir(), "r.db"), Faults: receiver.Faults{}}
+			vars := map[string]string{"WEBHOOK_SECRET": testSecret}
+			args := []string{"--auth", "bearer"}
+			if tc.hmac {
+				cfg.Authorization, cfg.SigningKey = "", key
+				vars = map[string]string{"WEBHOOK_SIGNING_SECRET": sign.FormatSecret(key)}
+				args = []string{"--auth", "hmac"}
+			}
+			if tc.fault != "" {
+				cfg.Faults[tc.fault] = true
+			}
+			rcv, err := receiver.New(cfg)
+			require.NoError(t, err)
+			srv := httptest.NewServer(rcv.Handler())
+			t.Cleanup(func() { srv.Close(); rcv.Close() })
+
+			out := filepath.Join(t.TempDir(), "out.json")
+			args = append([]string{"simulate", "--target", srv.URL + "/webhook", "--probe-url", srv.URL,
+				"--fixtures", shipped("job-interview", "no-answer", "ends-early", "support-resolved", "sales-outbound-tools"),
+				"--retries", "0", "--concurrency", "5", "--strict", "--json", out}, args...)
+			r := runCLI(t, vars, args...)
+
+			var rep struct {
+				Passed   bool `json:"passed"`
+				Findings []struct {
+					Check, Severity, Message, Curl string
+				} `json:"findings"`
+			}
+			b, err := os.ReadFile(out)
+			require.NoError(t, err, r.stderr)
+			require.NoError(t, json.Unmarshal(b, &rep))
+			got := map[string]bool{}
+			for _, f := range rep.Findings {
+				got[f.Check] = true
+				assert.NotEmpty(t, f.Message)
+				assert.NotContains(t, f.Curl, "CANARY", "curl reproductions carry no secret")
+			}
+			ids := make([]string, 0, len(got))
+			for id := range got {
+				ids = append(ids, id)
+			}
+			sort.Strings(ids)
+			if tc.want == nil {
+				assert.Empty(t, ids, "false alarms against the correct receiver")
+				assert.Equal(t, ExitPassed, r.code)
+				assert.True(t, rep.Passed)
+				return
+			}
+			assert.Equal(t, tc.want, ids)
+			assert.Equal(t, ExitFindings, r.code)
+			assert.False(t, rep.Passed)
+			assert.NotContains(t, r.stdout+r.stderr+string(b), "CANARY")
+		})
+	}
+}

@@ -329,6 +329,8 @@ func attemptsWord(k, n int) string {
 	switch {
 	case n == 1:
 		return "its only attempt"
+	case k == n && n == 2:
+		return "both attempts"
 	case k == n:
 		return fmt.Sprintf("all %d attempts", n)
 	}

@@ -12,11 +12,13 @@ build:
 	$(GO) build -o $(BIN) ./cmd/hamsasim
 
 # The main job end to end on a fresh machine: validate the shipped fixtures,
-# replay every lifecycle against the embedded reference receiver, write reports.
+# replay every lifecycle and probe against the embedded reference receiver,
+# run the shipped Gherkin features, write reports.
 demo: build
 	./$(BIN) fixtures validate
 	./$(BIN) simulate --json $(REPORTS)/simulate.json --junit $(REPORTS)/simulate.xml
-	@echo "reports written to $(REPORTS)/simulate.json and $(REPORTS)/simulate.xml"
+	./$(BIN) features --format progress,junit:$(REPORTS)/features.xml
+	@echo "reports written to $(REPORTS)/: simulate.json, simulate.xml (JUnit), features.xml (JUnit)"
 
 # Everything CI runs: formatting, vet, the race-checked test suite.
 test: fmt-check vet

@@ -13,6 +13,9 @@ var contractYAML []byte
 //go:embed fixtures/calls/*.yaml
 var fixtureFS embed.FS
 
+//go:embed features/*.feature
+var featureFS embed.FS
+
 // ContractPath is the contract's path in the repository, used to name it.
 const ContractPath = "spec/hamsa-webhooks.yaml"
 
@@ -21,3 +24,6 @@ func Contract() []byte { return contractYAML }
 
 // Fixtures returns the shipped fixtures; paths are fixtures/calls/NAME.yaml.
 func Fixtures() fs.FS { return fixtureFS }
+
+// Features returns the shipped Gherkin features; paths are features/NAME.feature.
+func Features() fs.FS { return featureFS }

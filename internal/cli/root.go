@@ -117,6 +117,8 @@ works on a fresh machine.`,
 		newSimulateCmd(e),
 		newReceiverCmd(e),
 		newChecksCmd(e),
+		newFeaturesCmd(e),
+		newStepsCmd(e),
 		newFixturesCmd(e),
 		newVersionCmd(e),
 	)

@@ -80,7 +80,11 @@ func (b builder) ended(turns []event.TranscriptTurn, at time.Duration) event.Cal
 }
 
 // transcript builds turns of natural length until their text reaches size bytes.
-func (b builder) transcript(size int) []event.TranscriptTurn {
+func (b builder) transcript(size int) []event.TranscriptTurn { return Transcript(size) }
+
+// Transcript returns call.ended transcript turns of natural speech, agent
+// and user in turn, whose text adds up to about size bytes.
+func Transcript(size int) []event.TranscriptTurn {
 	agent := []string{
 		"Thanks for holding. I have your file open now and I can see the policy started in March, with the contents cover added in June.",
 		"Let me read back what I have so far, and please stop me if anything is wrong or missing from what you told me earlier.",

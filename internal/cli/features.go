@@ -1,0 +1,314 @@
+package cli
+
+import (
+	"bytes"
+	"errors"
+	"fmt"
+	"io"
+	"math/rand/v2"
+	"os"
+	"path/filepath"
+	"strings"
+
+	"github.com/cucumber/godog"
+	"github.com/spf13/cobra"
+
+	"github.com/hamsasim/hamsasim"
+	"github.com/hamsasim/hamsasim/internal/fixture"
+	"github.com/hamsasim/hamsasim/internal/steps"
+)
+
+type featuresCmd struct {
+	e           *env
+	target      string
+	probeURL    string
+	spec        string
+	fixtures    []string
+	auth        string
+	secretEnv   string
+	tags        string
+	format      string
+	concurrency int
+	strict      bool
+	insecure    bool
+}
+
+func newFeaturesCmd(e *env) *cobra.Command {
+	f := &featuresCmd{e: e}
+	cmd := &cobra.Command{
+		Use:   "features [PATH...]",
+		Short: "Run Gherkin scenarios (QA's .feature files) against a webhook endpoint",
+		Long: `Runs .feature files (default: the shipped features/) with hamsasim's step
+library ('hamsasim steps' lists it) against --target, or the embedded
+reference receiver when there is none.
+
+Exit codes: 0 passed, 1 a scenario failed (or, with --strict, a step is
+undefined or pending), 2 bad flags, files or a tag expression that selects
+no scenario.`,
+		Example: `  hamsasim features
+  hamsasim features features/duplicates.feature --tags @duplicates
+  WEBHOOK_SECRET='Bearer sk_test_123' hamsasim features qa/ --target https://staging.example.com/hooks/hamsa --format progress,junit:reports/features.xml`,
+		RunE: f.run,
+	}
+	fl := cmd.Flags()
+	fl.StringVar(&f.target, "target", "", "webhook URL (default: the embedded reference receiver)")
+	fl.StringVar(&f.probeURL, "probe-url", "", "base URL of the target's probe API, for steps about what the receiver recorded (automatic for the embedded receiver)")
+	fl.StringVar(&f.spec, "spec", "", "OpenAPI contract (default: the shipped one)")
+	fl.StringSliceVar(&f.fixtures, "fixtures", nil, "fixture files or folders the scenarios may name (default: the shipped ones)")
+	fl.StringVar(&f.auth, "auth", "", "default credentials: bearer, hmac or none (as for simulate)")
+	fl.StringVar(&f.secretEnv, "secret-env", "", "environment variable holding the secret (default WEBHOOK_SECRET, or WEBHOOK_SIGNING_SECRET with --auth hmac)")
+	fl.StringVar(&f.tags, "tags", "", "run scenarios matching a tag expression: @a, ~@a (not), @a && @b, @a,@b (or); 'not', 'and', 'or' also work")
+	fl.StringVar(&f.format, "format", "pretty", "pretty, progress, junit:FILE, cucumber:FILE; several separated by commas")
+	fl.IntVar(&f.concurrency, "concurrency", 1, "scenarios run at once")
+	fl.BoolVar(&f.strict, "strict", false, "fail on undefined or pending steps")
+	fl.BoolVar(&f.insecure, "insecure", false, "accept an invalid certificate")
+	return cmd
+}
+
+func (f *featuresCmd) run(cmd *cobra.Command, args []string) error {
+	if f.concurrency < 1 || f.concurrency > 64 {
+		return usageError("--concurrency %d: use 1 to 64", f.concurrency)
+	}
+	format, err := checkFormat(f.format)
+	if err != nil {
+		return err
+	}
+	tags, err := steps.NormalizeTags(f.tags)
+	if err != nil {
+		return usageError("%s", strings.TrimPrefix(err.Error(), steps.ErrFeatures.Error()+": "))
+	}
+	fsys, roots, shownDir := hamsasim.Features(), []string{"features"}, ""
+	if len(args) > 0 {
+		fsys, roots = os.DirFS("."), nil
+		for _, a := range args {
+			clean := filepath.ToSlash(filepath.Clean(a))
+			if filepath.IsAbs(a) || strings.HasPrefix(clean, "../") {
+				// os.DirFS(".") cannot reach it: serve the path's own folder.
+				abs, _ := filepath.Abs(a)
+				fsys, clean, shownDir = os.DirFS(filepath.Dir(abs)), filepath.Base(abs), filepath.Dir(a)
+				if len(args) > 1 {
+					return usageError("give paths inside the working folder when naming several (%s is outside it)", a)
+				}
+			}
+			roots = append(roots, clean)
+		}
+	}
+	plan, err := steps.Prepare(fsys, roots, tags)
+	if err != nil {
+		return usageError("%s", strings.TrimPrefix(err.Error(), steps.ErrFeatures.Error()+": "))
+	}
+	if plan.Scenarios == 0 {
+		return usageError("no scenario to run in %s", strings.Join(plan.Files, ", "))
+	}
+	if plan.Selected == 0 {
+		return usageError("--tags %q selects none of the %d scenarios in %s", f.tags, plan.Scenarios, strings.Join(plan.Files, ", "))
+	}
+	for _, u := range plan.Undefined {
+		if shownDir != "" {
+			u.File = filepath.Join(shownDir, u.File)
+		}
+		fmt.Fprintf(f.e.stderr, "%s\n", u)
+	}
+	if len(plan.Undefined) > 0 {
+		fmt.Fprintf(f.e.stderr, "'hamsasim steps' lists every step with an example.\n")
+	}
+
+	c, err := loadContract(f.spec)
+	if err != nil {
+		return err
+	}
+	fixtures, err := loadFixtures(f.fixtures)
+	if err != nil {
+		return err
+	}
+	byName := map[string]*fixture.Fixture{}
+	for _, fx := range fixtures {
+		byName[fx.Name] = fx
+	}
+	a, err := resolveAuth(f.e, f.auth, f.secretEnv, f.target == "")
+	if err != nil {
+		return err
+	}
+	target, probeURL := f.target, f.probeURL
+	if target == "" {
+		em, err := startEmbedded(a.bearer, a.key)
+		if err != nil {
+			return err
+		}
+		defer em.stop()
+		target = em.URL
+		if probeURL == "" {
+			probeURL = em.Base
+		}
+	} else if _, err := parseTarget(target); err != nil {
+		return err
+	}
+	for _, w := range a.warnings {
+		fmt.Fprintf(f.e.stderr, "warning: %s\n", w)
+	}
+	u, _ := parseTarget(target)
+	suite := &steps.Suite{
+		Target: target, Shown: displayURL(u), ProbeURL: probeURL, Contract: c, Fixtures: byName,
+		Signer: a.signer, ProbeAuth: a.probe, Getenv: f.e.getenv,
+		Client: steps.NewClient(f.concurrency*4, f.insecure), Seed: rand.Uint64(),
+	}
+	opts := &godog.Options{
+		Format: format, Output: &snippetFilter{w: f.e.stdout}, Paths: roots, Tags: tags,
+		Concurrency: f.concurrency, Strict: f.strict, NoColors: !isTerminal(f.e.stdout),
+		DefaultContext: cmd.Context(),
+	}
+	opts.FS = fsys
+	out := opts.Output.(*snippetFilter)
+	status := godog.TestSuite{
+		Name:                "hamsasim",
+		ScenarioInitializer: func(sc *godog.ScenarioContext) { steps.Register(suite, sc) },
+		Options:             opts,
+	}.Run()
+	if len(out.partial) > 0 {
+		f.e.stdout.Write(out.partial)
+	}
+	if cmd.Context() != nil && cmd.Context().Err() != nil {
+		return errInterrupted
+	}
+	switch status {
+	case 0:
+		return nil
+	case 1:
+		return errFindings
+	}
+	return usageError("the scenarios could not run (godog status %d)", status)
+}
+
+// checkFormat validates --format before godog, which would exit on its own.
+func checkFormat(spec string) (string, error) {
+	if strings.TrimSpace(spec) == "" {
+		return "pretty", nil
+	}
+	for _, part := range strings.Split(spec, ",") {
+		name, file, hasFile := strings.Cut(strings.TrimSpace(part), ":")
+		switch name {
+		case "pretty", "progress", "junit", "cucumber", "events":
+		default:
+			return "", usageError("--format %q: unknown formatter %q (valid: pretty, progress, junit:FILE, cucumber:FILE, events)", spec, name)
+		}
+		if hasFile {
+			if file == "" {
+				return "", usageError("--format %q: %s: needs a file name after the colon", spec, name)
+			}
+			if err := os.MkdirAll(filepath.Dir(file), 0o755); err != nil {
+				return "", usageError("--format %s: %s", part, ioWords(err))
+			}
+			fh, err := os.Create(file)
+			if err != nil {
+				return "", usageError("--format %s: cannot write %s: %s", part, file, ioWords(err))
+			}
+			fh.Close()
+		}
+	}
+	return spec, nil
+}
+
+func isTerminal(w any) bool {
+	f, ok := w.(*os.File)
+	if !ok {
+		return false
+	}
+	info, err := f.Stat()
+	return err == nil && info.Mode()&os.ModeCharDevice != 0
+}
+
+var errNoSteps = errors.New("no steps")
+
+func newStepsCmd(e *env) *cobra.Command {
+	var markdown bool
+	cmd := &cobra.Command{
+		Use:   "steps",
+		Short: "List every Gherkin step of the library, with an example",
+		Args:  cobra.NoArgs,
+		RunE: func(*cobra.Command, []string) error {
+			defs := steps.Defs()
+			if len(defs) == 0 {
+				return errNoSteps
+			}
+			if markdown {
+				fmt.Fprint(e.stdout, StepsMarkdown())
+				return nil
+			}
+			for _, d := range defs {
+				fmt.Fprintf(e.stdout, "%s\n", indentExample(d.Example, ""))
+				if d.Help != "" {
+					fmt.Fprintf(e.stdout, "    %s\n", d.Help)
+				}
+			}
+			return nil
+		},
+	}
+	cmd.Flags().BoolVar(&markdown, "markdown", false, "print the list as the README's Markdown")
+	return cmd
+}
+
+// StepsMarkdown renders the step library for the README.
+func StepsMarkdown() string {
+	var b strings.Builder
+	kind := ""
+	for _, d := range steps.Defs() {
+		if d.Kind != kind {
+			kind = d.Kind
+			fmt.Fprintf(&b, "\n**%s**\n\n", map[string]string{"Given": "Set-up (Given)", "When": "Deliveries (When)", "Then": "Assertions (Then)"}[kind])
+		}
+		first, rest, _ := strings.Cut(d.Example, "\n")
+		fmt.Fprintf(&b, "- `%s`", first)
+		if d.Help != "" {
+			fmt.Fprintf(&b, ": %s", d.Help)
+		}
+		b.WriteString("\n")
+		if rest != "" {
+			b.WriteString("  ```gherkin\n")
+			for _, l := range strings.Split(rest, "\n") {
+				fmt.Fprintf(&b, "  %s\n", l)
+			}
+			b.WriteString("  ```\n")
+		}
+	}
+	return b.String()
+}
+
+func indentExample(ex, pad string) string {
+	return pad + strings.ReplaceAll(ex, "\n", "\n"+pad)
+}
+
+// snippetFilter passes godog's output through, up to its advice to write Go
+// step definitions for undefined steps: QA writes no Go, and hamsasim has
+// already suggested the nearest steps of its library.
+type snippetFilter struct {
+	w       io.Writer
+	partial []byte
+	cut     bool
+}
+
+const snippetMarker = "You can implement step definitions for undefined steps"
+
+func (s *snippetFilter) Write(p []byte) (int, error) {
+	if s.cut {
+		return len(p), nil
+	}
+	s.partial = append(s.partial, p...)
+	for {
+		i := bytes.IndexByte(s.partial, '\n')
+		if i < 0 {
+			break
+		}
+		line := s.partial[:i+1]
+		if bytes.Contains(line, []byte(snippetMarker)) {
+			s.cut = true
+			s.partial = nil
+			fmt.Fprintln(s.w, "'hamsasim steps' lists the steps you can use.")
+			return len(p), nil
+		}
+		if _, err := s.w.Write(line); err != nil {
+			return 0, err
+		}
+		s.partial = s.partial[i+1:]
+	}
+	return len(p), nil
+}

@@ -23,6 +23,11 @@ func TestShippedFeaturesPass(t *testing.T) {
 	assert.Contains(t, r.stdout, "26 scenarios (26 passed)")
 	assert.Empty(t, r.stderr, "no undefined steps in the shipped features")
 	assert.Contains(t, readFile(t, junit), `failures="0"`)
+
+	// Scenarios keep their state in their context: safe to run at once (-race).
+	r = runCLI(t, nil, "features", "--format", "progress", "--concurrency", "4")
+	require.Equal(t, ExitPassed, r.code, r.stdout+r.stderr)
+	assert.Contains(t, r.stdout, "26 scenarios (26 passed)")
 }
 
 // TestFeaturesCatchFaults runs the shipped features against receivers with

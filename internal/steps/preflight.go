@@ -13,6 +13,8 @@ import (
 
 	gherkin "github.com/cucumber/gherkin/go/v26"
 	messages "github.com/cucumber/messages/go/v21"
+
+	"github.com/hamsasim/hamsasim/internal/suggest"
 )
 
 // ErrFeatures is wrapped by errors in feature files and tag expressions.
@@ -241,27 +243,10 @@ func stripKeyword(s string) string {
 // wordDistance is the edit distance between two word lists, quoted
 // arguments counting as equal to any other quoted argument.
 func wordDistance(a, b []string) int {
-	eq := func(x, y string) bool {
+	return suggest.Distance(a, b, func(x, y string) bool {
 		if strings.HasPrefix(x, `"`) && strings.HasPrefix(y, `"`) {
 			return true
 		}
 		return x == y
-	}
-	prev := make([]int, len(b)+1)
-	cur := make([]int, len(b)+1)
-	for j := range prev {
-		prev[j] = j
-	}
-	for i := 1; i <= len(a); i++ {
-		cur[0] = i
-		for j := 1; j <= len(b); j++ {
-			cost := 1
-			if eq(a[i-1], b[j-1]) {
-				cost = 0
-			}
-			cur[j] = min(prev[j]+1, cur[j-1]+1, prev[j-1]+cost)
-		}
-		prev, cur = cur, prev
-	}
-	return prev[len(b)]
+	})
 }

@@ -255,9 +255,17 @@ func Delivery(c *contract.Contract, r deliver.Result) []Finding {
 		}
 	}
 	final := r.Final()
+	stopped := final.Class == deliver.ClassCanceled
+	if stopped && len(r.Attempts) > 1 {
+		final = r.Attempts[len(r.Attempts)-2]
+	}
 	if len(failed) > 0 {
 		f := base(Status2xx, failed[0])
-		f.Message = fmt.Sprintf("%s %s on %s%s", r.Event.Type, Outcome(failed[0]), attemptsWord(len(failed), n), finalWord(final, n))
+		end := finalWord(final, n)
+		if stopped {
+			end = "; the run stopped before its next retry"
+		}
+		f.Message = fmt.Sprintf("%s %s on %s%s", r.Event.Type, Outcome(failed[0]), attemptsWord(len(failed), n), end)
 		out = append(out, f)
 	}
 	if len(slow) > 0 {

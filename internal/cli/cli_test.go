@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"encoding/xml"
 	"flag"
 	"io"
 	"net/http"
@@ -193,6 +194,13 @@ func TestUsageErrors(t *testing.T) {
 		{"unknown fault", []string{"receiver", "--no-auth", "--fault", "slow"}, `unknown fault mode "slow" (valid: auth-off, body-limit-100k`},
 		{"receiver without secret", []string{"receiver"}, "WEBHOOK_SECRET is not set"},
 		{"stray argument", []string{"simulate", "extra"}, `unknown command "extra"`},
+		{"fixtures subcommand typo", []string{"fixtures", "valdate"}, `unknown command "valdate" for "hamsasim fixtures" (valid: validate)`},
+		{"fixtures without subcommand", []string{"fixtures"}, "hamsasim fixtures needs a subcommand: validate"},
+		{"validate a missing path", []string{"fixtures", "validate", "no/such"}, "fixture path no/such: no such file or folder"},
+		{"empty fixtures flag", []string{"simulate", "--fixtures", ""}, "--fixtures: an empty path"},
+		{"port out of range", []string{"simulate", "--target", "http://localhost:99999/x"}, "port 99999 is not a port number"},
+		{"unwritable report, before anything is sent", []string{"simulate", "--json", "/proc/no/such/x.json"}, "--json /proc/no/such/x.json: cannot"},
+		{"two reports in one file", []string{"simulate", "--json", "r.out", "--junit", "./r.out"}, "--json and --junit both write ./r.out"},
 	}
 	for _, tc := range cases {
 		tc := tc
@@ -371,4 +379,64 @@ func TestChecksCommand(t *testing.T) {
 		assert.Contains(t, r.stdout, id)
 	}
 	assert.Contains(t, r.stdout, "fix: ")
+}
+
+func TestWrongProbeURLFails(t *testing.T) {
+	t.Parallel()
+	target := referenceTarget(t, testSecret)
+	out := filepath.Join(t.TempDir(), "o.json")
+	// A likely slip: the webhook URL given as the probe API's base.
+	r := runCLI(t, map[string]string{"WEBHOOK_SECRET": testSecret}, "simulate", "--target", target, "--probe-url", target,
+		"--fixtures", shipped("no-answer"), "--probes", "duplicate", "--json", out)
+	assert.Equal(t, ExitFindings, r.code, r.stdout)
+	assert.Contains(t, r.stdout, "duplicate.effect could not be checked: GET")
+	assert.Contains(t, r.stdout, "--probe-url ends in /webhook: give the base URL")
+}
+
+func TestProbesWithoutLifecycle(t *testing.T) {
+	t.Parallel()
+	out := filepath.Join(t.TempDir(), "o.json")
+	r := runCLI(t, nil, "simulate", "--probes", "auth,payload", "--json", out)
+	require.Equal(t, ExitPassed, r.code, r.stdout)
+	rep := readReport(t, out)
+	assert.EqualValues(t, 0, rep["deliveries"], "no replay")
+	assert.EqualValues(t, 0, rep["notSent"])
+	assert.Len(t, rep["probes"], 6, "3 auth and 3 payload probes")
+}
+
+func TestWrongSecretIsNamed(t *testing.T) {
+	t.Parallel()
+	target := referenceTarget(t, testSecret)
+	r := runCLI(t, map[string]string{"WEBHOOK_SECRET": "Bearer sk_test_not_the_one"}, "simulate", "--target", target,
+		"--fixtures", shipped("ends-early"), "--retries", "0", "--probes", "lifecycle")
+	assert.Equal(t, ExitFindings, r.code)
+	assert.Contains(t, r.stdout, "hint: all 6 events were answered 401/403: check that $WEBHOOK_SECRET is exactly the receiver's value")
+}
+
+func TestJUnitOneFailurePerCase(t *testing.T) {
+	t.Parallel()
+	target := referenceTarget(t, testSecret, receiver.FaultHTMLErrors)
+	out := filepath.Join(t.TempDir(), "o.xml")
+	r := runCLI(t, map[string]string{"WEBHOOK_SECRET": testSecret}, "simulate", "--target", target, "--strict",
+		"--fixtures", shipped("no-answer"), "--junit", out)
+	require.Equal(t, ExitFindings, r.code)
+	var doc struct {
+		Failures int `xml:"failures,attr"`
+		Suites   []struct {
+			Cases []struct {
+				Name     string     `xml:"name,attr"`
+				Failures []struct{} `xml:"failure"`
+			} `xml:"testcase"`
+		} `xml:"testsuite"`
+	}
+	require.NoError(t, xml.Unmarshal([]byte(readFile(t, out)), &doc))
+	failed := 0
+	for _, s := range doc.Suites {
+		for _, c := range s.Cases {
+			assert.LessOrEqual(t, len(c.Failures), 1, "test case %q", c.Name)
+			failed += len(c.Failures)
+		}
+	}
+	assert.Positive(t, failed)
+	assert.Equal(t, doc.Failures, failed, "the header counts what the file holds")
 }

@@ -117,6 +117,9 @@ func (f *featuresCmd) run(cmd *cobra.Command, args []string) error {
 	if err != nil {
 		return err
 	}
+	if cmd.Flags().Changed("fixtures") && len(f.fixtures) == 0 {
+		return usageError("--fixtures: an empty path (omit the flag to use the shipped fixtures)")
+	}
 	fixtures, err := loadFixtures(f.fixtures)
 	if err != nil {
 		return err
@@ -147,10 +150,12 @@ func (f *featuresCmd) run(cmd *cobra.Command, args []string) error {
 		fmt.Fprintf(f.e.stderr, "warning: %s\n", w)
 	}
 	u, _ := parseTarget(target)
+	client := steps.NewClient(f.concurrency*4, f.insecure)
+	defer client.Close()
 	suite := &steps.Suite{
 		Target: target, Shown: displayURL(u), ProbeURL: probeURL, Contract: c, Fixtures: byName,
 		Signer: a.signer, ProbeAuth: a.probe, Getenv: f.e.getenv,
-		Client: steps.NewClient(f.concurrency*4, f.insecure), Seed: rand.Uint64(),
+		Client: client, Seed: rand.Uint64(),
 	}
 	opts := &godog.Options{
 		Format: format, Output: &snippetFilter{w: f.e.stdout}, Paths: roots, Tags: tags,

@@ -12,6 +12,14 @@ func newFixturesCmd(e *env) *cobra.Command {
 	cmd := &cobra.Command{
 		Use:   "fixtures",
 		Short: "Work with call-lifecycle fixtures",
+		Args:  cobra.ArbitraryArgs,
+		RunE: func(cmd *cobra.Command, args []string) error {
+			// A typo must not pass a CI step: no subcommand is an error.
+			if len(args) > 0 {
+				return usageError("unknown command %q for \"hamsasim fixtures\" (valid: validate)", args[0])
+			}
+			return usageError("hamsasim fixtures needs a subcommand: validate")
+		},
 	}
 	var spec string
 	validate := &cobra.Command{
@@ -25,7 +33,7 @@ Exit 0 when all are valid, 2 otherwise, with file:line and field for each proble
 			if err != nil {
 				return err
 			}
-			fixtures, err := loadFixtures(args)
+			fixtures, err := loadFixturesAs("fixture path", args)
 			if err != nil {
 				return err
 			}

@@ -12,6 +12,7 @@ import (
 	"os"
 	"path/filepath"
 	"sort"
+	"strconv"
 	"strings"
 
 	"github.com/hamsasim/hamsasim"
@@ -50,6 +51,13 @@ func loadContract(path string) (*contract.Contract, error) {
 // below a folder), or the shipped ones when paths is empty. Names must be
 // unique across the set.
 func loadFixtures(paths []string) ([]*fixture.Fixture, error) {
+	return loadFixturesAs("--fixtures", paths)
+}
+
+// loadFixturesAs is loadFixtures naming the paths' source (a flag, or
+// "fixture path" for arguments) in messages. The same file named twice is
+// read once.
+func loadFixturesAs(label string, paths []string) ([]*fixture.Fixture, error) {
 	var out []*fixture.Fixture
 	var problems []string
 	add := func(f *fixture.Fixture, err error) {
@@ -70,13 +78,24 @@ func loadFixtures(paths []string) ([]*fixture.Fixture, error) {
 			add(fixture.Parse(data, n))
 		}
 	}
+	read := map[string]bool{}
+	readFile := func(p string) {
+		abs, _ := filepath.Abs(p)
+		if !read[abs] {
+			read[abs] = true
+			add(fixture.ReadFile(p))
+		}
+	}
 	for _, p := range paths {
+		if strings.TrimSpace(p) == "" {
+			return nil, usageError("%s: an empty path", label)
+		}
 		info, err := os.Stat(p)
 		if err != nil {
-			return nil, usageError("--fixtures %s: %s", p, ioWords(err))
+			return nil, usageError("%s %s: %s", label, p, ioWords(err))
 		}
 		if !info.IsDir() {
-			add(fixture.ReadFile(p))
+			readFile(p)
 			continue
 		}
 		var files []string
@@ -91,14 +110,14 @@ func loadFixtures(paths []string) ([]*fixture.Fixture, error) {
 			return nil
 		})
 		if err != nil {
-			return nil, usageError("--fixtures %s: %s", p, ioWords(err))
+			return nil, usageError("%s %s: %s", label, p, ioWords(err))
 		}
 		if len(files) == 0 {
-			return nil, usageError("--fixtures %s: the folder holds no .yaml fixtures", p)
+			return nil, usageError("%s %s: the folder holds no fixtures (.yaml or .yml files)", label, p)
 		}
 		sort.Strings(files)
 		for _, f := range files {
-			add(fixture.ReadFile(f))
+			readFile(f)
 		}
 	}
 	if len(problems) > 0 {
@@ -131,10 +150,47 @@ func ioWords(err error) string {
 // parseTarget checks a --target URL.
 func parseTarget(raw string) (*url.URL, error) {
 	u, err := url.Parse(raw)
-	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Hostname() == "" {
 		return nil, usageError("--target %q is not an http:// or https:// URL (for example https://api.example.com/webhooks/hamsa)", raw)
 	}
+	if p := u.Port(); p != "" {
+		if n, err := strconv.Atoi(p); err != nil || n < 1 || n > 65535 {
+			return nil, usageError("--target %q: port %s is not a port number (1 to 65535)", raw, p)
+		}
+	}
 	return u, nil
+}
+
+// prepareOutputs creates (empty) every report file a run will write, so
+// that an unwritable path stops the run before anything is sent.
+func prepareOutputs(outputs [][2]string) error {
+	seen := map[string]string{}
+	for _, o := range outputs {
+		flag, path := o[0], o[1]
+		if path == "" {
+			continue
+		}
+		abs, _ := filepath.Abs(path)
+		if other, dup := seen[abs]; dup {
+			return usageError("%s and %s both write %s", other, flag, path)
+		}
+		seen[abs] = flag
+	}
+	for _, o := range outputs {
+		flag, path := o[0], o[1]
+		if path == "" {
+			continue
+		}
+		if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
+			return usageError("%s %s: cannot create its folder: %s", flag, path, ioWords(err))
+		}
+		f, err := os.OpenFile(path, os.O_WRONLY|os.O_CREATE|os.O_TRUNC, 0o644)
+		if err != nil {
+			return usageError("%s %s: cannot write: %s", flag, path, ioWords(err))
+		}
+		f.Close()
+	}
+	return nil
 }
 
 // displayURL is a URL safe to print and report: no password, no query values.

@@ -110,9 +110,15 @@ func (s *simulateCmd) run(cmd *cobra.Command, _ []string) error {
 		}
 		start = t.UTC()
 	}
+	if err := prepareOutputs([][2]string{{"--json", s.jsonOut}, {"--junit", s.junitOut}}); err != nil {
+		return err
+	}
 	c, err := loadContract(s.spec)
 	if err != nil {
 		return err
+	}
+	if cmd.Flags().Changed("fixtures") && len(s.fixtures) == 0 {
+		return usageError("--fixtures: an empty path (omit the flag to use the shipped fixtures)")
 	}
 	fixtures, err := loadFixtures(s.fixtures)
 	if err != nil {
@@ -152,6 +158,9 @@ func (s *simulateCmd) run(cmd *cobra.Command, _ []string) error {
 		fmt.Fprintf(s.e.stderr, "warning: %s\n", w)
 	}
 	client := deliver.NewHTTPClient(s.concurrency)
+	// Connections the client opened but never used would hold the embedded
+	// receiver's graceful shutdown for seconds: close them first.
+	defer client.CloseIdleConnections()
 	if s.insecure {
 		client.Transport.(*http.Transport).TLSClientConfig = &tls.Config{InsecureSkipVerify: true} //nolint:gosec // asked for with --insecure
 	}
@@ -212,14 +221,16 @@ func (s *simulateCmd) write(r *report.Run) error {
 		if err := report.WriteFile(path, func(w io.Writer) error { _, err := w.Write(f.Payload); return err }); err != nil {
 			return usageError("--json: %s", err)
 		}
+		// The command refers to the file as written, from wherever it is run.
+		if abs, err := filepath.Abs(path); err == nil {
+			f.Curl = strings.ReplaceAll(f.Curl, deliver.ShellQuote(f.PayloadFile), deliver.ShellQuote(abs))
+			path = abs
+		}
 		f.PayloadFile = path
 	}
 	if s.quiet {
-		verdict := "PASSED"
-		if !r.Passed {
-			verdict = "FAILED"
-		}
-		fmt.Fprintf(s.e.stdout, "%s: %d events, %d acknowledged, %d errors, %d warnings\n", verdict, r.Deliveries, r.Acknowledged, r.Summary.Errors, r.Summary.Warnings)
+		fmt.Fprintf(s.e.stdout, "%s: %d events, %d acknowledged, %s, %s\n", report.Verdict(r), r.Deliveries, r.Acknowledged,
+			count(r.Summary.Errors, "error"), count(r.Summary.Warnings, "warning"))
 	} else if err := report.WriteText(s.e.stdout, r); err != nil {
 		return err
 	}
@@ -253,4 +264,11 @@ func parseGroups(list []string) (map[string]bool, error) {
 		groups[g] = true
 	}
 	return groups, nil
+}
+
+func count(n int, noun string) string {
+	if n == 1 {
+		return "1 " + noun
+	}
+	return fmt.Sprintf("%d %ss", n, noun)
 }

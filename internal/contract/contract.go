@@ -153,7 +153,31 @@ func (c *Contract) ValidateAnswer(eventType string, reqBody []byte, status int, 
 	if okv {
 		return nil
 	}
-	return violations(errs)
+	v := violations(errs)
+	for i := range v {
+		v[i].Reason = plainAnswerReason(v[i].Reason, status, header.Get("Content-Type"))
+	}
+	return v
+}
+
+var (
+	undeclaredType   = regexp.MustCompile(`response content type '[^']*' does not exist`)
+	undeclaredStatus = regexp.MustCompile(`response code '\d+' does not exist`)
+)
+
+// plainAnswerReason says in plain words what the validator words for
+// operations and specs: the answer's content type or status is not declared.
+func plainAnswerReason(reason string, status int, contentType string) string {
+	switch {
+	case undeclaredType.MatchString(reason):
+		if contentType == "" {
+			return fmt.Sprintf("the %d answer has no Content-Type; the contract declares application/json", status)
+		}
+		return fmt.Sprintf("the %d answer is %s; the contract declares application/json", status, contentType)
+	case undeclaredStatus.MatchString(reason):
+		return fmt.Sprintf("status %d is not an answer the contract declares (200, 400, 401)", status)
+	}
+	return reason
 }
 
 func newRequest(body []byte) *http.Request {

@@ -263,7 +263,7 @@ func TestValidateAnswer(t *testing.T) {
 		{name: "unauthorized", status: 401, header: jsonHeader, body: `{"error":"Unauthorized"}`},
 		{name: "invalid payload", status: 400, header: jsonHeader, body: `{"error":"Invalid payload"}`},
 		{name: "plain text OK", status: 200, header: http.Header{"Content-Type": {"text/plain"}}, body: `OK`,
-			wantFields: []string{""}, wantReason: "'text/plain'"},
+			wantFields: []string{""}, wantReason: "the 200 answer is text/plain; the contract declares application/json"},
 		{name: "received is a string", status: 200, header: jsonHeader, body: `{"received":"yes"}`,
 			wantFields: []string{"$.received"}, wantReason: "value must be true"},
 		{name: "received false", status: 200, header: jsonHeader, body: `{"received":false}`,
@@ -273,7 +273,7 @@ func TestValidateAnswer(t *testing.T) {
 		{name: "duplicate not boolean", status: 200, header: jsonHeader, body: `{"received":true,"duplicate":"no"}`,
 			wantFields: []string{"$.duplicate"}, wantReason: "want boolean"},
 		{name: "500 not declared", status: 500, header: jsonHeader, body: `{"error":"boom"}`,
-			wantFields: []string{""}, wantReason: "'500'"},
+			wantFields: []string{""}, wantReason: "status 500 is not an answer the contract declares (200, 400, 401)"},
 		{name: "401 without error", status: 401, header: jsonHeader, body: `{}`,
 			wantFields: []string{"$"}, wantReason: "missing property 'error'"},
 	}

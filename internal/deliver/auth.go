@@ -56,17 +56,32 @@ func (s HMAC) Sign(h http.Header, msgID string, body []byte, now time.Time) {
 	sign.Sign(h, s.Key, msgID, now.Add(s.Skew), body)
 }
 
-// Repro shows the headers with the signature left to compute.
+// Repro shows the headers; Deliverer.Repro replaces them with a command
+// that computes the signature.
 func (s HMAC) Repro(msgID string) []string {
+	return []string{sign.HeaderID + ": " + msgID, sign.HeaderTimestamp + ": $ts", sign.HeaderSignature + ": v1,$sig"}
+}
+
+// prelude is the shell that sets $ts and $sig (and $body, for an inline
+// body) for a reproduction. The key comes from $Env (a whsec_ secret), or
+// is written out when Env is empty (a probe's deliberately wrong key, no
+// secret). file, if set, is the quoted path the body is read from.
+func (s HMAC) prelude(msgID, body, file string) string {
+	key := fmt.Sprintf(`$(printf %%s "${%s#%s}" | base64 -d | od -An -v -tx1 | tr -d ' \n')`, s.Env, sign.SecretPrefix)
+	if s.Env == "" {
+		key = hex.EncodeToString(s.Key)
+	}
 	ts := "$(date +%s)"
 	if s.Skew != 0 {
 		ts = fmt.Sprintf("$(( $(date +%%s) %+d ))", int64(s.Skew/time.Second))
 	}
-	return []string{
-		sign.HeaderID + ": " + msgID,
-		sign.HeaderTimestamp + ": " + ts,
-		sign.HeaderSignature + ": v1,<base64 HMAC-SHA256 of " + msgID + ".TIMESTAMP.BODY keyed with $" + s.Env + ">",
+	signed := fmt.Sprintf(`printf '%%s' "%s.$ts.$body"`, msgID)
+	pre := "body=" + body + "; "
+	if file != "" {
+		signed = fmt.Sprintf(`{ printf '%%s' "%s.$ts."; cat %s; }`, msgID, file)
+		pre = ""
 	}
+	return fmt.Sprintf(`%sts=%s; sig=$(%s | openssl dgst -sha256 -mac HMAC -macopt hexkey:%s -binary | base64); `, pre, ts, signed, key)
 }
 
 // MessageID is the webhook-id of an event: the same on every attempt and

@@ -17,6 +17,7 @@ import (
 	"time"
 
 	"github.com/hamsasim/hamsasim/internal/event"
+	"github.com/hamsasim/hamsasim/internal/sign"
 )
 
 // AckBudget is the platform's rule: a receiver must answer 2xx within this
@@ -92,6 +93,18 @@ func (r Result) Final() Attempt {
 		return Attempt{}
 	}
 	return r.Attempts[len(r.Attempts)-1]
+}
+
+// Made counts the attempts that really happened: not those an
+// interruption cut short.
+func (r Result) Made() int {
+	n := 0
+	for _, a := range r.Attempts {
+		if a.Class != ClassCanceled {
+			n++
+		}
+	}
+	return n
 }
 
 // Acked reports whether some attempt was acknowledged.
@@ -271,16 +284,41 @@ type Request struct {
 	Header http.Header
 }
 
-// Repro returns a curl command that sends req again, with the secret as a
-// shell variable. Bodies over inlineLimit bytes are referenced as @bodyFile.
+// Repro returns a shell command that sends req again, with the secret as
+// a shell variable. Bodies over inlineLimit bytes are read from bodyFile.
+// With signatures the command computes them itself (it needs openssl).
 func (d *Deliverer) Repro(req Request, bodyFile string) string {
 	s := req.Signer
 	if s == nil {
 		s = d.signer
 	}
+	body, file := shellQuote(string(req.Body)), ""
+	if len(req.Body) > inlineLimit && bodyFile != "" {
+		// Too long for one argument (the kernel caps each at 128 KiB).
+		file = shellQuote(bodyFile)
+		body = "@" + file
+	}
 	var b strings.Builder
-	fmt.Fprintf(&b, "curl -sS -i -X POST %s -H 'Content-Type: application/json'", shellQuote(req.Target))
-	for _, h := range s.Repro(req.MsgID) {
+	headers := s.Repro(req.MsgID)
+	if h, ok := s.(HMAC); ok {
+		if file != "" {
+			b.WriteString(h.prelude(req.MsgID, "", file))
+		} else {
+			b.WriteString(h.prelude(req.MsgID, body, ""))
+			body = `"$body"`
+		}
+		headers = []string{
+			sign.HeaderID + ": " + req.MsgID,
+			sign.HeaderTimestamp + ": $ts",
+			sign.HeaderSignature + ": v1,$sig",
+		}
+	}
+	method := req.Method
+	if method == "" {
+		method = http.MethodPost
+	}
+	fmt.Fprintf(&b, "curl -sS -i -X %s %s -H 'Content-Type: application/json'", method, shellQuote(req.Target))
+	for _, h := range headers {
 		fmt.Fprintf(&b, " -H \"%s\"", h)
 	}
 	for k, vs := range req.Header {
@@ -288,16 +326,15 @@ func (d *Deliverer) Repro(req Request, bodyFile string) string {
 			fmt.Fprintf(&b, " -H %s", shellQuote(k+": "+v))
 		}
 	}
-	if len(req.Body) > inlineLimit && bodyFile != "" {
-		fmt.Fprintf(&b, " --data-binary @%s", shellQuote(bodyFile))
-	} else {
-		fmt.Fprintf(&b, " --data-binary %s", shellQuote(string(req.Body)))
-	}
+	fmt.Fprintf(&b, " --data-binary %s", body)
 	return b.String()
 }
 
 // inlineLimit is the largest body a reproduction carries inline.
 const inlineLimit = 16 << 10
+
+// ShellQuote quotes s for a POSIX shell.
+func ShellQuote(s string) string { return shellQuote(s) }
 
 func shellQuote(s string) string { return "'" + strings.ReplaceAll(s, "'", `'\''`) + "'" }
 

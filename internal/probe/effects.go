@@ -36,10 +36,15 @@ func Effects(ctx context.Context, d *deliver.Deliverer, probeURL string, callIDs
 		rec, a, err := readCall(ctx, d, base+"/calls/"+id)
 		res := Result{Probe: "duplicate.effect", Check: check.DuplicateEffect, Status: a.Status, LatencyMs: a.Latency.Milliseconds(), ErrorClass: string(a.Class), Passed: true}
 		if err != nil {
-			f := check.New(check.DuplicateEffect, fmt.Sprintf("could not read the probe API for call %s: %s", id, err))
-			f.Severity, f.Probe, f.CallID, f.Status = check.SeverityNote, "duplicate.effect", id, a.Status
+			hint := "check --probe-url: it is the base URL the probe API answers GET /calls/{callId} under"
+			if strings.HasSuffix(base, "/webhook") {
+				hint = "--probe-url ends in /webhook: give the base URL (without /webhook); hamsasim adds /calls/{callId}"
+			}
+			f := check.New(check.DuplicateEffect, fmt.Sprintf("duplicate.effect could not be checked: %s; %s", err, hint))
+			f.Probe, f.CallID, f.Status, f.Request = "duplicate.effect", id, a.Status, "GET "+base+"/calls/"+id
 			findings = append(findings, f)
-			res.Skipped = err.Error()
+			res.Passed = false
+			res.Skipped = ""
 			results = append(results, res)
 			continue
 		}

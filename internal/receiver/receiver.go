@@ -288,6 +288,9 @@ func (r *Receiver) Serve(ctx context.Context, l net.Listener) error {
 	sctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
 	err := srv.Shutdown(sctx)
+	if err != nil {
+		srv.Close() // answers still running after 10 s are cut off
+	}
 	if cerr := r.Close(); err == nil {
 		err = cerr
 	}

@@ -136,16 +136,28 @@ func WriteJUnit(w io.Writer, r *Run) error {
 	return err
 }
 
+// addFindings attaches findings to a test case: those that fail it as one
+// <failure> (CI parsers expect at most one per case), the rest as output.
 func (r *Run) addFindings(jc *junitCase, fs []check.Finding) {
-	var notes []string
-	for _, f := range fs {
-		fail := f.Severity == check.SeverityError || (r.Strict && f.Severity == check.SeverityWarning)
+	var notes, texts []string
+	var first *check.Finding
+	for i, f := range fs {
 		text := findingText(f)
-		if fail {
-			jc.Failures = append(jc.Failures, junitResult{Message: f.Check + ": " + f.Message, Type: f.Check, Text: text})
-		} else {
-			notes = append(notes, string(f.Severity)+" "+f.Check+": "+text)
+		if f.Severity == check.SeverityError || (r.Strict && f.Severity == check.SeverityWarning) {
+			if first == nil {
+				first = &fs[i]
+			}
+			texts = append(texts, f.Check+": "+text)
+			continue
 		}
+		notes = append(notes, string(f.Severity)+" "+f.Check+": "+text)
+	}
+	if first != nil {
+		msg := first.Check + ": " + first.Message
+		if len(texts) > 1 {
+			msg += fmt.Sprintf(" (and %d more findings)", len(texts)-1)
+		}
+		jc.Failures = []junitResult{{Message: msg, Type: first.Check, Text: strings.Join(texts, "\n\n")}}
 	}
 	jc.SystemOut = strings.Join(notes, "\n")
 }

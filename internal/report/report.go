@@ -38,8 +38,9 @@ type Run struct {
 	Summary         Summary         `json:"summary"`
 	Calls           []Call          `json:"calls"`
 	Probes          []ProbeResult   `json:"probes"`
-	Findings        []check.Finding `json:"findings"` // errors and warnings
-	Notes           []check.Finding `json:"notes"`    // observations that fail nothing
+	Hints           []string        `json:"hints,omitempty"` // the likely cause when many findings share one
+	Findings        []check.Finding `json:"findings"`        // errors and warnings
+	Notes           []check.Finding `json:"notes"`           // observations that fail nothing
 }
 
 // ProbeResult is one probe request and its verdict.

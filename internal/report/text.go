@@ -25,14 +25,21 @@ func WriteText(w io.Writer, r *Run) error {
 				errs++
 			}
 		}
-		if errs > 0 || c.Acked < c.Events {
+		if errs > 0 || c.Acked < c.Sent {
 			mark = "FAIL"
+		}
+		if c.Sent < c.Events {
+			mark = "--  "
 		}
 		var maxLat int64
 		for _, d := range c.Deliveries {
 			maxLat = max(maxLat, d.LatencyMs)
 		}
-		p.f("  %s %-*s  %4d events  %4d acknowledged  slowest %s\n", mark, width, c.Fixture, c.Events, c.Acked, ms(maxLat))
+		p.f("  %s %-*s  %4d events  %4d acknowledged  slowest %s", mark, width, c.Fixture, c.Events, c.Acked, ms(maxLat))
+		if c.Sent < c.Events {
+			p.f("  (%d not sent)", c.Events-c.Sent)
+		}
+		p.f("\n")
 	}
 	if len(r.Probes) > 0 {
 		var passed, failed, skipped int
@@ -79,13 +86,10 @@ func WriteText(w io.Writer, r *Run) error {
 			}
 		}
 	}
-	verdict := "PASSED"
-	if !r.Passed {
-		verdict = "FAILED"
+	for _, h := range r.Hints {
+		p.f("\nhint: %s\n", h)
 	}
-	if r.Interrupted {
-		verdict = "INTERRUPTED"
-	}
+	verdict := Verdict(r)
 	p.f("\n%s: %d events sent, %d acknowledged, %d attempts", verdict, r.Deliveries, r.Acknowledged, r.Attempts)
 	if r.NotSent > 0 {
 		p.f(", %d not sent", r.NotSent)
@@ -117,4 +121,15 @@ func plural(n int) string {
 		return ""
 	}
 	return "s"
+}
+
+// Verdict is the run's one-word outcome.
+func Verdict(r *Run) string {
+	switch {
+	case r.Interrupted:
+		return "INTERRUPTED"
+	case r.Passed:
+		return "PASSED"
+	}
+	return "FAILED"
 }

@@ -105,6 +105,10 @@ func Run(ctx context.Context, cfg Config) (*report.Run, error) {
 	if cfg.Groups == nil {
 		cfg.Groups = AllGroups()
 	}
+	if cfg.Groups[probe.GroupDuplicate] {
+		// Redeliveries follow the original deliveries: they need the replay.
+		cfg.Groups[probe.GroupLifecycle] = true
+	}
 	calls, err := Calls(cfg)
 	if err != nil {
 		return nil, err
@@ -131,6 +135,9 @@ func Run(ctx context.Context, cfg Config) (*report.Run, error) {
 	sem := make(chan struct{}, cfg.Concurrency)
 	var wg sync.WaitGroup
 	for i, evs := range calls {
+		if !cfg.Groups[probe.GroupLifecycle] {
+			break
+		}
 		select {
 		case sem <- struct{}{}:
 		case <-runCtx.Done():
@@ -199,14 +206,15 @@ func Run(ctx context.Context, cfg Config) (*report.Run, error) {
 			}
 			c.Sent++
 			r.Deliveries++
-			r.Attempts += len(res.Attempts)
+			made := res.Made()
+			r.Attempts += made
 			if res.Acked() {
 				c.Acked++
 				r.Acknowledged++
 			}
 			c.Deliveries = append(c.Deliveries, report.Delivery{
 				Seq: res.Event.Seq, Event: res.Event.Type, Offset: res.Event.Offset.String(), Timestamp: res.Event.Timestamp,
-				Bytes: len(res.Event.Body), Attempts: len(res.Attempts), Status: final.Status,
+				Bytes: len(res.Event.Body), Attempts: made, Status: final.Status,
 				LatencyMs: final.Latency.Milliseconds(), ErrorClass: string(final.Class), Acked: res.Acked(),
 			})
 			for _, f := range check.Delivery(cfg.Contract, res) {
@@ -214,7 +222,9 @@ func Run(ctx context.Context, cfg Config) (*report.Run, error) {
 				r.Findings = append(r.Findings, f)
 			}
 		}
-		r.NotSent += len(evs) - c.Sent
+		if cfg.Groups[probe.GroupLifecycle] {
+			r.NotSent += len(evs) - c.Sent
+		}
 		r.Redeliveries += redelivered[i]
 		r.Calls = append(r.Calls, c)
 	}
@@ -229,7 +239,10 @@ func Run(ctx context.Context, cfg Config) (*report.Run, error) {
 	r.Findings = append(r.Findings, check.Aggregate(dupFindings)...)
 
 	if !b.tripped.Load() && ctx.Err() == nil {
-		acked := map[string]bool{}
+		var acked map[string]bool // nil: no replay, judge every probe
+		if cfg.Groups[probe.GroupLifecycle] {
+			acked = map[string]bool{}
+		}
 		for _, rs := range results {
 			for _, res := range rs {
 				if res.Acked() {
@@ -251,9 +264,12 @@ func Run(ctx context.Context, cfg Config) (*report.Run, error) {
 		}
 		r.Interrupted = ctx.Err() != nil
 	}
+	if h := authHint(results, cfg.ProbeAuth.Mode); h != "" {
+		r.Hints = append(r.Hints, h)
+	}
 	if b.tripped.Load() {
 		r.Findings = append(r.Findings, check.New(check.TargetUnreachable,
-			fmt.Sprintf("%d attempts in a row got no answer; the run stopped sending: %d events and the remaining probes were not sent", cfg.BreakerThreshold, r.NotSent)))
+			stoppedMessage(cfg.BreakerThreshold, r.NotSent)))
 	}
 	check.Sort(r.Findings)
 	r.Tally()
@@ -277,6 +293,40 @@ func reproduce(f *check.Finding, cfg Config, ev event.Event) {
 		f.Payload, f.PayloadFile = ev.Body, file
 	}
 	f.Curl = cfg.Deliverer.Repro(req, file)
+}
+
+func stoppedMessage(threshold, notSent int) string {
+	msg := fmt.Sprintf("%d attempts in a row got no answer, so the run stopped sending (as a platform's circuit breaker would)", threshold)
+	if notSent > 0 {
+		return msg + fmt.Sprintf(": %d events and the probes were not sent", notSent)
+	}
+	return msg + ": the remaining probes were not sent"
+}
+
+// authHint explains a replay whose every answer was 401 or 403: the
+// credentials, not the handler, are the likely cause.
+func authHint(results [][]deliver.Result, mode probe.AuthMode) string {
+	total, denied := 0, 0
+	for _, rs := range results {
+		for _, res := range rs {
+			if a := res.Final(); a.Class == deliver.ClassNone {
+				total++
+				if a.Status == 401 || a.Status == 403 {
+					denied++
+				}
+			}
+		}
+	}
+	if total == 0 || denied < total {
+		return ""
+	}
+	switch mode {
+	case probe.AuthHMAC:
+		return fmt.Sprintf("all %d events were answered 401/403: check that $WEBHOOK_SIGNING_SECRET is the receiver's signing secret, and that the receiver expects signatures (--auth)", total)
+	case probe.AuthNone, "":
+		return fmt.Sprintf("all %d events were answered 401/403: the receiver wants credentials; set WEBHOOK_SECRET (the whole \"Bearer <token>\" value) or use --auth", total)
+	}
+	return fmt.Sprintf("all %d events were answered 401/403: check that $WEBHOOK_SECRET is exactly the receiver's value, \"Bearer <token>\", and that the receiver expects a Bearer token (--auth)", total)
 }
 
 // template picks the fixture probe events imitate: the first answered call.

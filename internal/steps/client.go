@@ -19,6 +19,9 @@ func NewClient(conns int, insecure bool) *Client {
 	return &Client{http: c}
 }
 
+// Close closes the idle connections of the pool.
+func (c *Client) Close() { c.http.CloseIdleConnections() }
+
 // New returns a deliverer that signs with signer and never retries: steps
 // assert on the first answer.
 func (c *Client) New(signer deliver.Signer) (*deliver.Deliverer, error) {

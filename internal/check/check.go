@@ -255,8 +255,10 @@ func Delivery(c *contract.Contract, r deliver.Result) []Finding {
 		}
 	}
 	final := r.Final()
-	stopped := final.Class == deliver.ClassCanceled
-	if stopped && len(r.Attempts) > 1 {
+	// The run stopped this delivery if its last attempt was cut short, or
+	// if a retry was due when it ended (breaker or interruption).
+	stopped := final.Class == deliver.ClassCanceled || (!final.OK() && final.RetryDelay > 0)
+	if final.Class == deliver.ClassCanceled && len(r.Attempts) > 1 {
 		final = r.Attempts[len(r.Attempts)-2]
 	}
 	if len(failed) > 0 {

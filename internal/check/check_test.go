@@ -104,3 +104,15 @@ func TestCatalogIsComplete(t *testing.T) {
 		assert.Contains(t, []check.Severity{check.SeverityError, check.SeverityWarning, check.SeverityNote}, c.Severity)
 	}
 }
+
+func TestDeliveryStoppedByTheRun(t *testing.T) {
+	t.Parallel()
+	ev := event.Event{Type: event.CallEnded, Body: []byte(`{}`)}
+	// The breaker tripped while a retry was due.
+	fs := check.Delivery(nil, deliver.Result{Event: ev, Attempts: []deliver.Attempt{
+		{N: 1, Class: deliver.ClassRefused, RetryDelay: time.Second},
+		{N: 2, Class: deliver.ClassRefused, RetryDelay: 2 * time.Second},
+	}})
+	require.Len(t, fs, 1)
+	assert.Equal(t, "call.ended could not connect (connection refused) on both attempts; the run stopped before its next retry", fs[0].Message)
+}

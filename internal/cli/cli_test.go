@@ -6,9 +6,11 @@ import (
 	"encoding/json"
 	"encoding/xml"
 	"flag"
+	"fmt"
 	"io"
 	"net/http"
 	"net/http/httptest"
+	"net/url"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -181,7 +183,8 @@ func TestUsageErrors(t *testing.T) {
 		args []string
 		want string
 	}{
-		{"bad target scheme", []string{"simulate", "--target", "ftp://example.com/x"}, `--target "ftp://example.com/x" is not an http:// or https:// URL`},
+		{"bad target scheme", []string{"simulate", "--target", "ftp://example.com/x"}, `--target ftp://example.com/x is not an http:// or https:// URL`},
+		{"bad target with a password", []string{"simulate", "--target", "ftp://user:CANARY@example.com/x"}, `--target ftp://REDACTED@example.com/x is not`},
 		{"target without host", []string{"simulate", "--target", "http://"}, "is not an http:// or https:// URL"},
 		{"concurrency zero", []string{"simulate", "--concurrency", "0"}, "--concurrency 0: use 1 to 1000"},
 		{"seed not a number", []string{"simulate", "--seed", "abc"}, `--seed "abc" is not a whole number`},
@@ -263,7 +266,7 @@ func TestTargetQueryRedacted(t *testing.T) {
 	assert.Equal(t, ExitFindings, r.code, r.stderr)
 	assert.Contains(t, readFile(t, out), `curl -sS -i -X POST 'http://`, "findings carry a reproduction")
 	assert.NotContains(t, r.stdout+readFile(t, out), "CANARY")
-	assert.Contains(t, readReport(t, out)["target"], "token=REDACTED")
+	assert.Contains(t, readReport(t, out)["target"], "/webhook?REDACTED")
 }
 
 func readFile(t *testing.T, path string) string {
@@ -439,4 +442,49 @@ func TestJUnitOneFailurePerCase(t *testing.T) {
 	}
 	assert.Positive(t, failed)
 	assert.Equal(t, doc.Failures, failed, "the header counts what the file holds")
+}
+
+// TestEchoedSecretsAreScrubbed: a target that echoes the request's headers
+// in its answers, and a probe URL with a token in its query and user info,
+// leave no secret in any output.
+func TestEchoedSecretsAreScrubbed(t *testing.T) {
+	t.Parallel()
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, req *http.Request) {
+		w.Header().Set("Content-Type", "application/json")
+		if req.Method == http.MethodGet { // the probe API is not there
+			w.WriteHeader(http.StatusNotFound)
+			fmt.Fprintf(w, `{"error":"no route %s","auth":%q}`, req.URL.String(), req.Header.Get("Authorization"))
+			return
+		}
+		// Acknowledged, with the header echoed (and no duplicate flag).
+		fmt.Fprintf(w, `{"received":true,"auth":%q}`, req.Header.Get("Authorization"))
+	}))
+	t.Cleanup(srv.Close)
+	dir := t.TempDir()
+	u, _ := url.Parse(srv.URL)
+	u.User = url.UserPassword("probeuser", "CANARYPW")
+	probeURL := u.String() + "/probe?token=CANARYQ"
+	r := runCLI(t, map[string]string{"WEBHOOK_SECRET": testSecret}, "simulate", "--target", srv.URL+"/webhook?CANARYKEY",
+		"--probe-url", probeURL, "--fixtures", shipped("no-answer"), "--retries", "0",
+		"--json", filepath.Join(dir, "o.json"), "--junit", filepath.Join(dir, "o.xml"))
+	assert.Equal(t, ExitFindings, r.code)
+	all := r.stdout + r.stderr + readFile(t, filepath.Join(dir, "o.json")) + readFile(t, filepath.Join(dir, "o.xml"))
+	assert.NotContains(t, all, "CANARY")
+	assert.Contains(t, all, `\"auth\":\"[REDACTED]\"`, "the echoed header is scrubbed, not dropped")
+	assert.Contains(t, all, "duplicate.effect could not be checked: GET http://REDACTED@127.0.0.1:", "the probe URL is shown redacted")
+	assert.Contains(t, all, "/probe/calls/", "the call path is joined to the probe URL's path, not its query")
+}
+
+func TestEchoedSecretsScrubbedFromFeatures(t *testing.T) {
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, req *http.Request) {
+		w.WriteHeader(http.StatusInternalServerError)
+		fmt.Fprintf(w, `{"auth":%q}`, req.Header.Get("Authorization"))
+	}))
+	t.Cleanup(srv.Close)
+	junit := filepath.Join(t.TempDir(), "f.xml")
+	r := runCLI(t, map[string]string{"WEBHOOK_SECRET": testSecret}, "features", "--target", srv.URL, "--tags", "@lifecycle",
+		"--format", "pretty,junit:"+junit)
+	assert.Equal(t, ExitFindings, r.code)
+	assert.NotContains(t, r.stdout+r.stderr+readFile(t, junit), "CANARY")
+	assert.Contains(t, r.stdout, "[REDACTED]")
 }

@@ -15,6 +15,7 @@ import (
 
 	"github.com/hamsasim/hamsasim"
 	"github.com/hamsasim/hamsasim/internal/fixture"
+	"github.com/hamsasim/hamsasim/internal/report"
 	"github.com/hamsasim/hamsasim/internal/steps"
 )
 
@@ -158,7 +159,7 @@ func (f *featuresCmd) run(cmd *cobra.Command, args []string) error {
 		Client: client, Seed: rand.Uint64(),
 	}
 	opts := &godog.Options{
-		Format: format, Output: &snippetFilter{w: f.e.stdout}, Paths: roots, Tags: tags,
+		Format: format, Output: &snippetFilter{w: f.e.stdout, scrub: a.scrubber()}, Paths: roots, Tags: tags,
 		Concurrency: f.concurrency, Strict: f.strict, NoColors: !isTerminal(f.e.stdout),
 		DefaultContext: cmd.Context(),
 	}
@@ -170,7 +171,10 @@ func (f *featuresCmd) run(cmd *cobra.Command, args []string) error {
 		Options:             opts,
 	}.Run()
 	if len(out.partial) > 0 {
-		f.e.stdout.Write(out.partial)
+		io.WriteString(f.e.stdout, out.scrub.Clean(string(out.partial)))
+	}
+	if err := scrubFiles(format, out.scrub); err != nil {
+		return err
 	}
 	if cmd.Context() != nil && cmd.Context().Err() != nil {
 		return errInterrupted
@@ -287,6 +291,7 @@ func indentExample(ex, pad string) string {
 // already suggested the nearest steps of its library.
 type snippetFilter struct {
 	w       io.Writer
+	scrub   report.Scrubber
 	partial []byte
 	cut     bool
 }
@@ -310,10 +315,30 @@ func (s *snippetFilter) Write(p []byte) (int, error) {
 			fmt.Fprintln(s.w, "'hamsasim steps' lists the steps you can use.")
 			return len(p), nil
 		}
-		if _, err := s.w.Write(line); err != nil {
+		if _, err := io.WriteString(s.w, s.scrub.Clean(string(line))); err != nil {
 			return 0, err
 		}
 		s.partial = s.partial[i+1:]
 	}
 	return len(p), nil
+}
+
+// scrubFiles removes secrets from the report files godog wrote itself.
+func scrubFiles(format string, s report.Scrubber) error {
+	for _, part := range strings.Split(format, ",") {
+		_, file, ok := strings.Cut(strings.TrimSpace(part), ":")
+		if !ok || file == "" {
+			continue
+		}
+		b, err := os.ReadFile(file)
+		if err != nil {
+			continue // godog did not write it (no scenario ran)
+		}
+		if clean := s.Clean(string(b)); clean != string(b) {
+			if err := os.WriteFile(file, []byte(clean), 0o644); err != nil {
+				return usageError("--format %s: %s", part, ioWords(err))
+			}
+		}
+	}
+	return nil
 }

@@ -21,6 +21,7 @@ import (
 	"github.com/hamsasim/hamsasim/internal/fixture"
 	"github.com/hamsasim/hamsasim/internal/probe"
 	"github.com/hamsasim/hamsasim/internal/receiver"
+	"github.com/hamsasim/hamsasim/internal/report"
 	"github.com/hamsasim/hamsasim/internal/sign"
 )
 
@@ -151,11 +152,11 @@ func ioWords(err error) string {
 func parseTarget(raw string) (*url.URL, error) {
 	u, err := url.Parse(raw)
 	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Hostname() == "" {
-		return nil, usageError("--target %q is not an http:// or https:// URL (for example https://api.example.com/webhooks/hamsa)", raw)
+		return nil, usageError("--target %s is not an http:// or https:// URL (for example https://api.example.com/webhooks/hamsa)", report.RedactURL(raw))
 	}
 	if p := u.Port(); p != "" {
 		if n, err := strconv.Atoi(p); err != nil || n < 1 || n > 65535 {
-			return nil, usageError("--target %q: port %s is not a port number (1 to 65535)", raw, p)
+			return nil, usageError("--target %s: port %s is not a port number (1 to 65535)", report.RedactURL(raw), p)
 		}
 	}
 	return u, nil
@@ -193,26 +194,29 @@ func prepareOutputs(outputs [][2]string) error {
 	return nil
 }
 
-// displayURL is a URL safe to print and report: no password, no query values.
-func displayURL(u *url.URL) string {
-	c := *u
-	if c.User != nil {
-		c.User = url.User(c.User.Username())
-	}
-	if c.RawQuery != "" {
-		q := c.Query()
-		for k := range q {
-			q[k] = []string{"REDACTED"}
-		}
-		c.RawQuery = q.Encode()
-	}
-	return c.String()
-}
+// displayURL is a URL safe to print and report: no user info, no query.
+func displayURL(u *url.URL) string { return report.RedactURL(u.String()) }
 
 // Default variables for the secrets.
 const (
 	DefaultSigningSecretEnv = "WEBHOOK_SIGNING_SECRET"
 )
+
+// scrubber removes the run's secrets from whatever the target answered.
+func (a *authSetup) scrubber() report.Scrubber {
+	var values []string
+	if a.bearer != "" {
+		values = append(values, a.bearer, strings.TrimPrefix(a.bearer, "Bearer "))
+	}
+	if a.key != nil {
+		s := sign.FormatSecret(a.key)
+		values = append(values, s, strings.TrimPrefix(s, sign.SecretPrefix))
+	}
+	if b, ok := a.signer.(deliver.Bearer); ok {
+		values = append(values, b.Value, strings.TrimPrefix(b.Value, "Bearer "))
+	}
+	return report.NewScrubber(values...)
+}
 
 // authSetup is the resolved auth mode: how to sign, what the embedded
 // receiver expects, and what the probes may forge.

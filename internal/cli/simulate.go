@@ -151,7 +151,7 @@ func (s *simulateCmd) run(cmd *cobra.Command, _ []string) error {
 	}
 	if probeURL != "" {
 		if _, err := parseTarget(probeURL); err != nil {
-			return usageError("--probe-url: %s", strings.TrimPrefix(err.Error(), "--target "))
+			return usageError("--probe-url %s is not an http:// or https:// URL", report.RedactURL(probeURL))
 		}
 	}
 	for _, w := range a.warnings {
@@ -186,6 +186,7 @@ func (s *simulateCmd) run(cmd *cobra.Command, _ []string) error {
 		}
 		return err
 	}
+	r.Scrub(a.scrubber())
 	r.Version, r.Target, r.TargetKind, r.Strict = Version(), shown, kind, s.strict
 	if kind == "embedded" {
 		r.Target = "embedded reference receiver (" + r.Target + ")"

@@ -381,11 +381,15 @@ func (d *Deliverer) Send(ctx context.Context, r Request, n int, trig Trigger) At
 	a.Body = buf
 	a.BodyBytes = int64(len(buf))
 	if readErr == nil {
-		// One byte more tells whether the answer was longer than the cap.
+		// One byte more tells whether the answer was longer than the cap;
+		// an answer that stalls or breaks there is not a complete answer.
 		var one [1]byte
-		if k, _ := resp.Body.Read(one[:]); k > 0 {
+		k, err := io.ReadFull(resp.Body, one[:])
+		if k > 0 {
 			a.Truncated = true
 			a.BodyBytes++
+		} else if err != nil && !errors.Is(err, io.EOF) {
+			readErr = err
 		}
 	}
 	resp.Body.Close()

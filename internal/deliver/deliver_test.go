@@ -598,3 +598,30 @@ func TestSystemClockSleep(t *testing.T) {
 		})
 	}
 }
+
+// An answer that stops after the part hamsasim reads is not a complete
+// answer: it must not count as acknowledged.
+func TestSendAnswerStallsAfterCap(t *testing.T) {
+	t.Parallel()
+	release := make(chan struct{})
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Length", "200000")
+		w.WriteHeader(http.StatusOK)
+		w.Write(make([]byte, 2048))
+		w.(http.Flusher).Flush()
+		<-release // never finishes the body
+	}))
+	t.Cleanup(func() { close(release); srv.Close() })
+	d, err := deliver.New(deliver.WithTimeout(300*time.Millisecond), deliver.WithMaxAnswerBytes(1024))
+	require.NoError(t, err)
+	// 1 KiB is read, then the next byte does arrive: truncated, complete enough.
+	a := d.Send(context.Background(), deliver.Request{Target: srv.URL, Body: []byte(`{}`)}, 1, deliver.TriggerFirst)
+	assert.True(t, a.Truncated)
+
+	d, err = deliver.New(deliver.WithTimeout(300*time.Millisecond), deliver.WithMaxAnswerBytes(2048))
+	require.NoError(t, err)
+	// Exactly the 2 KiB sent are read; the next byte never comes.
+	a = d.Send(context.Background(), deliver.Request{Target: srv.URL, Body: []byte(`{}`)}, 1, deliver.TriggerFirst)
+	assert.False(t, a.OK(), "a stalled answer is not an acknowledgement")
+	assert.Equal(t, deliver.ClassTimeout, a.Class)
+}

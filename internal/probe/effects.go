@@ -5,12 +5,14 @@ import (
 	"encoding/json"
 	"fmt"
 	"net/http"
+	"net/url"
 	"sort"
 	"strings"
 	"time"
 
 	"github.com/hamsasim/hamsasim/internal/check"
 	"github.com/hamsasim/hamsasim/internal/deliver"
+	"github.com/hamsasim/hamsasim/internal/report"
 )
 
 // CallRecord is the part of the probe API's answer (GET {probe}/calls/{callId})
@@ -31,20 +33,26 @@ const EffectsWait = 10 * time.Second
 func Effects(ctx context.Context, d *deliver.Deliverer, probeURL string, callIDs []string) ([]check.Finding, []Result) {
 	var findings []check.Finding
 	var results []Result
-	base := strings.TrimRight(probeURL, "/")
+	base, err := url.Parse(probeURL)
+	if err != nil {
+		base = &url.URL{}
+	}
 	for _, id := range callIDs {
-		rec, a, err := readCall(ctx, d, base+"/calls/"+id)
+		// JoinPath keeps a query (a token, say) where it belongs; reports show
+		// the URL redacted.
+		target := base.JoinPath("calls", id).String()
+		shown := report.RedactURL(target)
+		rec, a, err := readCall(ctx, d, target, shown)
 		res := Result{Probe: "duplicate.effect", Check: check.DuplicateEffect, Status: a.Status, LatencyMs: a.Latency.Milliseconds(), ErrorClass: string(a.Class), Passed: true}
 		if err != nil {
 			hint := "check --probe-url: it is the base URL the probe API answers GET /calls/{callId} under"
-			if strings.HasSuffix(base, "/webhook") {
+			if strings.HasSuffix(strings.TrimRight(base.Path, "/"), "/webhook") {
 				hint = "--probe-url ends in /webhook: give the base URL (without /webhook); hamsasim adds /calls/{callId}"
 			}
 			f := check.New(check.DuplicateEffect, fmt.Sprintf("duplicate.effect could not be checked: %s; %s", err, hint))
-			f.Probe, f.CallID, f.Status, f.Request = "duplicate.effect", id, a.Status, "GET "+base+"/calls/"+id
+			f.Probe, f.CallID, f.Status, f.Request = "duplicate.effect", id, a.Status, "GET "+shown
 			findings = append(findings, f)
 			res.Passed = false
-			res.Skipped = ""
 			results = append(results, res)
 			continue
 		}
@@ -63,7 +71,7 @@ func Effects(ctx context.Context, d *deliver.Deliverer, probeURL string, callIDs
 			res.Passed = false
 			f := check.New(check.DuplicateEffect, fmt.Sprintf("call %s: %s: redeliveries were processed again", id, strings.Join(extra, "; ")))
 			f.Probe, f.CallID, f.Status = "duplicate.effect", id, a.Status
-			f.Request = "GET " + base + "/calls/" + id
+			f.Request = "GET " + shown
 			findings = append(findings, f)
 		}
 		results = append(results, res)
@@ -73,19 +81,19 @@ func Effects(ctx context.Context, d *deliver.Deliverer, probeURL string, callIDs
 
 // readCall reads one call record, waiting (up to EffectsWait) until the
 // target has processed everything it stored.
-func readCall(ctx context.Context, d *deliver.Deliverer, url string) (*CallRecord, deliver.Attempt, error) {
+func readCall(ctx context.Context, d *deliver.Deliverer, target, shown string) (*CallRecord, deliver.Attempt, error) {
 	deadline := time.Now().Add(EffectsWait)
 	for {
-		a := d.Send(ctx, deliver.Request{Method: http.MethodGet, Target: url, MsgID: "probe"}, 1, deliver.TriggerFirst)
+		a := d.Send(ctx, deliver.Request{Method: http.MethodGet, Target: target, MsgID: "probe"}, 1, deliver.TriggerFirst)
 		if a.Class != deliver.ClassNone {
 			return nil, a, fmt.Errorf("%s", check.Outcome(a))
 		}
 		if a.Status != http.StatusOK {
-			return nil, a, fmt.Errorf("GET %s answered %d", url, a.Status)
+			return nil, a, fmt.Errorf("GET %s answered %d", shown, a.Status)
 		}
 		var rec CallRecord
 		if err := json.Unmarshal(a.Body, &rec); err != nil || rec.Effects == nil {
-			return nil, a, fmt.Errorf("GET %s did not answer a JSON object with \"effects\"", url)
+			return nil, a, fmt.Errorf("GET %s did not answer a JSON object with \"effects\"", shown)
 		}
 		if rec.Pending == 0 || time.Now().After(deadline) {
 			return &rec, a, nil

@@ -84,6 +84,9 @@ func New(cfg Config) (*Receiver, error) {
 func (r *Receiver) Close() error {
 	var err error
 	r.once.Do(func() {
+		// Refuse new events first, so that the processor's last pass sees
+		// everything that was acknowledged.
+		r.store.stopWrites()
 		close(r.stop)
 		r.wg.Wait()
 		err = r.store.close()

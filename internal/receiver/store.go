@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"net/url"
+	"strings"
 	"sync"
 	"time"
 
@@ -78,6 +79,7 @@ type store struct {
 	done     chan struct{}
 	notify   chan struct{} // wakes the processor
 	closeErr error
+	closed   bool
 	once     sync.Once
 	dupes    bool // fault: no-dedupe
 }
@@ -95,7 +97,13 @@ type insertResult struct {
 
 var errClosed = errors.New("receiver is shutting down")
 
+// ErrDBPath is returned for a database path the SQLite driver would misread.
+var ErrDBPath = errors.New("database path may not contain ? or #")
+
 func openStore(path string, dur Durability) (*store, error) {
+	if strings.ContainsAny(path, "?#") {
+		return nil, fmt.Errorf("%s: %w", path, ErrDBPath)
+	}
 	if dur == "" {
 		dur = DurabilityNormal
 	}
@@ -281,11 +289,17 @@ func (s *store) processPending(limit int) (int, error) {
 	defer tx.Rollback()
 	now := event.FormatTime(time.Now())
 	for _, p := range list {
+		// Claim the event inside the write transaction: another process on
+		// the same database may have processed it since it was read.
+		res, err := tx.Exec(`UPDATE events SET processed_at = ? WHERE rowid = ? AND processed_at IS NULL`, now, p.rowid)
+		if err != nil {
+			return 0, err
+		}
+		if n, err := res.RowsAffected(); err != nil || n == 0 {
+			continue
+		}
 		if err := applyEffect(tx, p, now); err != nil {
 			return 0, fmt.Errorf("processing %s: %w", p.key, err)
-		}
-		if _, err := tx.Exec(`UPDATE events SET processed_at = ? WHERE rowid = ?`, now, p.rowid); err != nil {
-			return 0, err
 		}
 	}
 	return len(list), tx.Commit()
@@ -348,12 +362,22 @@ func applyEffect(tx *sql.Tx, p pending, now string) error {
 	return nil
 }
 
-func (s *store) close() error {
+// stopWrites refuses new events and waits for the writer to finish the
+// batch it is committing. Safe to call more than once.
+func (s *store) stopWrites() {
 	s.once.Do(func() {
 		close(s.closing)
 		<-s.done
-		s.closeErr = s.db.Close()
 	})
+}
+
+// close stops writes and closes the database.
+func (s *store) close() error {
+	s.stopWrites()
+	if !s.closed {
+		s.closed = true
+		s.closeErr = s.db.Close()
+	}
 	return s.closeErr
 }
 

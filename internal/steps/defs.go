@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"net/http"
+	"net/url"
 	"regexp"
 	"sort"
 	"strconv"
@@ -18,6 +19,7 @@ import (
 	"github.com/hamsasim/hamsasim/internal/event"
 	"github.com/hamsasim/hamsasim/internal/fixture"
 	"github.com/hamsasim/hamsasim/internal/probe"
+	"github.com/hamsasim/hamsasim/internal/report"
 	"github.com/hamsasim/hamsasim/internal/sign"
 	"github.com/hamsasim/hamsasim/internal/simulate"
 )
@@ -550,16 +552,21 @@ func (w *world) record(ctx context.Context) (map[string]any, error) {
 	if err != nil {
 		return nil, err
 	}
-	url := strings.TrimRight(w.s.ProbeURL, "/") + "/calls/" + evs[0].CallID
+	base, err := url.Parse(w.s.ProbeURL)
+	if err != nil {
+		return nil, fmt.Errorf("--probe-url does not parse")
+	}
+	target := base.JoinPath("calls", evs[0].CallID).String()
+	shown := report.RedactURL(target)
 	deadline := time.Now().Add(probe.EffectsWait)
 	for {
-		a := d.Send(ctx, deliver.Request{Method: http.MethodGet, Target: url, MsgID: "probe"}, 1, deliver.TriggerFirst)
+		a := d.Send(ctx, deliver.Request{Method: http.MethodGet, Target: target, MsgID: "probe"}, 1, deliver.TriggerFirst)
 		if a.Class != deliver.ClassNone || a.Status != http.StatusOK {
-			return nil, fmt.Errorf("GET %s %s", url, check.Outcome(a))
+			return nil, fmt.Errorf("GET %s %s", shown, check.Outcome(a))
 		}
 		var rec map[string]any
 		if err := json.Unmarshal(a.Body, &rec); err != nil {
-			return nil, fmt.Errorf("GET %s did not answer JSON", url)
+			return nil, fmt.Errorf("GET %s did not answer JSON", shown)
 		}
 		if p, _ := rec["pending"].(float64); p == 0 || time.Now().After(deadline) {
 			return rec, nil

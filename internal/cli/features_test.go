@@ -124,3 +124,24 @@ func TestStepsCommand(t *testing.T) {
 	assert.Contains(t, r.stdout, `Then the "duplicate.ack" check passes`)
 	assert.Contains(t, r.stdout, "When the platform delivers the call's events in this order:\n  | event")
 }
+
+func TestScenarioSetsItsOwnTarget(t *testing.T) {
+	faulty := referenceTarget(t, "", receiver.FaultRejectUnknown)
+	dir := t.TempDir()
+	write := func(name, target string) string {
+		p := filepath.Join(dir, name)
+		given := ""
+		if target != "" {
+			given = "    Given the webhook URL is \"" + target + "\"\n"
+		}
+		body := "Feature: target\n  Scenario: unknown types\n" + given +
+			"    Given the call \"job-interview\"\n    When the platform sends an event of the unknown type \"call.transferred\"\n    Then the answer status is 200\n"
+		require.NoError(t, os.WriteFile(p, []byte(body), 0o644))
+		return p
+	}
+	r := runCLI(t, nil, "features", write("embedded.feature", ""), "--format", "progress")
+	assert.Equal(t, ExitPassed, r.code, r.stdout)
+	r = runCLI(t, nil, "features", write("faulty.feature", faulty), "--format", "progress")
+	assert.Equal(t, ExitFindings, r.code, r.stdout)
+	assert.Contains(t, r.stdout, "answered 400, expected 200")
+}

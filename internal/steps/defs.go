@@ -38,7 +38,9 @@ type Def struct {
 func Defs() []Def { return defs }
 
 var defs = []Def{
-	// Credentials.
+	// Target and credentials.
+	{Kind: "Given", Pattern: `^the webhook URL is "([^"]*)"$`, Example: `Given the webhook URL is "http://127.0.0.1:8080/webhook"`,
+		Help: "sends this scenario's events there instead of --target (the probe API stays --probe-url)", fn: webhookURL},
 	{Kind: "Given", Pattern: `^the platform sends the Bearer token from "([^"]*)"$`, Example: `Given the platform sends the Bearer token from "WEBHOOK_SECRET"`,
 		Help: "Authorization is the variable's whole value (\"Bearer <token>\"), as the dashboard stores it", fn: bearerFromEnv},
 	{Kind: "Given", Pattern: `^the platform sends the Authorization "([^"]*)"$`, Example: `Given the platform sends the Authorization "Bearer sk_test_123"`,
@@ -133,7 +135,16 @@ func Matches(text string) bool {
 	return false
 }
 
-// --- credentials
+// --- target and credentials
+
+func webhookURL(ctx context.Context, raw string) error {
+	u, err := url.Parse(raw)
+	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Hostname() == "" {
+		return fmt.Errorf("%s is not an http:// or https:// URL", report.RedactURL(raw))
+	}
+	get(ctx).target = raw
+	return nil
+}
 
 func bearerFromEnv(ctx context.Context, name string) error {
 	v := get(ctx).s.Getenv(name)
@@ -689,7 +700,7 @@ func checkPasses(ctx context.Context, id string) error {
 		return err
 	}
 	r, err := simulate.Run(ctx, simulate.Config{
-		Target: w.s.Target, Shown: w.s.Shown, Fixtures: []*fixture.Fixture{f}, Contract: w.s.Contract, Deliverer: d,
+		Target: w.targetURL(), Shown: report.RedactURL(w.targetURL()), Fixtures: []*fixture.Fixture{f}, Contract: w.s.Contract, Deliverer: d,
 		Seed: w.s.Seed + uint64(w.instance)<<20, Start: time.Now().UTC(), Concurrency: 1,
 		Groups: sel, ProbeAuth: w.probeAuth, ProbeURL: w.s.ProbeURL,
 	})

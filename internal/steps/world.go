@@ -54,6 +54,7 @@ type answer struct {
 // world is one scenario's state.
 type world struct {
 	s         *Suite
+	target    string // set by a step; empty: the suite's
 	signer    deliver.Signer
 	probeAuth probe.Auth
 	call      *fixture.Fixture // the call under test, a copy the scenario may change
@@ -150,7 +151,7 @@ func (w *world) send(ctx context.Context, ev event.Event, what string) error {
 		return err
 	}
 	msgID := deliver.MessageID(ev.Key())
-	a := d.Send(ctx, deliver.Request{Target: w.s.Target, Body: ev.Body, MsgID: msgID}, 1, deliver.TriggerFirst)
+	a := d.Send(ctx, deliver.Request{Target: w.targetURL(), Body: ev.Body, MsgID: msgID}, 1, deliver.TriggerFirst)
 	if a.Class == deliver.ClassCanceled {
 		return errors.New("interrupted")
 	}
@@ -163,4 +164,11 @@ func (w *world) last() (answer, error) {
 		return answer{}, errors.New("nothing was sent yet: a When step must deliver something first")
 	}
 	return w.answers[len(w.answers)-1], nil
+}
+
+func (w *world) targetURL() string {
+	if w.target != "" {
+		return w.target
+	}
+	return w.s.Target
 }

@@ -21,6 +21,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/hamsasim/hamsasim/internal/receiver"
+	"github.com/hamsasim/hamsasim/internal/sign"
 )
 
 var update = flag.Bool("update", false, "rewrite golden files")
@@ -52,6 +53,30 @@ func referenceTarget(t *testing.T, authorization string, faults ...receiver.Faul
 	srv := httptest.NewServer(rcv.Handler())
 	t.Cleanup(func() { srv.Close(); rcv.Close() })
 	return srv.URL + "/webhook"
+}
+
+// testKey is the signing key of the HMAC cases.
+var testKey = []byte("0123456789abcdef0123456789abcdef")
+
+// authTarget serves the reference receiver expecting testSecret as a Bearer
+// token, or signatures with testKey when hmac is set, and returns the
+// environment and flags that make simulate authenticate the same way.
+func authTarget(t *testing.T, hmac bool, faults ...receiver.Fault) (srv *httptest.Server, vars map[string]string, args []string) {
+	t.Helper()
+	cfg := receiver.Config{Authorization: testSecret, DBPath: filepath.Join(t.TempDir(), "r.db"), Faults: receiver.Faults{}}
+	vars, args = map[string]string{"WEBHOOK_SECRET": testSecret}, []string{"--auth", "bearer"}
+	if hmac {
+		cfg.Authorization, cfg.SigningKey = "", testKey
+		vars, args = map[string]string{"WEBHOOK_SIGNING_SECRET": sign.FormatSecret(testKey)}, []string{"--auth", "hmac"}
+	}
+	for _, f := range faults {
+		cfg.Faults[f] = true
+	}
+	rcv, err := receiver.New(cfg)
+	require.NoError(t, err)
+	srv = httptest.NewServer(rcv.Handler())
+	t.Cleanup(func() { srv.Close(); rcv.Close() })
+	return srv, vars, args
 }
 
 func shipped(names ...string) string {

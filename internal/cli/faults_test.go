@@ -2,7 +2,6 @@ package cli
 
 import (
 	"encoding/json"
-	"net/http/httptest"
 	"os"
 	"path/filepath"
 	"sort"
@@ -12,7 +11,6 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/hamsasim/hamsasim/internal/receiver"
-	"github.com/hamsasim/hamsasim/internal/sign"
 )
 
 // TestCatchPower runs simulate against the reference receiver with each
@@ -21,7 +19,6 @@ import (
 // fire, not even a warning (--strict).
 func TestCatchPower(t *testing.T) {
 	t.Parallel()
-	key := []byte("0123456789abcdef0123456789abcdef")
 	cases := []struct {
 		name  string
 		hmac  bool
@@ -44,21 +41,11 @@ func TestCatchPower(t *testing.T) {
 		tc := tc
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()
-			cfg := receiver.Config{Authorization: testSecret, DBPath: filepath.Join(t.TempDir(), "r.db"), Faults: receiver.Faults{}}
-			vars := map[string]string{"WEBHOOK_SECRET": testSecret}
-			args := []string{"--auth", "bearer"}
-			if tc.hmac {
-				cfg.Authorization, cfg.SigningKey = "", key
-				vars = map[string]string{"WEBHOOK_SIGNING_SECRET": sign.FormatSecret(key)}
-				args = []string{"--auth", "hmac"}
-			}
+			var faults []receiver.Fault
 			if tc.fault != "" {
-				cfg.Faults[tc.fault] = true
+				faults = append(faults, tc.fault)
 			}
-			rcv, err := receiver.New(cfg)
-			require.NoError(t, err)
-			srv := httptest.NewServer(rcv.Handler())
-			t.Cleanup(func() { srv.Close(); rcv.Close() })
+			srv, vars, args := authTarget(t, tc.hmac, faults...)
 
 			out := filepath.Join(t.TempDir(), "out.json")
 			args = append([]string{"simulate", "--target", srv.URL + "/webhook", "--probe-url", srv.URL,

@@ -2,7 +2,6 @@ package cli
 
 import (
 	"encoding/json"
-	"net/http/httptest"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -13,7 +12,6 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/hamsasim/hamsasim/internal/receiver"
-	"github.com/hamsasim/hamsasim/internal/sign"
 )
 
 // TestCurlReproduces runs each finding's curl command in a shell, with the
@@ -25,7 +23,6 @@ func TestCurlReproduces(t *testing.T) {
 			t.Skipf("%s is not installed", tool)
 		}
 	}
-	key := []byte("0123456789abcdef0123456789abcdef")
 	cases := []struct {
 		name   string
 		hmac   bool
@@ -40,19 +37,7 @@ func TestCurlReproduces(t *testing.T) {
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
-			cfg := receiver.Config{Authorization: testSecret, DBPath: filepath.Join(t.TempDir(), "r.db"),
-				Faults: receiver.Faults{tc.fault: true}}
-			vars := map[string]string{"WEBHOOK_SECRET": testSecret}
-			args := []string{"--auth", "bearer"}
-			if tc.hmac {
-				cfg.Authorization, cfg.SigningKey = "", key
-				vars = map[string]string{"WEBHOOK_SIGNING_SECRET": sign.FormatSecret(key)}
-				args = []string{"--auth", "hmac"}
-			}
-			rcv, err := receiver.New(cfg)
-			require.NoError(t, err)
-			srv := httptest.NewServer(rcv.Handler())
-			t.Cleanup(func() { srv.Close(); rcv.Close() })
+			srv, vars, args := authTarget(t, tc.hmac, tc.fault)
 
 			out := filepath.Join(t.TempDir(), "o.json")
 			r := runCLI(t, vars, append([]string{"simulate", "--target", srv.URL + "/webhook", "--fixtures", shipped("long-hour"),
@@ -85,10 +70,7 @@ func TestCurlReproduces(t *testing.T) {
 
 			// Against a correct receiver with the same secret the same command
 			// is acknowledged: the credentials it builds are right.
-			good, err := receiver.New(receiver.Config{Authorization: cfg.Authorization, SigningKey: cfg.SigningKey, DBPath: filepath.Join(t.TempDir(), "g.db")})
-			require.NoError(t, err)
-			gsrv := httptest.NewServer(good.Handler())
-			t.Cleanup(func() { gsrv.Close(); good.Close() })
+			gsrv, _, _ := authTarget(t, tc.hmac)
 			cmd = exec.Command("bash", "-c", strings.ReplaceAll(f.Curl, srv.URL, gsrv.URL))
 			cmd.Dir, cmd.Env = t.TempDir(), cmd.Env[:0]
 			for k, v := range vars {

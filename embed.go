@@ -16,6 +16,9 @@ var fixtureFS embed.FS
 //go:embed features/*.feature
 var featureFS embed.FS
 
+//go:embed scenarios/*.yaml
+var scenarioFS embed.FS
+
 // ContractPath is the contract's path in the repository, used to name it.
 const ContractPath = "spec/hamsa-webhooks.yaml"
 
@@ -27,3 +30,6 @@ func Fixtures() fs.FS { return fixtureFS }
 
 // Features returns the shipped Gherkin features; paths are features/NAME.feature.
 func Features() fs.FS { return featureFS }
+
+// Scenarios returns the shipped load scenarios; paths are scenarios/NAME.yaml.
+func Scenarios() fs.FS { return scenarioFS }

@@ -8,9 +8,9 @@ package scenario
 
 import (
 	"errors"
-	"fmt"
-	"strings"
 	"time"
+
+	"github.com/hamsasim/hamsasim/internal/yamlfile"
 )
 
 // ErrInvalid is wrapped by every error about a scenario's content, so callers
@@ -229,47 +229,7 @@ func (s *Scenario) Pick(r float64) string {
 }
 
 // Error is one problem in a scenario file, with where it is.
-type Error struct {
-	File  string
-	Line  int
-	Field string // dotted path, e.g. arrival.steps[1].for
-	Msg   string
-}
+type Error = yamlfile.Error
 
-func (e *Error) Error() string {
-	var b strings.Builder
-	b.WriteString(e.File)
-	if e.Line > 0 {
-		fmt.Fprintf(&b, ":%d", e.Line)
-	}
-	b.WriteString(": ")
-	if e.Field != "" {
-		b.WriteString(e.Field)
-		b.WriteString(": ")
-	}
-	b.WriteString(e.Msg)
-	return b.String()
-}
-
-// Unwrap makes errors.Is(err, ErrInvalid) hold.
-func (e *Error) Unwrap() error { return ErrInvalid }
-
-// ErrorList is every problem found in one file, in file order.
-type ErrorList []*Error
-
-func (l ErrorList) Error() string {
-	parts := make([]string, len(l))
-	for i, e := range l {
-		parts[i] = e.Error()
-	}
-	return strings.Join(parts, "\n")
-}
-
-// Unwrap makes errors.Is(err, ErrInvalid) hold for the list.
-func (l ErrorList) Unwrap() []error {
-	out := make([]error, len(l))
-	for i, e := range l {
-		out[i] = e
-	}
-	return out
-}
+// ErrorList is every problem found in one file, in line order.
+type ErrorList = yamlfile.ErrorList

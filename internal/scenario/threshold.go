@@ -9,7 +9,7 @@ import (
 	"time"
 
 	"github.com/hamsasim/hamsasim/internal/event"
-	"github.com/hamsasim/hamsasim/internal/suggest"
+	"github.com/hamsasim/hamsasim/internal/yamlfile"
 )
 
 // Metric names what a threshold measures.
@@ -170,10 +170,10 @@ func parseThreshold(text string) (Threshold, string) {
 		return t, fmt.Sprintf("%q has %d words before %s; write [event type] metric operator value, %s", s, len(words), op, thresholdExample)
 	}
 	if t.EventType != "" && !slices.Contains(event.Types, t.EventType) {
-		return t, fmt.Sprintf("%q is not an event type%s (valid: %s)", t.EventType, didYouMean(t.EventType, event.Types), strings.Join(event.Types, ", "))
+		return t, fmt.Sprintf("%q is not an event type%s (valid: %s)", t.EventType, yamlfile.DidYouMean(t.EventType, event.Types), strings.Join(event.Types, ", "))
 	}
 	if t.Metric.Kind() == 0 {
-		return t, fmt.Sprintf("%q is not a metric%s (valid: %s)", t.Metric, didYouMean(string(t.Metric), metricNames()), strings.Join(metricNames(), ", "))
+		return t, fmt.Sprintf("%q is not a metric%s (valid: %s)", t.Metric, yamlfile.DidYouMean(string(t.Metric), metricNames()), strings.Join(metricNames(), ", "))
 	}
 
 	v := strings.TrimSpace(s[j:])
@@ -228,28 +228,6 @@ func metricNames() []string {
 		names[i] = string(m)
 	}
 	return names
-}
-
-// didYouMean is "; did you mean X?" for the one known name within two edits
-// of s, or "" when none is that close or several are equally close (p98 is
-// as near p90 as p99: naming one would mislead). Case is ignored, so
-// timescale finds timeScale.
-func didYouMean(s string, known []string) string {
-	eq := func(x, y rune) bool { return x == y }
-	target := []rune(strings.ToLower(s))
-	best, bestD, tie := "", 3, false
-	for _, k := range known {
-		switch d := suggest.Distance(target, []rune(strings.ToLower(k)), eq); {
-		case d < bestD:
-			best, bestD, tie = k, d, false
-		case d == bestD:
-			tie = true
-		}
-	}
-	if best == "" || tie {
-		return ""
-	}
-	return "; did you mean " + best + "?"
 }
 
 // human prints a duration without trailing zero units: 24h, 2m, 1m30s.

@@ -3,6 +3,8 @@
 // undefined Gherkin step.
 package suggest
 
+import "strings"
+
 // Distance is the edit distance (insertions, deletions, substitutions)
 // between two sequences, with eq deciding which elements are equal.
 func Distance[T any](a, b []T, eq func(x, y T) bool) int {
@@ -25,15 +27,22 @@ func Distance[T any](a, b []T, eq func(x, y T) bool) int {
 	return prev[len(b)]
 }
 
-// Name returns the candidate within maxEdits character edits of s, the
-// nearest first, or "" if none is that close.
+// Name returns the one candidate within maxEdits character edits of s
+// (ignoring case), or "" if none is that close or two are equally close.
 func Name(s string, candidates []string, maxEdits int) string {
-	best, bestD := "", maxEdits+1
+	best, bestD, tie := "", maxEdits+1, false
 	eq := func(x, y rune) bool { return x == y }
+	target := []rune(strings.ToLower(s))
 	for _, c := range candidates {
-		if d := Distance([]rune(s), []rune(c), eq); d < bestD {
-			best, bestD = c, d
+		switch d := Distance(target, []rune(strings.ToLower(c)), eq); {
+		case d < bestD:
+			best, bestD, tie = c, d, false
+		case d == bestD:
+			tie = true
 		}
+	}
+	if tie {
+		return ""
 	}
 	return best
 }

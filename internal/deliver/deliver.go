@@ -401,6 +401,13 @@ func (d *Deliverer) Send(ctx context.Context, r Request, n int, trig Trigger) At
 	return a
 }
 
+// Classify turns a transport error into a Class and a sentence, for callers
+// that make their own requests (the load engine). It never includes the
+// request, and so never the Authorization value.
+func Classify(err error) (Class, string) {
+	return classify(context.Background(), context.Background(), err)
+}
+
 // classify turns a transport error into a Class and a sentence. It never
 // includes the request (and so never the Authorization value).
 func classify(parent, attempt context.Context, err error) (Class, string) {

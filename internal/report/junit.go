@@ -9,33 +9,39 @@ import (
 	"github.com/hamsasim/hamsasim/internal/check"
 )
 
-type junitSuites struct {
+// JUnitSuites is a JUnit XML document, as CI systems read it. Every
+// hamsasim command that writes JUnit builds one and calls EncodeJUnit.
+type JUnitSuites struct {
 	XMLName  xml.Name     `xml:"testsuites"`
 	Name     string       `xml:"name,attr"`
 	Tests    int          `xml:"tests,attr"`
 	Failures int          `xml:"failures,attr"`
 	Time     string       `xml:"time,attr"`
-	Suites   []junitSuite `xml:"testsuite"`
+	Suites   []JUnitSuite `xml:"testsuite"`
 }
 
-type junitSuite struct {
+// JUnitSuite is one <testsuite>.
+type JUnitSuite struct {
 	Name     string      `xml:"name,attr"`
 	Tests    int         `xml:"tests,attr"`
 	Failures int         `xml:"failures,attr"`
 	Skipped  int         `xml:"skipped,attr"`
-	Cases    []junitCase `xml:"testcase"`
+	Time     string      `xml:"time,attr,omitempty"`
+	Cases    []JUnitCase `xml:"testcase"`
 }
 
-type junitCase struct {
+// JUnitCase is one <testcase>: at most one failure, as CI parsers expect.
+type JUnitCase struct {
 	Name      string        `xml:"name,attr"`
 	Classname string        `xml:"classname,attr"`
 	Time      string        `xml:"time,attr"`
-	Failures  []junitResult `xml:"failure,omitempty"`
-	Skipped   *junitResult  `xml:"skipped,omitempty"`
+	Failures  []JUnitResult `xml:"failure,omitempty"`
+	Skipped   *JUnitResult  `xml:"skipped,omitempty"`
 	SystemOut string        `xml:"system-out,omitempty"`
 }
 
-type junitResult struct {
+// JUnitResult is a <failure> or <skipped>.
+type JUnitResult struct {
 	Message string `xml:"message,attr"`
 	Type    string `xml:"type,attr,omitempty"`
 	Text    string `xml:",chardata"`
@@ -62,11 +68,11 @@ func WriteJUnit(w io.Writer, r *Run) error {
 		k := fmt.Sprintf("%s#%d", f.Fixture, f.Seq)
 		byEvent[k] = append(byEvent[k], f)
 	}
-	out := junitSuites{Name: "hamsasim " + r.Command, Time: secs(r.DurationMs)}
+	out := JUnitSuites{Name: "hamsasim " + r.Command, Time: secs(r.DurationMs)}
 	for _, c := range r.Calls {
-		s := junitSuite{Name: c.Fixture}
+		s := JUnitSuite{Name: c.Fixture}
 		for _, d := range c.Deliveries {
-			jc := junitCase{
+			jc := JUnitCase{
 				Name:      fmt.Sprintf("%03d %s +%s", d.Seq, d.Event, d.Offset),
 				Classname: "simulate." + c.Fixture,
 				Time:      secs(d.LatencyMs),
@@ -75,9 +81,9 @@ func WriteJUnit(w io.Writer, r *Run) error {
 			s.Cases = append(s.Cases, jc)
 		}
 		for i := len(c.Deliveries); i < c.Events; i++ {
-			s.Cases = append(s.Cases, junitCase{
+			s.Cases = append(s.Cases, JUnitCase{
 				Name: fmt.Sprintf("%03d (not sent)", i), Classname: "simulate." + c.Fixture, Time: "0.000",
-				Skipped: &junitResult{Message: "not sent: the run stopped before this event"},
+				Skipped: &JUnitResult{Message: "not sent: the run stopped before this event"},
 			})
 			s.Skipped++
 		}
@@ -85,20 +91,20 @@ func WriteJUnit(w io.Writer, r *Run) error {
 		out.Suites = append(out.Suites, s)
 	}
 	if len(r.Probes) > 0 {
-		s := junitSuite{Name: "probes"}
+		s := JUnitSuite{Name: "probes"}
 		for i, pr := range r.Probes {
 			name := fmt.Sprintf("%03d %s", i, pr.Probe)
 			if pr.Event != "" {
 				name += " " + pr.Event
 			}
-			jc := junitCase{Name: name, Classname: "simulate.probes", Time: secs(pr.LatencyMs)}
+			jc := JUnitCase{Name: name, Classname: "simulate.probes", Time: secs(pr.LatencyMs)}
 			k := pr.Probe + "|" + pr.Event
 			if !pr.Passed || (pr.Skipped == "" && len(byProbe[k]) > 0) {
 				r.addFindings(&jc, byProbe[k])
 				delete(byProbe, k) // attach a probe's findings to its first request only
 			}
 			if pr.Skipped != "" {
-				jc.Skipped = &junitResult{Message: pr.Skipped}
+				jc.Skipped = &JUnitResult{Message: pr.Skipped}
 				s.Skipped++
 			}
 			s.Cases = append(s.Cases, jc)
@@ -111,9 +117,9 @@ func WriteJUnit(w io.Writer, r *Run) error {
 	}
 	check.Sort(general)
 	if len(general) > 0 {
-		s := junitSuite{Name: "run"}
+		s := JUnitSuite{Name: "run"}
 		for _, f := range general {
-			jc := junitCase{Name: f.Check, Classname: "simulate.run", Time: "0.000"}
+			jc := JUnitCase{Name: f.Check, Classname: "simulate.run", Time: "0.000"}
 			r.addFindings(&jc, []check.Finding{f})
 			s.Cases = append(s.Cases, jc)
 		}
@@ -124,12 +130,17 @@ func WriteJUnit(w io.Writer, r *Run) error {
 		out.Tests += s.Tests
 		out.Failures += s.Failures
 	}
+	return EncodeJUnit(w, out)
+}
+
+// EncodeJUnit writes doc with the XML header, indented.
+func EncodeJUnit(w io.Writer, doc JUnitSuites) error {
 	if _, err := io.WriteString(w, xml.Header); err != nil {
 		return err
 	}
 	enc := xml.NewEncoder(w)
 	enc.Indent("", "  ")
-	if err := enc.Encode(out); err != nil {
+	if err := enc.Encode(doc); err != nil {
 		return err
 	}
 	_, err := io.WriteString(w, "\n")
@@ -138,7 +149,7 @@ func WriteJUnit(w io.Writer, r *Run) error {
 
 // addFindings attaches findings to a test case: those that fail it as one
 // <failure> (CI parsers expect at most one per case), the rest as output.
-func (r *Run) addFindings(jc *junitCase, fs []check.Finding) {
+func (r *Run) addFindings(jc *JUnitCase, fs []check.Finding) {
 	var notes, texts []string
 	var first *check.Finding
 	for i, f := range fs {
@@ -157,12 +168,12 @@ func (r *Run) addFindings(jc *junitCase, fs []check.Finding) {
 		if len(texts) > 1 {
 			msg += fmt.Sprintf(" (and %d more findings)", len(texts)-1)
 		}
-		jc.Failures = []junitResult{{Message: msg, Type: first.Check, Text: strings.Join(texts, "\n\n")}}
+		jc.Failures = []JUnitResult{{Message: msg, Type: first.Check, Text: strings.Join(texts, "\n\n")}}
 	}
 	jc.SystemOut = strings.Join(notes, "\n")
 }
 
-func (s *junitSuite) tally() {
+func (s *JUnitSuite) tally() {
 	s.Tests = len(s.Cases)
 	for _, c := range s.Cases {
 		if len(c.Failures) > 0 {

@@ -171,8 +171,13 @@ func (s *Scenario) RateAt(t time.Duration) float64 {
 
 // ExpectedCalls is the number of calls the arrival rate starts over Duration:
 // the integral of RateAt from 0 to Duration.
-func (s *Scenario) ExpectedCalls() float64 {
-	a, d := s.Arrival, s.Duration
+func (s *Scenario) ExpectedCalls() float64 { return s.CallsBy(s.Duration) }
+
+// CallsBy is the number of calls the arrival rate has started by offset t:
+// the integral of RateAt from 0 to min(t, Duration). The load engine starts
+// call k (from 0) at the first t where CallsBy(t) reaches k.
+func (s *Scenario) CallsBy(t time.Duration) float64 {
+	a, d := s.Arrival, min(t, s.Duration)
 	if d <= 0 {
 		return 0
 	}
@@ -181,7 +186,7 @@ func (s *Scenario) ExpectedCalls() float64 {
 		return a.Constant * d.Seconds()
 	case ArrivalRamp:
 		over := min(a.Ramp.Over, d)
-		// The ramp's value at the end of its part inside Duration.
+		// The ramp's value at the end of its part inside d.
 		top := a.Ramp.To
 		if a.Ramp.Over > 0 && over < a.Ramp.Over {
 			top = a.Ramp.From + (a.Ramp.To-a.Ramp.From)*over.Seconds()/a.Ramp.Over.Seconds()
@@ -202,6 +207,24 @@ func (s *Scenario) ExpectedCalls() float64 {
 			total += a.Steps[n-1].Rate * (d - end).Seconds()
 		}
 		return total
+	}
+	return 0
+}
+
+// PeakRate is the highest arrival rate at any moment, in calls/s.
+func (s *Scenario) PeakRate() float64 {
+	a := s.Arrival
+	switch a.Kind {
+	case ArrivalConstant:
+		return a.Constant
+	case ArrivalRamp:
+		return max(a.Ramp.From, a.Ramp.To)
+	case ArrivalSteps:
+		var peak float64
+		for _, st := range a.Steps {
+			peak = max(peak, st.Rate)
+		}
+		return peak
 	}
 	return 0
 }

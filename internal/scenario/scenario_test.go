@@ -374,13 +374,13 @@ func TestMetricKind(t *testing.T) {
 	want := map[scenario.Metric]scenario.ValueKind{
 		"p50": scenario.KindLatency, "p90": scenario.KindLatency, "p95": scenario.KindLatency, "p99": scenario.KindLatency, "max": scenario.KindLatency,
 		"success":  scenario.KindPercent,
-		"timeouts": scenario.KindCount, "errors": scenario.KindCount, "duplicates_unacknowledged": scenario.KindCount,
+		"timeouts": scenario.KindCount, "errors": scenario.KindCount, "duplicates_unacknowledged": scenario.KindCount, "contract_violations": scenario.KindCount,
 		"p98": 0,
 	}
 	for m, k := range want {
 		assert.Equal(t, k, m.Kind(), string(m))
 	}
-	assert.Len(t, scenario.Metrics, 9)
+	assert.Len(t, scenario.Metrics, 10)
 }
 
 func TestOpHolds(t *testing.T) {

@@ -26,13 +26,14 @@ const (
 	MetricTimeouts                 Metric = "timeouts"
 	MetricErrors                   Metric = "errors"
 	MetricDuplicatesUnacknowledged Metric = "duplicates_unacknowledged"
+	MetricContractViolations       Metric = "contract_violations"
 )
 
 // Metrics lists every metric, latencies first.
 var Metrics = []Metric{
 	MetricP50, MetricP90, MetricP95, MetricP99, MetricMax,
 	MetricSuccess,
-	MetricTimeouts, MetricErrors, MetricDuplicatesUnacknowledged,
+	MetricTimeouts, MetricErrors, MetricDuplicatesUnacknowledged, MetricContractViolations,
 }
 
 // ValueKind is the unit of a metric's value.
@@ -52,7 +53,7 @@ func (m Metric) Kind() ValueKind {
 		return KindLatency
 	case MetricSuccess:
 		return KindPercent
-	case MetricTimeouts, MetricErrors, MetricDuplicatesUnacknowledged:
+	case MetricTimeouts, MetricErrors, MetricDuplicatesUnacknowledged, MetricContractViolations:
 		return KindCount
 	}
 	return 0
@@ -240,4 +241,14 @@ func human(d time.Duration) string {
 		s = s[:len(s)-2]
 	}
 	return s
+}
+
+// ParseThreshold reads one threshold in its written form, as a scenario's
+// thresholds list holds it; `report merge` uses it to judge merged shards.
+func ParseThreshold(text string) (Threshold, error) {
+	t, msg := parseThreshold(text)
+	if msg != "" {
+		return Threshold{}, fmt.Errorf("%w: threshold %q %s", ErrInvalid, text, msg)
+	}
+	return t, nil
 }

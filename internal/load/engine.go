@@ -1,0 +1,809 @@
+// Package load runs a scenario's call lifecycles against a receiver at
+// scale, through vegeta, and measures what a capacity plan needs: latency
+// percentiles, timeouts, retries and duplicates, per event type and overall.
+//
+// Calls arrive on an open model (the arrival rate does not drop when the
+// target slows). Each call's events go in lifecycle order, event n+1 only
+// after event n's delivery ended, spaced as the fixture says (scaled by the
+// scenario's timeScale); events of different calls interleave freely.
+package load
+
+import (
+	"bufio"
+	"container/heap"
+	"context"
+	"crypto/tls"
+	"errors"
+	"fmt"
+	"hash/maphash"
+	"io"
+	"math"
+	"math/rand/v2"
+	"net/http"
+	"strings"
+	"sync"
+	"time"
+
+	vegeta "github.com/tsenart/vegeta/v12/lib"
+
+	"github.com/hamsasim/hamsasim/internal/contract"
+	"github.com/hamsasim/hamsasim/internal/deliver"
+	"github.com/hamsasim/hamsasim/internal/event"
+	"github.com/hamsasim/hamsasim/internal/fixture"
+	"github.com/hamsasim/hamsasim/internal/scenario"
+)
+
+// Defaults for New.
+const (
+	DefaultWorkers     = 256    // concurrent HTTP exchanges at most
+	DefaultMaxInFlight = 10_000 // calls in flight at most
+	MaxWorkers         = 10_000
+	MaxInFlightLimit   = 1_000_000
+	// lateAfter is how far behind its planned start a call must begin to
+	// count as late (the in-flight limit held it back).
+	lateAfter = 100 * time.Millisecond
+)
+
+// ErrConfig is wrapped by errors from invalid options.
+var ErrConfig = errors.New("invalid load configuration")
+
+// Engine runs one scenario. Build it with New; Run it once.
+type Engine struct {
+	sc          *scenario.Scenario
+	templates   map[string]*callTemplate
+	contract    *contract.Contract
+	target      string
+	shown       string
+	targetKind  string
+	signer      deliver.Signer
+	seed        uint64
+	shard       Shard
+	workers     int
+	maxInFlight int
+	insecure    bool
+	results     io.Writer
+	progress    io.Writer
+	client      *http.Client
+}
+
+// Option configures an Engine.
+type Option func(*Engine) error
+
+// WithTarget sets the URL events are POSTed to and how reports show it
+// (redacted: no credentials or query).
+func WithTarget(url, shown, kind string) Option {
+	return func(e *Engine) error {
+		if url == "" {
+			return fmt.Errorf("%w: empty target", ErrConfig)
+		}
+		if i := strings.IndexByte(url, '#'); i >= 0 {
+			url = url[:i]
+		}
+		e.target, e.shown, e.targetKind = url, shown, kind
+		return nil
+	}
+}
+
+// WithSigner sets how requests are authenticated.
+func WithSigner(s deliver.Signer) Option {
+	return func(e *Engine) error {
+		if s == nil {
+			return fmt.Errorf("%w: nil signer", ErrConfig)
+		}
+		e.signer = s
+		return nil
+	}
+}
+
+// WithContract validates every answer against c (verdicts of identical
+// answers are cached).
+func WithContract(c *contract.Contract) Option {
+	return func(e *Engine) error { e.contract = c; return nil }
+}
+
+// WithSeed chooses fixtures, ids, duplicates and shuffles; the same seed
+// gives the same calls.
+func WithSeed(seed uint64) Option { return func(e *Engine) error { e.seed = seed; return nil } }
+
+// WithShard makes the engine run only calls k with k mod count == index.
+func WithShard(index, count int) Option {
+	return func(e *Engine) error {
+		if count < 1 || index < 0 || index >= count {
+			return fmt.Errorf("%w: shard %d/%d: the index must be from 0 to count-1", ErrConfig, index, count)
+		}
+		e.shard = Shard{Index: index, Count: count}
+		return nil
+	}
+}
+
+// WithWorkers bounds concurrent HTTP exchanges.
+func WithWorkers(n int) Option {
+	return func(e *Engine) error {
+		if n < 1 || n > MaxWorkers {
+			return fmt.Errorf("%w: workers must be from 1 to %d, not %d", ErrConfig, MaxWorkers, n)
+		}
+		e.workers = n
+		return nil
+	}
+}
+
+// WithMaxInFlight bounds calls in flight; arrivals beyond it wait, and the
+// summary counts them late.
+func WithMaxInFlight(n int) Option {
+	return func(e *Engine) error {
+		if n < 1 || n > MaxInFlightLimit {
+			return fmt.Errorf("%w: max in flight must be from 1 to %d, not %d", ErrConfig, MaxInFlightLimit, n)
+		}
+		e.maxInFlight = n
+		return nil
+	}
+}
+
+// WithInsecure skips TLS certificate verification.
+func WithInsecure(b bool) Option { return func(e *Engine) error { e.insecure = b; return nil } }
+
+// WithResults streams every attempt to w as vegeta results (gob), readable
+// by `vegeta report`. The attack name of each result is its event type.
+func WithResults(w io.Writer) Option { return func(e *Engine) error { e.results = w; return nil } }
+
+// WithProgress writes a live progress line to w about once a second.
+func WithProgress(w io.Writer) Option { return func(e *Engine) error { e.progress = w; return nil } }
+
+// WithHTTPClient replaces the HTTP client (its transport is wrapped).
+func WithHTTPClient(c *http.Client) Option { return func(e *Engine) error { e.client = c; return nil } }
+
+// New prepares a run of sc with the given fixtures (by name; every fixture
+// the mix names must be there).
+func New(sc *scenario.Scenario, fixtures map[string]*fixture.Fixture, opts ...Option) (*Engine, error) {
+	e := &Engine{
+		sc:          sc,
+		templates:   map[string]*callTemplate{},
+		signer:      deliver.NoAuth{},
+		shard:       Shard{Index: 0, Count: 1},
+		workers:     DefaultWorkers,
+		maxInFlight: DefaultMaxInFlight,
+		targetKind:  "url",
+	}
+	for _, o := range opts {
+		if err := o(e); err != nil {
+			return nil, err
+		}
+	}
+	if e.target == "" {
+		return nil, fmt.Errorf("%w: no target", ErrConfig)
+	}
+	for _, m := range sc.Mix {
+		f, ok := fixtures[m.Fixture]
+		if !ok {
+			return nil, fmt.Errorf("%w: %s: the mix names fixture %q, which is not loaded", ErrConfig, sc.Source, m.Fixture)
+		}
+		t, err := newTemplate(f)
+		if err != nil {
+			return nil, err
+		}
+		e.templates[m.Fixture] = t
+	}
+	return e, nil
+}
+
+// call is one call lifecycle in flight.
+type call struct {
+	k       int64
+	tpl     *callTemplate
+	ids     fixture.IDs
+	wall    time.Time     // when call.started is stamped (ms)
+	start   time.Duration // when it started, from the run's start
+	order   []int         // send order of event indexes; nil means as expanded
+	full    []event.Event // bodies, only for fixtures that could not be spliced
+	pos     int           // next position in the send order
+	pending int           // deliveries of this call not yet ended
+	lost    bool          // a delivery was cut short by the drain or an interruption
+}
+
+func (c *call) eventAt(pos int) int {
+	if c.order == nil {
+		return pos
+	}
+	return c.order[pos]
+}
+
+// flight is one delivery: an event's first copy or a duplicate, across its
+// attempts.
+type flight struct {
+	c         *call
+	ev        int // event index in the template
+	duplicate bool
+	attempt   int // attempts made so far
+	at        time.Duration
+	tagN      uint64 // this attempt's tag
+	x         exchange
+	body      []byte
+	ts        string
+}
+
+type timed struct {
+	at time.Duration
+	f  *flight
+}
+
+type timedHeap []timed
+
+func (h timedHeap) Len() int           { return len(h) }
+func (h timedHeap) Less(i, j int) bool { return h[i].at < h[j].at }
+func (h timedHeap) Swap(i, j int)      { h[i], h[j] = h[j], h[i] }
+func (h *timedHeap) Push(x any)        { *h = append(*h, x.(timed)) }
+func (h *timedHeap) Pop() any {
+	old := *h
+	x := old[len(old)-1]
+	*h = old[:len(old)-1]
+	return x
+}
+
+// run is the state of one Run, owned by its loop goroutine.
+type run struct {
+	e       *Engine
+	sc      *scenario.Scenario
+	start   time.Time
+	arrival time.Duration
+	drainAt time.Duration
+	policy  deliver.Backoff
+
+	nextK      int64
+	nextAt     time.Duration
+	arrivalsOn bool
+
+	live      int64
+	handed    int
+	queue     []*flight
+	waiting   timedHeap
+	exchanges sync.Map // tag -> *exchange
+	flights   map[uint64]*flight
+	tag       uint64
+
+	m        *collector
+	calls    Calls
+	verdicts map[uint64]verdict
+	hashSeed maphash.Seed
+	enc      vegeta.Encoder
+	encErr   error
+	stopped  string
+	draining bool
+}
+
+type verdict struct {
+	ok     bool
+	reason string
+}
+
+const maxVerdicts = 4096
+
+// Run sends the scenario's calls and returns what it measured. It ends
+// when every started call has been delivered whole, when the drain timeout
+// passes, or when ctx is done (the summary is then marked interrupted).
+// Errors are for failures of the harness itself (writing results).
+func (e *Engine) Run(ctx context.Context) (*Summary, error) {
+	sc := e.sc
+	r := &run{
+		e:          e,
+		sc:         sc,
+		arrival:    sc.Duration,
+		drainAt:    sc.Duration + sc.Drain,
+		arrivalsOn: true,
+		flights:    map[uint64]*flight{},
+		m:          newCollector(bucketWidthFor(sc.Duration)),
+		calls:      Calls{Fixtures: map[string]int64{}},
+		verdicts:   map[uint64]verdict{},
+		hashSeed:   maphash.MakeSeed(),
+		policy: deliver.Backoff{
+			Attempts: sc.Delivery.Retries + 1,
+			Base:     sc.Delivery.Backoff.Base,
+			Factor:   sc.Delivery.Backoff.Factor,
+			Max:      sc.Delivery.Backoff.Max,
+		},
+	}
+	var bw *bufio.Writer
+	if e.results != nil {
+		bw = bufio.NewWriterSize(e.results, 256<<10)
+		r.enc = vegeta.NewEncoder(bw)
+	}
+	r.planned()
+	r.skipToShard()
+
+	client := e.client
+	if client == nil {
+		client = deliver.NewHTTPClient(e.workers)
+	}
+	inner := client.Transport
+	if inner == nil {
+		inner = http.DefaultTransport
+	}
+	if tr, ok := inner.(*http.Transport); ok && e.insecure {
+		tr = tr.Clone()
+		tr.TLSClientConfig = &tls.Config{InsecureSkipVerify: true} //nolint:gosec // the user asked for it
+		inner = tr
+	}
+	r.start = time.Now()
+	hc := *client
+	hc.Timeout = sc.Delivery.Timeout
+	hc.Transport = &taggedTransport{inner: inner, exchanges: &r.exchanges, faults: sc.Faults, start: r.start}
+
+	atk := vegeta.NewAttacker(
+		vegeta.Client(&hc),
+		vegeta.Workers(uint64(min(e.workers, 16))),
+		vegeta.MaxWorkers(uint64(e.workers)),
+		vegeta.MaxBody(deliver.DefaultMaxAnswerBytes),
+	)
+	// Unbuffered: a flight counts as handed out only once a worker holds it,
+	// so an interruption sends nothing more.
+	ready := make(chan *flight)
+	targeter := func(t *vegeta.Target) error {
+		f, ok := <-ready
+		if !ok {
+			return vegeta.ErrNoTargets
+		}
+		t.Method = http.MethodPost
+		t.URL = tagURL(e.target, f.tagN)
+		t.Body = f.body
+		t.Header = f.header(e.signer, time.Now())
+		return nil
+	}
+	results := atk.Attack(targeter, vegeta.ConstantPacer{}, 0, sc.Name)
+
+	r.loop(ctx, ready, results)
+	atk.Stop()
+	for range results { // workers released by the closed ready channel
+	}
+	if bw != nil {
+		if err := bw.Flush(); err != nil && r.encErr == nil {
+			r.encErr = err
+		}
+	}
+	s := r.summary(ctx.Err() != nil)
+	if r.encErr != nil {
+		return s, fmt.Errorf("writing results: %w", r.encErr)
+	}
+	return s, nil
+}
+
+// header builds the attempt's headers and signs the body.
+func (f *flight) header(s deliver.Signer, now time.Time) http.Header {
+	h := http.Header{}
+	h.Set("Content-Type", "application/json")
+	h.Set("User-Agent", deliver.DefaultUserAgent)
+	key := event.DuplicateKey(f.c.ids.CallID, f.c.tpl.events[f.ev].typ, f.ts)
+	s.Sign(h, deliver.MessageID(key), f.body, now)
+	return h
+}
+
+// planned counts the calls this shard will start.
+func (r *run) planned() {
+	total := int64(math.Ceil(r.sc.CallsBy(r.arrival) - 1e-9))
+	n, i := int64(r.e.shard.Count), int64(r.e.shard.Index)
+	if total > i {
+		r.calls.Planned = (total-i-1)/n + 1
+	}
+}
+
+// arrivalOf is when call k starts: the first t where the arrival integral
+// reaches k.
+func (r *run) arrivalOf(k int64) time.Duration {
+	if k == 0 {
+		return 0
+	}
+	if r.sc.Arrival.Kind == scenario.ArrivalConstant {
+		return time.Duration(float64(k) / r.sc.Arrival.Constant * float64(time.Second))
+	}
+	lo, hi := time.Duration(0), r.arrival
+	if r.sc.CallsBy(hi) < float64(k) {
+		return hi // never: the caller stops at arrival
+	}
+	for hi-lo > time.Microsecond {
+		mid := lo + (hi-lo)/2
+		if r.sc.CallsBy(mid) >= float64(k) {
+			hi = mid
+		} else {
+			lo = mid
+		}
+	}
+	return hi
+}
+
+// skipToShard moves nextK to this shard's next call.
+func (r *run) skipToShard() {
+	n, i := int64(r.e.shard.Count), int64(r.e.shard.Index)
+	if rem := r.nextK % n; rem != i {
+		r.nextK += (i - rem + n) % n
+	}
+	r.nextAt = r.arrivalOf(r.nextK)
+	if r.nextAt >= r.arrival || r.sc.CallsBy(r.arrival) <= float64(r.nextK) {
+		r.arrivalsOn = false
+	}
+}
+
+func (r *run) now() time.Duration { return time.Since(r.start) }
+
+// loop is the engine: it starts calls, schedules events, hands them to the
+// workers and takes their results, until nothing is left or the run stops.
+func (r *run) loop(ctx context.Context, ready chan<- *flight, results <-chan *vegeta.Result) {
+	timer := time.NewTimer(time.Hour)
+	defer timer.Stop()
+	var tick <-chan time.Time
+	if r.e.progress != nil {
+		t := time.NewTicker(time.Second)
+		defer t.Stop()
+		tick = t.C
+	}
+	done := ctx.Done()
+	for {
+		now := r.now()
+		r.startArrivals(now)
+		r.releaseDue(now)
+		if !r.draining && now >= r.drainAt {
+			r.stop(fmt.Sprintf("the drain timeout (%s after arrivals ended) passed with calls unfinished", r.sc.Drain))
+		}
+		if r.finished() {
+			break
+		}
+		var out chan<- *flight
+		var head *flight
+		if len(r.queue) > 0 {
+			out, head = ready, r.queue[0]
+		}
+		r.arm(timer, now)
+		select {
+		case out <- head:
+			r.queue[0] = nil
+			r.queue = r.queue[1:]
+			r.handed++
+		case res, ok := <-results:
+			if !ok {
+				r.stop("the load generator stopped")
+				r.handed = 0
+				close(ready)
+				r.progressLine(true)
+				return
+			}
+			r.result(res)
+		case <-timer.C:
+		case <-tick:
+			r.progressLine(false)
+		case <-done:
+			r.stop("interrupted")
+			done = nil
+		}
+	}
+	close(ready)
+	r.progressLine(true)
+}
+
+// finished reports whether nothing is left to do.
+func (r *run) finished() bool {
+	return !r.arrivalsOn && r.live == 0 && r.handed == 0 && len(r.queue) == 0 && r.waiting.Len() == 0
+}
+
+// arm sets the timer to the next arrival or due event.
+func (r *run) arm(timer *time.Timer, now time.Duration) {
+	next := r.drainAt
+	if r.draining {
+		next = now + time.Hour
+	}
+	if r.arrivalsOn && r.live < int64(r.e.maxInFlight) && r.nextAt < next {
+		next = r.nextAt
+	}
+	if r.waiting.Len() > 0 && r.waiting[0].at < next {
+		next = r.waiting[0].at
+	}
+	if !timer.Stop() {
+		select {
+		case <-timer.C:
+		default:
+		}
+	}
+	timer.Reset(max(next-now, 0))
+}
+
+// startArrivals starts every call due by now, within the in-flight limit.
+func (r *run) startArrivals(now time.Duration) {
+	for r.arrivalsOn && r.nextAt <= now && r.live < int64(r.e.maxInFlight) {
+		if late := now - r.nextAt; late > lateAfter {
+			r.calls.Late++
+			r.calls.LateMaxMs = max(r.calls.LateMaxMs, late.Milliseconds())
+		}
+		r.startCall(r.nextK, now)
+		r.nextK += int64(r.e.shard.Count)
+		r.nextAt = r.arrivalOf(r.nextK)
+		if r.nextAt >= r.arrival || r.sc.CallsBy(r.arrival) <= float64(r.nextK) {
+			r.arrivalsOn = false
+		}
+	}
+}
+
+// mix64 is splitmix64: a decision that depends only on its inputs.
+func mix64(x uint64) uint64 {
+	x += 0x9e3779b97f4a7c15
+	x = (x ^ (x >> 30)) * 0xbf58476d1ce4e5b9
+	x = (x ^ (x >> 27)) * 0x94d049bb133111eb
+	return x ^ (x >> 31)
+}
+
+func unit(x uint64) float64 { return float64(mix64(x)>>11) / (1 << 53) }
+
+func (r *run) startCall(k int64, now time.Duration) {
+	rng := rand.New(rand.NewPCG(r.e.seed, uint64(k)))
+	name := r.sc.Pick(rng.Float64())
+	tpl := r.e.templates[name]
+	wall := time.Now().UTC().Truncate(time.Millisecond)
+	c := &call{k: k, tpl: tpl, ids: fixture.NewIDs(r.e.seed, name, int(k)), wall: wall, start: now}
+	n := len(tpl.events)
+	if r.sc.OutOfOrder > 0 && rng.Float64() < r.sc.OutOfOrder && n > 1 {
+		c.order = make([]int, n)
+		for i := range c.order {
+			c.order[i] = i
+		}
+		p := rng.IntN(n - 1)
+		c.order[p], c.order[p+1] = c.order[p+1], c.order[p]
+		r.calls.OutOfOrder++
+	}
+	if !tpl.spliced {
+		evs, err := tpl.fixture.Expand(fixture.Options{Seed: r.e.seed, Instance: int(k), Start: wall})
+		if err == nil {
+			c.full = evs
+		}
+	}
+	r.live++
+	r.calls.Started++
+	r.calls.Fixtures[name]++
+	r.calls.MaxInFlight = max(r.calls.MaxInFlight, r.live)
+	r.m.callStarted(now, r.live)
+	r.scheduleNext(c, now)
+}
+
+// dueAt is when the event at send position pos is due: the call's start
+// plus the position's offset, scaled.
+func (r *run) dueAt(c *call, pos int) time.Duration {
+	off := c.tpl.events[pos].offset
+	return c.start + time.Duration(float64(off)*r.sc.TimeScale)
+}
+
+// scheduleNext queues the call's next event, or ends the call.
+func (r *run) scheduleNext(c *call, now time.Duration) {
+	if c.pos >= len(c.tpl.events) {
+		if c.pending == 0 {
+			r.endCall(c, true)
+		}
+		return
+	}
+	ev := c.eventAt(c.pos)
+	f := &flight{c: c, ev: ev}
+	c.pending++
+	r.render(f)
+	r.schedule(f, max(r.dueAt(c, c.pos), now), now)
+	c.pos++
+}
+
+func (r *run) render(f *flight) {
+	c, et := f.c, &f.c.tpl.events[f.ev]
+	if c.full != nil {
+		f.body, f.ts = c.full[f.ev].Body, c.full[f.ev].Timestamp
+		return
+	}
+	f.ts = event.FormatTime(c.wall.Add(et.offset))
+	f.body = et.render(nil, c.ids, f.ts)
+}
+
+func (r *run) schedule(f *flight, at, now time.Duration) {
+	f.at = at
+	if at <= now {
+		r.enqueue(f)
+		return
+	}
+	heap.Push(&r.waiting, timed{at: at, f: f})
+}
+
+func (r *run) releaseDue(now time.Duration) {
+	for r.waiting.Len() > 0 && r.waiting[0].at <= now {
+		r.enqueue(heap.Pop(&r.waiting).(timed).f)
+	}
+}
+
+// enqueue tags the flight's next attempt and puts it in line for a worker.
+func (r *run) enqueue(f *flight) {
+	r.tag++
+	f.tagN = r.tag
+	f.x = exchange{}
+	r.flights[f.tagN] = f
+	r.exchanges.Store(f.tagN, &f.x)
+	r.queue = append(r.queue, f)
+}
+
+// endCall retires a call. An incomplete call's events that were never
+// scheduled count as unsent deliveries.
+func (r *run) endCall(c *call, complete bool) {
+	r.live--
+	if complete {
+		r.calls.Completed++
+	} else {
+		r.calls.Incomplete++
+		for p := c.pos; p < len(c.tpl.events); p++ {
+			r.m.delivery(c.tpl.events[c.eventAt(p)].typIdx, false, endUnsent)
+		}
+	}
+	c.full = nil
+}
+
+// result takes one attempt's outcome and decides what follows.
+func (r *run) result(res *vegeta.Result) {
+	tag, ok := tagOf(res.URL)
+	if !ok {
+		return // a worker released at the end, or not ours
+	}
+	f := r.flights[tag]
+	if f == nil {
+		return
+	}
+	delete(r.flights, tag)
+	r.exchanges.Delete(tag)
+	r.handed--
+	f.attempt++
+	now := r.now()
+
+	x := &f.x
+	latency := res.Latency
+	if !x.sent.IsZero() && !x.ended.IsZero() {
+		latency = x.ended.Sub(x.sent)
+	}
+	a := deliver.Attempt{N: f.attempt, Status: int(res.Code), Latency: latency}
+	if res.Code == 0 || x.err != nil {
+		a.Status = 0
+		a.Class, a.Err = x.class, res.Error
+		if a.Class == deliver.ClassNone {
+			if x.err != nil {
+				a.Class, a.Err = deliver.Classify(x.err)
+			} else {
+				a.Class = deliver.ClassTransport
+			}
+		}
+	}
+	et := &f.c.tpl.events[f.ev]
+	o := outcome{
+		typ: et.typIdx, latency: latency, status: a.Status, class: a.Class, ok: a.OK(),
+		retry: f.attempt > 1, duplicate: f.duplicate,
+		bytesOut: int64(len(f.body)), bytesIn: int64(res.BytesIn),
+	}
+	if a.Status != 0 && r.e.contract != nil {
+		if v := r.judge(et.typ, f.body, res); !v.ok {
+			o.violation = true
+			r.m.violation(et.typ, a.Status, v.reason)
+		}
+	}
+	r.m.attempt(now, r.live, o)
+	r.encode(f, res, a, latency, x.sent)
+
+	c := f.c
+	// The call moves on once an event's first attempt has ended, answered
+	// or not: retries follow their backoff and may land after later
+	// events, as the platform's retries do.
+	advance := f.attempt == 1 && !f.duplicate
+	retrying := false
+	if !a.OK() && !r.draining {
+		if wait, again := r.policy.Next(f.attempt, a); again {
+			r.schedule(f, now+wait, now)
+			retrying = true
+		}
+	}
+	if !retrying {
+		end := endFailed
+		if a.OK() {
+			end = endAcked
+		} else if r.draining && deliver.Retryable(a) && f.attempt < r.policy.Attempts {
+			end = endUnsent
+			c.lost = true
+		}
+		r.m.delivery(et.typIdx, f.duplicate, end)
+		c.pending--
+		if end == endAcked && !f.duplicate && !r.draining && r.sc.Duplicates > 0 &&
+			unit(r.e.seed^mix64(uint64(c.k))^uint64(f.ev)<<1) < r.sc.Duplicates {
+			// The platform delivers the event again, as after a lost answer.
+			d := &flight{c: c, ev: f.ev, duplicate: true, body: f.body, ts: f.ts}
+			c.pending++
+			r.schedule(d, now, now)
+		}
+	}
+	switch {
+	case r.draining:
+		if c.pending == 0 {
+			r.endCall(c, c.pos >= len(c.tpl.events) && !c.lost)
+		}
+	case advance:
+		r.scheduleNext(c, now)
+	case c.pending == 0 && c.pos >= len(c.tpl.events):
+		r.endCall(c, true)
+	}
+}
+
+// judge validates an answer against the contract, from the cache when the
+// same answer was judged before.
+func (r *run) judge(typ string, reqBody []byte, res *vegeta.Result) verdict {
+	var h maphash.Hash
+	h.SetSeed(r.hashSeed)
+	h.WriteString(typ)
+	fmt.Fprintf(&h, "\x00%d\x00%s\x00", res.Code, res.Headers.Get("Content-Type"))
+	h.Write(res.Body)
+	key := h.Sum64()
+	if v, ok := r.verdicts[key]; ok {
+		return v
+	}
+	vs := r.e.contract.ValidateAnswer(typ, reqBody, int(res.Code), res.Headers, res.Body)
+	v := verdict{ok: len(vs) == 0}
+	if !v.ok {
+		v.reason = vs[0].String()
+	}
+	if len(r.verdicts) < maxVerdicts {
+		r.verdicts[key] = v
+	}
+	return v
+}
+
+// encode streams the attempt to the results file, with the latency the
+// transport measured and the event type as the attack name.
+func (r *run) encode(f *flight, res *vegeta.Result, a deliver.Attempt, latency time.Duration, sent time.Time) {
+	if r.enc == nil || r.encErr != nil {
+		return
+	}
+	out := vegeta.Result{
+		Attack:    f.c.tpl.events[f.ev].typ,
+		Seq:       f.tagN,
+		Code:      uint16(a.Status),
+		Timestamp: sent,
+		Latency:   latency,
+		BytesOut:  uint64(len(f.body)),
+		BytesIn:   res.BytesIn,
+		Method:    http.MethodPost,
+		URL:       r.e.shown,
+	}
+	if sent.IsZero() {
+		out.Timestamp = res.Timestamp
+	}
+	switch {
+	case a.Class != deliver.ClassNone:
+		out.Error = string(a.Class)
+		if a.Err != "" {
+			out.Error += ": " + a.Err
+		}
+	case a.Status < 200 || a.Status >= 400:
+		out.Error = res.Error
+	}
+	if err := r.enc(&out); err != nil {
+		r.encErr = err
+	}
+}
+
+// stop ends arrivals and scheduling: what is queued or waiting is given up
+// as unsent; attempts already handed out are awaited.
+func (r *run) stop(reason string) {
+	if r.draining {
+		return
+	}
+	r.draining = true
+	r.arrivalsOn = false
+	if reason == "interrupted" || r.live > 0 {
+		r.stopped = reason
+	}
+	abandon := func(f *flight) {
+		delete(r.flights, f.tagN)
+		r.exchanges.Delete(f.tagN)
+		et := &f.c.tpl.events[f.ev]
+		r.m.delivery(et.typIdx, f.duplicate, endUnsent)
+		f.c.pending--
+		if f.c.pending == 0 {
+			r.endCall(f.c, false)
+		}
+	}
+	for _, f := range r.queue {
+		abandon(f)
+	}
+	r.queue = nil
+	for r.waiting.Len() > 0 {
+		abandon(heap.Pop(&r.waiting).(timed).f)
+	}
+}

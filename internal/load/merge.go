@@ -1,0 +1,287 @@
+package load
+
+import (
+	"errors"
+	"fmt"
+	"slices"
+	"sort"
+	"strings"
+	"time"
+
+	hdr "github.com/HdrHistogram/hdrhistogram-go"
+
+	"github.com/hamsasim/hamsasim/internal/event"
+	"github.com/hamsasim/hamsasim/internal/scenario"
+)
+
+// ErrMerge is wrapped by every reason shard summaries cannot be merged.
+var ErrMerge = errors.New("cannot merge")
+
+// Merge combines the summaries of the shards of one run into the summary of
+// the whole run. Counts add up; percentiles come from the merged HDR
+// histograms, so they are those of the union of all attempts (to the
+// histograms' 3 significant digits), not an average of the shards'. The
+// timeline aligns shards by their start time. Thresholds are judged again on
+// the merged figures.
+//
+// The shards must come from one run: the same scenario, seed, arrival time
+// and shard count, each index once. With partial false, every index must be
+// present.
+func Merge(parts []*Summary, partial bool) (*Summary, error) {
+	if len(parts) == 0 {
+		return nil, fmt.Errorf("%w: no summaries given", ErrMerge)
+	}
+	first := parts[0]
+	seen := map[int]string{}
+	for _, p := range parts {
+		switch {
+		case p.Version != SummaryVersion:
+			return nil, fmt.Errorf("%w: %s has summary version %d; this hamsasim reads version %d", ErrMerge, p.where(), p.Version, SummaryVersion)
+		case p.Merged > 0:
+			return nil, fmt.Errorf("%w: a summary is already merged from %d shards; merge the shard summaries themselves", ErrMerge, p.Merged)
+		case p.Scenario != first.Scenario:
+			return nil, fmt.Errorf("%w: scenarios differ (%q and %q)", ErrMerge, first.Scenario, p.Scenario)
+		case p.Seed != first.Seed:
+			return nil, fmt.Errorf("%w: seeds differ (%d and %d); the shards of one run share a seed", ErrMerge, first.Seed, p.Seed)
+		case p.Shard.Count != first.Shard.Count:
+			return nil, fmt.Errorf("%w: shard counts differ (%d and %d)", ErrMerge, first.Shard.Count, p.Shard.Count)
+		case p.ArrivalMs != first.ArrivalMs:
+			return nil, fmt.Errorf("%w: arrival times differ (%s and %s)", ErrMerge,
+				time.Duration(first.ArrivalMs)*time.Millisecond, time.Duration(p.ArrivalMs)*time.Millisecond)
+		case p.Capacity != nil:
+			return nil, fmt.Errorf("%w: a capacity search cannot be merged", ErrMerge)
+		}
+		key := fmt.Sprintf("%d/%d", p.Shard.Index, p.Shard.Count)
+		if other, dup := seen[p.Shard.Index]; dup {
+			return nil, fmt.Errorf("%w: shard %s is given twice (%s and %s)", ErrMerge, key, other, p.where())
+		}
+		seen[p.Shard.Index] = p.where()
+	}
+	var missing []string
+	for i := range first.Shard.Count {
+		if _, ok := seen[i]; !ok {
+			missing = append(missing, fmt.Sprintf("%d/%d", i, first.Shard.Count))
+		}
+	}
+	if len(missing) > 0 && !partial {
+		return nil, fmt.Errorf("%w: missing shard %s (merge what there is with --partial)", ErrMerge, strings.Join(missing, ", "))
+	}
+	ths, err := thresholdsOf(first)
+	if err != nil {
+		return nil, err
+	}
+	s, err := combine(parts)
+	if err != nil {
+		return nil, err
+	}
+	s.Merged = len(parts)
+	s.Shard = Shard{Index: 0, Count: first.Shard.Count}
+	if len(missing) > 0 {
+		s.Notes = append(s.Notes, "partial merge: shard "+strings.Join(missing, ", ")+" missing; totals cover the shards given")
+	}
+	s.Thresholds = Evaluate(ths, s)
+	s.Passed = !s.Interrupted && len(missing) == 0 && thresholdsHeld(s.Thresholds)
+	return s, nil
+}
+
+// thresholdsOf reads back the thresholds a summary was judged by.
+func thresholdsOf(s *Summary) ([]scenario.Threshold, error) {
+	out := make([]scenario.Threshold, 0, len(s.Thresholds))
+	for _, t := range s.Thresholds {
+		th, err := scenario.ParseThreshold(t.Threshold)
+		if err != nil {
+			return nil, fmt.Errorf("%w: %w", ErrMerge, err)
+		}
+		out = append(out, th)
+	}
+	return out, nil
+}
+
+// combine adds summaries up. The first one gives the run's description;
+// the timeline is aligned on the earliest start.
+func combine(parts []*Summary) (*Summary, error) {
+	first := parts[0]
+	s := &Summary{
+		Version: SummaryVersion, Tool: first.Tool, Scenario: first.Scenario, Description: first.Description,
+		Source: first.Source, Target: first.Target, TargetKind: first.TargetKind, Seed: first.Seed,
+		Shard: first.Shard, ArrivalMs: first.ArrivalMs, Delivery: first.Delivery,
+		Calls:      Calls{Fixtures: map[string]int64{}},
+		Histograms: map[string]string{},
+	}
+	s.StartedAt, s.EndedAt = first.StartedAt, first.EndedAt
+	for _, p := range parts {
+		if p.StartedAt.Before(s.StartedAt) {
+			s.StartedAt = p.StartedAt
+		}
+		if p.EndedAt.After(s.EndedAt) {
+			s.EndedAt = p.EndedAt
+		}
+	}
+	elapsed := s.EndedAt.Sub(s.StartedAt)
+	s.ElapsedMs = elapsed.Milliseconds()
+
+	hists := map[string]*hdr.Histogram{}
+	types := map[string]*Stats{}
+	var reasons, notes []string
+	violations := map[string]*Violation{}
+	var vOrder []string
+	for _, p := range parts {
+		s.Interrupted = s.Interrupted || p.Interrupted
+		if p.StopReason != "" && !slices.Contains(reasons, p.StopReason) {
+			reasons = append(reasons, p.StopReason)
+		}
+		for _, n := range p.Notes {
+			if !slices.Contains(notes, n) {
+				notes = append(notes, n)
+			}
+		}
+		addCalls(&s.Calls, p.Calls)
+		addStats(&s.Overall, p.Overall)
+		for _, t := range p.PerType {
+			if types[t.Type] == nil {
+				types[t.Type] = &Stats{}
+			}
+			addStats(types[t.Type], t.Stats)
+		}
+		for k, enc := range p.Histograms {
+			h := hists[k]
+			if err := mergeHist(&h, enc, histDigits); err != nil {
+				return nil, fmt.Errorf("%w: %s: histogram %q is damaged: %v", ErrMerge, p.where(), k, err)
+			}
+			hists[k] = h
+		}
+		for _, v := range p.Violations {
+			key := v.EventType + "\x00" + fmt.Sprint(v.Status) + "\x00" + v.Reason
+			if got, ok := violations[key]; ok {
+				got.Count += v.Count
+			} else if len(violations) < maxViolations {
+				v := v
+				violations[key] = &v
+				vOrder = append(vOrder, key)
+			}
+		}
+	}
+	s.StopReason = strings.Join(reasons, "; ")
+	s.Notes = notes
+	for _, k := range vOrder {
+		s.Violations = append(s.Violations, *violations[k])
+	}
+	finish := func(st *Stats, key string) {
+		h := hists[key]
+		if h == nil {
+			h = newHist(histDigits)
+		}
+		finishStats(st, h, elapsed)
+		s.Histograms[key] = encodeHist(h)
+	}
+	finish(&s.Overall, "overall")
+	for _, typ := range event.Types {
+		if st := types[typ]; st != nil {
+			finish(st, typ)
+			s.PerType = append(s.PerType, TypeStats{Type: typ, Stats: *st})
+		}
+	}
+	tl, err := combineTimelines(parts, s.StartedAt)
+	if err != nil {
+		return nil, err
+	}
+	s.Timeline = tl
+	return s, nil
+}
+
+func addCalls(dst *Calls, c Calls) {
+	dst.Planned += c.Planned
+	dst.Started += c.Started
+	dst.Completed += c.Completed
+	dst.Incomplete += c.Incomplete
+	dst.OutOfOrder += c.OutOfOrder
+	dst.Late += c.Late
+	dst.LateMaxMs = max(dst.LateMaxMs, c.LateMaxMs)
+	dst.MaxInFlight += c.MaxInFlight // the shards' peaks, added: an upper bound
+	for k, v := range c.Fixtures {
+		dst.Fixtures[k] += v
+	}
+}
+
+func addStats(dst *Stats, st Stats) {
+	dst.Deliveries += st.Deliveries
+	dst.Acked += st.Acked
+	dst.Failed += st.Failed
+	dst.Unsent += st.Unsent
+	dst.Attempts += st.Attempts
+	dst.Retries += st.Retries
+	dst.Timeouts += st.Timeouts
+	dst.Errors += st.Errors
+	dst.Duplicates += st.Duplicates
+	dst.DuplicatesAcked += st.DuplicatesAcked
+	dst.DuplicatesUnacked += st.DuplicatesUnacked
+	dst.ContractViolations += st.ContractViolations
+	dst.BytesOut += st.BytesOut
+	dst.BytesIn += st.BytesIn
+	if dst.Status == nil {
+		dst.Status = map[string]int64{}
+	}
+	for k, v := range st.Status {
+		dst.Status[k] += v
+	}
+}
+
+// combineTimelines adds the parts' buckets, each shifted by its start's
+// offset from start, in whole buckets.
+func combineTimelines(parts []*Summary, start time.Time) (Timeline, error) {
+	width := parts[0].Timeline.BucketMs
+	if width <= 0 {
+		width = 1000
+	}
+	type acc struct {
+		b Bucket
+		h *hdr.Histogram
+	}
+	byIndex := map[int64]*acc{}
+	for _, p := range parts {
+		if p.Timeline.BucketMs != 0 && p.Timeline.BucketMs != width {
+			return Timeline{}, fmt.Errorf("%w: timeline buckets differ (%d ms and %d ms)", ErrMerge, width, p.Timeline.BucketMs)
+		}
+		shift := (p.StartedAt.Sub(start).Milliseconds() + width/2) / width
+		for _, b := range p.Timeline.Buckets {
+			i := b.AtMs/width + shift
+			a := byIndex[i]
+			if a == nil {
+				a = &acc{b: Bucket{AtMs: i * width}}
+				byIndex[i] = a
+			}
+			a.b.Attempts += b.Attempts
+			a.b.Acked += b.Acked
+			a.b.Errors += b.Errors
+			a.b.Timeouts += b.Timeouts
+			a.b.CallsStarted += b.CallsStarted
+			a.b.InFlight += b.InFlight
+			if err := mergeHist(&a.h, b.Histogram, bucketDigit); err != nil {
+				return Timeline{}, fmt.Errorf("%w: %s: a timeline histogram is damaged: %v", ErrMerge, p.where(), err)
+			}
+		}
+	}
+	idx := make([]int64, 0, len(byIndex))
+	for i := range byIndex {
+		idx = append(idx, i)
+	}
+	sort.Slice(idx, func(a, b int) bool { return idx[a] < idx[b] })
+	tl := Timeline{BucketMs: width, Buckets: []Bucket{}}
+	// Fill gaps so the timeline stays evenly spaced.
+	for n, i := range idx {
+		if n > 0 {
+			for gap := idx[n-1] + 1; gap < i; gap++ {
+				tl.Buckets = append(tl.Buckets, Bucket{AtMs: gap * width})
+			}
+		}
+		a := byIndex[i]
+		if a.h != nil && a.h.TotalCount() > 0 {
+			a.b.P50 = usToMs(a.h.ValueAtPercentile(50))
+			a.b.P99 = usToMs(a.h.ValueAtPercentile(99))
+			a.b.Max = usToMs(a.h.Max())
+			a.b.Histogram = encodeHist(a.h)
+		}
+		tl.Buckets = append(tl.Buckets, a.b)
+	}
+	return tl, nil
+}

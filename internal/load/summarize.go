@@ -1,0 +1,212 @@
+package load
+
+import (
+	"fmt"
+	"io"
+	"strconv"
+	"strings"
+	"time"
+
+	hdr "github.com/HdrHistogram/hdrhistogram-go"
+
+	"github.com/hamsasim/hamsasim/internal/event"
+	"github.com/hamsasim/hamsasim/internal/scenario"
+)
+
+// summary builds the run's Summary.
+func (r *run) summary(interrupted bool) *Summary {
+	now := r.now()
+	m := r.m
+	if n := len(m.buckets); n > 0 {
+		m.close(&m.buckets[n-1], r.live)
+	}
+	sc := r.sc
+	s := &Summary{
+		Version:     SummaryVersion,
+		Tool:        "hamsasim",
+		Scenario:    sc.Name,
+		Description: sc.Description,
+		Source:      sc.Source,
+		Target:      r.e.shown,
+		TargetKind:  r.e.targetKind,
+		Seed:        r.e.seed,
+		Shard:       r.e.shard,
+		StartedAt:   r.start.UTC(),
+		EndedAt:     r.start.Add(now).UTC(),
+		ArrivalMs:   r.arrival.Milliseconds(),
+		ElapsedMs:   now.Milliseconds(),
+		Interrupted: interrupted,
+		StopReason:  r.stopped,
+		Delivery: DeliveryPolicy{
+			TimeoutMs:     sc.Delivery.Timeout.Milliseconds(),
+			Retries:       sc.Delivery.Retries,
+			BackoffBaseMs: sc.Delivery.Backoff.Base.Milliseconds(),
+			BackoffFactor: sc.Delivery.Backoff.Factor,
+			BackoffMaxMs:  sc.Delivery.Backoff.Max.Milliseconds(),
+		},
+		Calls:      r.calls,
+		Timeline:   Timeline{BucketMs: m.bucketWidth.Milliseconds(), Buckets: m.buckets},
+		Histograms: map[string]string{},
+	}
+	if s.Timeline.Buckets == nil {
+		s.Timeline.Buckets = []Bucket{}
+	}
+	s.Overall = m.overall.Stats
+	finishStats(&s.Overall, m.overall.hist, now)
+	s.Histograms["overall"] = encodeHist(m.overall.hist)
+	for i, k := range m.types[:len(event.Types)] {
+		if k.Deliveries == 0 && k.Attempts == 0 {
+			continue
+		}
+		ts := TypeStats{Type: event.Types[i], Stats: k.Stats}
+		finishStats(&ts.Stats, k.hist, now)
+		s.PerType = append(s.PerType, ts)
+		s.Histograms[event.Types[i]] = encodeHist(k.hist)
+	}
+	for _, key := range m.order {
+		s.Violations = append(s.Violations, *m.violations[key])
+	}
+	if s.Calls.Late > 0 {
+		s.Notes = append(s.Notes, fmt.Sprintf(
+			"%d calls started more than %s late (worst %s) because %d calls were already in flight; the offered load was lower than the scenario asks",
+			s.Calls.Late, lateAfter, time.Duration(s.Calls.LateMaxMs)*time.Millisecond, r.e.maxInFlight))
+	}
+	s.Thresholds = Evaluate(sc.Thresholds, s)
+	s.Passed = !interrupted && thresholdsHeld(s.Thresholds)
+	return s
+}
+
+func thresholdsHeld(ts []ThresholdResult) bool {
+	for _, t := range ts {
+		if !t.Held {
+			return false
+		}
+	}
+	return true
+}
+
+// statsFor returns the stats a threshold reads: overall or one type's.
+func statsFor(s *Summary, typ string) (Stats, bool) {
+	if typ == "" {
+		return s.Overall, s.Overall.Deliveries > 0 || s.Overall.Attempts > 0
+	}
+	for _, t := range s.PerType {
+		if t.Type == typ {
+			return t.Stats, true
+		}
+	}
+	return Stats{}, false
+}
+
+// Evaluate judges each threshold against the summary's stats.
+func Evaluate(ths []scenario.Threshold, s *Summary) []ThresholdResult {
+	out := make([]ThresholdResult, 0, len(ths))
+	for _, th := range ths {
+		tr := ThresholdResult{Threshold: th.String(), EventType: th.EventType, Metric: string(th.Metric)}
+		st, ok := statsFor(s, th.EventType)
+		if !ok {
+			tr.NoData, tr.Held, tr.GotText = true, true, "no data"
+			out = append(out, tr)
+			continue
+		}
+		var limit float64
+		switch th.Metric.Kind() {
+		case scenario.KindLatency:
+			if st.Latency.Count == 0 {
+				tr.NoData, tr.Held, tr.GotText = true, true, "no data"
+				out = append(out, tr)
+				continue
+			}
+			tr.Got = latencyMetric(st.Latency, th.Metric)
+			tr.GotText = humanMs(tr.Got)
+			limit = ms(th.Latency)
+		case scenario.KindPercent:
+			tr.Got = st.SuccessPct
+			tr.GotText = strconv.FormatFloat(tr.Got, 'f', -1, 64) + "%"
+			limit = th.Percent
+		case scenario.KindCount:
+			tr.Got = float64(countMetric(st, th.Metric))
+			tr.GotText = strconv.FormatInt(int64(tr.Got), 10)
+			limit = float64(th.Count)
+		}
+		tr.Held = th.Op.Holds(tr.Got, limit)
+		out = append(out, tr)
+	}
+	return out
+}
+
+func latencyMetric(l Latency, m scenario.Metric) float64 {
+	switch m {
+	case scenario.MetricP50:
+		return l.P50
+	case scenario.MetricP90:
+		return l.P90
+	case scenario.MetricP95:
+		return l.P95
+	case scenario.MetricP99:
+		return l.P99
+	case scenario.MetricMax:
+		return l.Max
+	}
+	return 0
+}
+
+func countMetric(st Stats, m scenario.Metric) int64 {
+	switch m {
+	case scenario.MetricTimeouts:
+		return st.Timeouts
+	case scenario.MetricErrors:
+		return st.Errors
+	case scenario.MetricDuplicatesUnacknowledged:
+		return st.DuplicatesUnacked
+	case scenario.MetricContractViolations:
+		return st.ContractViolations
+	}
+	return 0
+}
+
+// progressLine writes the live status; the final call ends the line.
+func (r *run) progressLine(final bool) {
+	w := r.e.progress
+	if w == nil {
+		return
+	}
+	o := r.m.overall
+	var p99 string
+	if o.hist.TotalCount() > 0 {
+		p99 = humanMs(usToMs(o.hist.ValueAtPercentile(99)))
+	} else {
+		p99 = "-"
+	}
+	el := r.now()
+	rate := 0.0
+	if el > 0 {
+		rate = float64(o.Attempts) / el.Seconds()
+	}
+	line := fmt.Sprintf("%6s  calls %d started, %d in flight  events %d (%.0f/s)  p99 %s  errors %d  timeouts %d",
+		el.Truncate(time.Second), r.calls.Started, r.live, o.Attempts, rate, p99, o.Errors, o.Timeouts)
+	end := ""
+	if final {
+		end = "\n"
+	}
+	_, _ = io.WriteString(w, "\r\x1b[K"+line+end)
+}
+
+// mergeHist adds the encoded histogram src into *dst (creating it).
+func mergeHist(dst **hdr.Histogram, src string, digits int) error {
+	if src == "" {
+		return nil
+	}
+	h, err := decodeHist(src)
+	if err != nil {
+		return err
+	}
+	if *dst == nil {
+		*dst = newHist(digits)
+	}
+	(*dst).Merge(h)
+	return nil
+}
+
+// trimLower lowercases and trims, for comparing names.
+func trimLower(s string) string { return strings.ToLower(strings.TrimSpace(s)) }

@@ -1,0 +1,258 @@
+package load
+
+import (
+	"bytes"
+	"encoding/json"
+	"fmt"
+	"io"
+	"time"
+)
+
+// SummaryVersion is bumped when summary.json changes shape incompatibly;
+// `report merge` refuses summaries of another version.
+const SummaryVersion = 1
+
+// Summary is everything a load run measured: summary.json holds it whole,
+// and report.html, the JUnit file and `report merge` are built from it
+// alone. Latencies are in milliseconds (float64, microsecond precision).
+type Summary struct {
+	Version     int       `json:"version"`
+	Tool        string    `json:"tool"`
+	Scenario    string    `json:"scenario"`
+	Description string    `json:"description,omitempty"`
+	Source      string    `json:"source"`
+	Target      string    `json:"target"` // redacted: no credentials, no query
+	TargetKind  string    `json:"targetKind"`
+	Seed        uint64    `json:"seed"`
+	Shard       Shard     `json:"shard"`
+	Merged      int       `json:"merged,omitempty"` // how many shard summaries were merged into this one
+	StartedAt   time.Time `json:"startedAt"`
+	EndedAt     time.Time `json:"endedAt"`
+	// ArrivalMs is how long new calls kept arriving (the scenario's duration
+	// or --duration); ElapsedMs runs to the last answer, drain included.
+	ArrivalMs   int64  `json:"arrivalMs"`
+	ElapsedMs   int64  `json:"elapsedMs"`
+	Interrupted bool   `json:"interrupted"`
+	StopReason  string `json:"stopReason,omitempty"` // why the run ended early, if it did
+	Passed      bool   `json:"passed"`
+
+	Delivery DeliveryPolicy `json:"delivery"`
+	Calls    Calls          `json:"calls"`
+	Overall  Stats          `json:"overall"`
+	// PerType holds one entry per event type that was sent, in lifecycle order.
+	PerType    []TypeStats       `json:"perType"`
+	Thresholds []ThresholdResult `json:"thresholds"`
+	Timeline   Timeline          `json:"timeline"`
+	Capacity   *Capacity         `json:"capacity,omitempty"`
+	// Violations are the first distinct contract violations seen in answers.
+	Violations []Violation `json:"violations,omitempty"`
+	Notes      []string    `json:"notes,omitempty"`
+	// Histograms are the HDR latency histograms (microseconds, V2 compressed,
+	// base64) keyed "overall" and by event type: what makes a merge exact.
+	Histograms map[string]string `json:"histograms"`
+
+	file string // where ReadSummary read it, for messages
+}
+
+// where names the summary in messages: its file, or its scenario.
+func (s *Summary) where() string {
+	if s.file != "" {
+		return s.file
+	}
+	return "the summary of " + s.Scenario
+}
+
+// Shard says which slice of the calls a run made: calls whose index k has
+// k mod Count == Index. An unsharded run is 0/1.
+type Shard struct {
+	Index int `json:"index"`
+	Count int `json:"count"`
+}
+
+// DeliveryPolicy is the scenario's delivery policy, as run.
+type DeliveryPolicy struct {
+	TimeoutMs     int64   `json:"timeoutMs"`
+	Retries       int     `json:"retries"`
+	BackoffBaseMs int64   `json:"backoffBaseMs"`
+	BackoffFactor float64 `json:"backoffFactor"`
+	BackoffMaxMs  int64   `json:"backoffMaxMs"`
+}
+
+// Calls counts call lifecycles.
+type Calls struct {
+	Planned    int64 `json:"planned"`    // calls the arrival rate asks for in this shard
+	Started    int64 `json:"started"`    // call.started was sent (first attempt)
+	Completed  int64 `json:"completed"`  // every event delivered (acknowledged or given up)
+	Incomplete int64 `json:"incomplete"` // stopped by drain timeout or interruption
+	OutOfOrder int64 `json:"outOfOrder"` // calls whose events were sent shuffled on purpose
+	// Late is how many calls started later than planned because the
+	// in-flight limit was reached; LateMaxMs is the worst delay.
+	Late        int64 `json:"late"`
+	LateMaxMs   int64 `json:"lateMaxMs"`
+	MaxInFlight int64 `json:"maxInFlight"` // most calls in flight at once
+	// Fixtures counts started calls per fixture name.
+	Fixtures map[string]int64 `json:"fixtures"`
+}
+
+// Stats are the counters and latency percentiles of a set of deliveries.
+//
+// A delivery is one copy of an event: the first or a duplicate. An attempt
+// is one HTTP exchange; retries are attempts after a delivery's first.
+type Stats struct {
+	Deliveries int64 `json:"deliveries"`
+	Acked      int64 `json:"acked"`    // deliveries some attempt of which got 2xx within the timeout
+	Failed     int64 `json:"failed"`   // deliveries given up: retries exhausted or not retryable
+	Unsent     int64 `json:"unsent"`   // deliveries never finished: drain timeout or interruption
+	Attempts   int64 `json:"attempts"` //
+	Retries    int64 `json:"retries"`  //
+	Timeouts   int64 `json:"timeouts"` // attempts with no complete answer within the timeout
+	// Errors counts attempts that were not acknowledged: non-2xx answers and
+	// network failures, timeouts included.
+	Errors             int64 `json:"errors"`
+	Duplicates         int64 `json:"duplicates"`         // duplicate deliveries sent
+	DuplicatesAcked    int64 `json:"duplicatesAcked"`    //
+	DuplicatesUnacked  int64 `json:"duplicatesUnacked"`  // duplicates never acknowledged
+	ContractViolations int64 `json:"contractViolations"` // answers that break the contract
+	BytesOut           int64 `json:"bytesOut"`
+	BytesIn            int64 `json:"bytesIn"`
+	// Status counts attempts by outcome: the HTTP status ("200", "503") or
+	// the error class ("timeout", "refused", "reset", ...).
+	Status map[string]int64 `json:"status"`
+	// SuccessPct is Acked / Deliveries in percent (unsent deliveries count
+	// against it); 100 when there were none.
+	SuccessPct float64 `json:"successPct"`
+	// AttemptsPerSec and AckedPerSec are over the whole elapsed time.
+	AttemptsPerSec float64 `json:"attemptsPerSec"`
+	AckedPerSec    float64 `json:"ackedPerSec"`
+	Latency        Latency `json:"latency"` // of attempts; timeouts count at their full wait
+}
+
+// TypeStats is Stats for one event type.
+type TypeStats struct {
+	Type string `json:"type"`
+	Stats
+}
+
+// Latency percentiles in milliseconds, from an HDR histogram (3 significant
+// digits).
+type Latency struct {
+	Count int64   `json:"count"`
+	Min   float64 `json:"min"`
+	Mean  float64 `json:"mean"`
+	P50   float64 `json:"p50"`
+	P90   float64 `json:"p90"`
+	P95   float64 `json:"p95"`
+	P99   float64 `json:"p99"`
+	P999  float64 `json:"p999"`
+	Max   float64 `json:"max"`
+	// Distribution is the latency at each of DistributionPercentiles, for the
+	// distribution chart.
+	Distribution []float64 `json:"distribution,omitempty"`
+}
+
+// DistributionPercentiles are where Latency.Distribution is sampled.
+var DistributionPercentiles = []float64{0, 10, 25, 50, 75, 90, 95, 99, 99.5, 99.9, 99.95, 99.99, 100}
+
+// ThresholdResult is one scenario threshold and whether it held.
+type ThresholdResult struct {
+	Threshold string  `json:"threshold"` // as written, canonical form
+	EventType string  `json:"eventType,omitempty"`
+	Metric    string  `json:"metric"`
+	Got       float64 `json:"got"`     // ms for latencies, percent for success, a count otherwise
+	GotText   string  `json:"gotText"` // Got with its unit, e.g. "412ms", "99.95%", "3"
+	Held      bool    `json:"held"`
+	// NoData is set when nothing of the event type was sent, so the
+	// threshold could not be judged; it counts as held.
+	NoData bool `json:"noData,omitempty"`
+}
+
+// Timeline is the run cut into equal buckets by the time attempts finished.
+type Timeline struct {
+	BucketMs int64    `json:"bucketMs"`
+	Buckets  []Bucket `json:"buckets"`
+}
+
+// Bucket is one slice of the timeline. At is the bucket's start, in
+// milliseconds since the run's start.
+type Bucket struct {
+	AtMs         int64   `json:"atMs"`
+	Attempts     int64   `json:"attempts"`
+	Acked        int64   `json:"acked"`
+	Errors       int64   `json:"errors"`
+	Timeouts     int64   `json:"timeouts"`
+	CallsStarted int64   `json:"callsStarted"`
+	InFlight     int64   `json:"inFlight"` // calls in flight at the bucket's end
+	P50          float64 `json:"p50"`
+	P99          float64 `json:"p99"`
+	Max          float64 `json:"max"`
+	// Histogram is the bucket's latencies (2 significant digits, V2
+	// compressed, base64), so merged timelines keep exact percentiles.
+	Histogram string `json:"histogram,omitempty"`
+}
+
+// Capacity is what --find-capacity found: the stages it ran and the highest
+// arrival rate at which every threshold held.
+type Capacity struct {
+	// Found is false when no stage held (even the lowest rate broke a
+	// threshold) or the search was interrupted.
+	Found         bool    `json:"found"`
+	CallsPerSec   float64 `json:"callsPerSec"`  // highest rate that held
+	EventsPerSec  float64 `json:"eventsPerSec"` // attempts/s measured at that rate
+	BrokenAt      float64 `json:"brokenAt"`     // lowest rate that broke a threshold; 0 if none did
+	Limit         string  `json:"limit"`        // why the search stopped
+	StageMs       int64   `json:"stageMs"`      // arrival time of each stage
+	Stages        []Stage `json:"stages"`       // in the order they ran
+	GeneratorNote string  `json:"generatorNote,omitempty"`
+}
+
+// Stage is one constant-rate step of a capacity search.
+type Stage struct {
+	CallsPerSec  float64  `json:"callsPerSec"`
+	EventsPerSec float64  `json:"eventsPerSec"`
+	P50          float64  `json:"p50"`
+	P99          float64  `json:"p99"`
+	SuccessPct   float64  `json:"successPct"`
+	Timeouts     int64    `json:"timeouts"`
+	Held         bool     `json:"held"`
+	Broken       []string `json:"broken,omitempty"` // thresholds that failed
+}
+
+// Violation is one distinct way answers broke the contract.
+type Violation struct {
+	EventType string `json:"eventType"`
+	Status    int    `json:"status"`
+	Reason    string `json:"reason"`
+	Count     int64  `json:"count"`
+}
+
+// ms converts a duration to float milliseconds.
+func ms(d time.Duration) float64 { return float64(d) / float64(time.Millisecond) }
+
+// WriteJSON writes the summary as indented JSON.
+func WriteJSON(w io.Writer, s *Summary) error {
+	enc := json.NewEncoder(w)
+	enc.SetIndent("", "  ")
+	enc.SetEscapeHTML(false)
+	return enc.Encode(s)
+}
+
+// ReadSummary reads a summary.json. A damaged or foreign file is reported
+// with where it came from and wraps ErrMerge.
+func ReadSummary(data []byte, source string) (*Summary, error) {
+	var s Summary
+	dec := json.NewDecoder(bytes.NewReader(data))
+	if err := dec.Decode(&s); err != nil {
+		return nil, fmt.Errorf("%w: %s is not a hamsasim load summary: %v", ErrMerge, source, err)
+	}
+	if s.Tool != "hamsasim" {
+		return nil, fmt.Errorf("%w: %s is not a hamsasim load summary (no \"tool\": \"hamsasim\")", ErrMerge, source)
+	}
+	if s.Version != SummaryVersion {
+		return nil, fmt.Errorf("%w: %s has summary version %d; this hamsasim reads version %d", ErrMerge, source, s.Version, SummaryVersion)
+	}
+	if s.Shard.Count < 1 || s.Shard.Index < 0 || s.Shard.Index >= s.Shard.Count {
+		return nil, fmt.Errorf("%w: %s: shard %d/%d is not valid", ErrMerge, source, s.Shard.Index, s.Shard.Count)
+	}
+	s.file = source
+	return &s, nil
+}

@@ -1,0 +1,122 @@
+package load
+
+import (
+	"fmt"
+	"io"
+	"sort"
+	"strings"
+	"text/tabwriter"
+	"time"
+)
+
+// Verdict is the one-line result of a run.
+func Verdict(s *Summary) string {
+	switch {
+	case s.Interrupted:
+		return "INTERRUPTED"
+	case s.Passed:
+		return "PASSED"
+	}
+	return "FAILED"
+}
+
+// WriteText writes the terminal summary: what ran, the thresholds, and the
+// figures per event type.
+func WriteText(w io.Writer, s *Summary) error {
+	var b strings.Builder
+	p := func(format string, args ...any) { fmt.Fprintf(&b, format, args...) }
+	shard := ""
+	if s.Merged > 0 {
+		shard = fmt.Sprintf(", merged from %d shards", s.Merged)
+	} else if s.Shard.Count > 1 {
+		shard = fmt.Sprintf(", shard %d/%d", s.Shard.Index, s.Shard.Count)
+	}
+	p("hamsasim load: %s against %s (seed %d%s)\n", s.Scenario, s.Target, s.Seed, shard)
+	p("  arrival %s, elapsed %s; calls: %d planned, %d started, %d completed, %d incomplete, %d out of order, at most %d in flight\n",
+		time.Duration(s.ArrivalMs)*time.Millisecond, (time.Duration(s.ElapsedMs) * time.Millisecond).Round(100*time.Millisecond),
+		s.Calls.Planned, s.Calls.Started, s.Calls.Completed, s.Calls.Incomplete, s.Calls.OutOfOrder, s.Calls.MaxInFlight)
+	o := s.Overall
+	p("  deliveries %d: %d acknowledged, %d failed, %d unsent; %d attempts (%d retries, %d timeouts, %d errors); duplicates %d sent, %d acknowledged; %d contract violations\n",
+		o.Deliveries, o.Acked, o.Failed, o.Unsent, o.Attempts, o.Retries, o.Timeouts, o.Errors, o.Duplicates, o.DuplicatesAcked, o.ContractViolations)
+	p("  throughput %.1f attempts/s, %.1f acknowledged/s\n\n", o.AttemptsPerSec, o.AckedPerSec)
+
+	tw := tabwriter.NewWriter(&b, 0, 0, 2, ' ', tabwriter.AlignRight)
+	fmt.Fprintln(tw, "  event type\tdeliveries\tacked\tattempts\ttimeouts\terrors\tp50\tp90\tp99\tmax\tstatus\t")
+	row := func(name string, st Stats) {
+		l := st.Latency
+		fmt.Fprintf(tw, "  %s\t%d\t%d\t%d\t%d\t%d\t%s\t%s\t%s\t%s\t%s\t\n", name, st.Deliveries, st.Acked, st.Attempts, st.Timeouts, st.Errors,
+			humanMs(l.P50), humanMs(l.P90), humanMs(l.P99), humanMs(l.Max), statusLine(st.Status))
+	}
+	for _, t := range s.PerType {
+		row(t.Type, t.Stats)
+	}
+	row("all", o)
+	if err := tw.Flush(); err != nil {
+		return err
+	}
+	if c := s.Capacity; c != nil {
+		p("\ncapacity search (%s per stage):\n", time.Duration(c.StageMs)*time.Millisecond)
+		for _, st := range c.Stages {
+			mark := "held"
+			if !st.Held {
+				mark = "broke: " + strings.Join(st.Broken, "; ")
+			}
+			p("  %8s calls/s  %9.1f events/s  p99 %-9s  success %.2f%%  %s\n", fmtRate(st.CallsPerSec), st.EventsPerSec, humanMs(st.P99), st.SuccessPct, mark)
+		}
+		if c.Found {
+			p("  capacity: %s calls/s (%.0f events/s) held every threshold; %s\n", fmtRate(c.CallsPerSec), c.EventsPerSec, c.Limit)
+		} else {
+			p("  capacity: no rate held every threshold; %s\n", c.Limit)
+		}
+		if c.GeneratorNote != "" {
+			p("  note: %s\n", c.GeneratorNote)
+		}
+	}
+	if len(s.Thresholds) > 0 {
+		p("\nthresholds:\n")
+		for _, t := range s.Thresholds {
+			mark := "ok  "
+			switch {
+			case t.NoData:
+				mark = "n/a "
+			case !t.Held:
+				mark = "FAIL"
+			}
+			p("  %s %-32s got %s\n", mark, t.Threshold, t.GotText)
+		}
+	}
+	for _, v := range s.Violations {
+		p("\ncontract: %s answered %d: %s (%d times)", v.EventType, v.Status, v.Reason, v.Count)
+	}
+	if len(s.Violations) > 0 {
+		p("\n")
+	}
+	for _, n := range s.Notes {
+		p("\nnote: %s\n", n)
+	}
+	if s.StopReason != "" {
+		p("\nstopped early: %s\n", s.StopReason)
+	}
+	p("\n%s\n", Verdict(s))
+	_, err := io.WriteString(w, b.String())
+	return err
+}
+
+// statusLine lists attempt outcomes, most frequent first.
+func statusLine(m map[string]int64) string {
+	keys := make([]string, 0, len(m))
+	for k := range m {
+		keys = append(keys, k)
+	}
+	sort.Slice(keys, func(i, j int) bool {
+		if m[keys[i]] != m[keys[j]] {
+			return m[keys[i]] > m[keys[j]]
+		}
+		return keys[i] < keys[j]
+	})
+	parts := make([]string, len(keys))
+	for i, k := range keys {
+		parts[i] = fmt.Sprintf("%s×%d", k, m[k])
+	}
+	return strings.Join(parts, " ")
+}

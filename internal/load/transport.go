@@ -1,0 +1,157 @@
+package load
+
+import (
+	"context"
+	"errors"
+	"io"
+	"net"
+	"net/http"
+	"strconv"
+	"strings"
+	"sync"
+	"syscall"
+	"time"
+
+	"github.com/hamsasim/hamsasim/internal/deliver"
+	"github.com/hamsasim/hamsasim/internal/scenario"
+)
+
+// The engine tags each attempt with a number in the URL's fragment: it
+// travels with vegeta's Target into the request and back in the Result, and
+// it never reaches the wire (a fragment is not sent).
+func tagURL(base string, tag uint64) string {
+	return base + "#" + strconv.FormatUint(tag, 36)
+}
+
+func tagOf(rawURL string) (uint64, bool) {
+	i := strings.LastIndexByte(rawURL, '#')
+	if i < 0 {
+		return 0, false
+	}
+	n, err := strconv.ParseUint(rawURL[i+1:], 36, 64)
+	return n, err == nil
+}
+
+// exchange is what the transport saw of one attempt. The worker goroutine
+// writes it; the engine reads it after the attempt's Result arrives, which
+// orders the two.
+type exchange struct {
+	sent  time.Time
+	ended time.Time
+	err   error
+	class deliver.Class // set when the transport knows better than the error
+}
+
+// taggedTransport times each attempt from the moment it is sent to the end
+// of its answer's body (vegeta's own latency also counts the time a worker
+// waited for the next ready event), records transport errors with their
+// type intact, strips vegeta's own headers (the platform sends none), and
+// applies the scenario's network faults.
+type taggedTransport struct {
+	inner     http.RoundTripper
+	exchanges *sync.Map // tag -> *exchange
+	faults    []scenario.Fault
+	start     time.Time
+}
+
+var errFaultRefused = &net.OpError{Op: "dial", Net: "tcp", Err: syscall.ECONNREFUSED}
+var errFaultReset = &net.OpError{Op: "read", Net: "tcp", Err: syscall.ECONNRESET}
+
+func (t *taggedTransport) RoundTrip(req *http.Request) (*http.Response, error) {
+	tag, ok := tagOf("#" + req.URL.Fragment)
+	var x *exchange
+	if ok {
+		if v, found := t.exchanges.Load(tag); found {
+			x = v.(*exchange)
+		}
+	}
+	if x == nil {
+		x = &exchange{} // not one of ours: time it anyway, nobody reads it
+	}
+	out := *req
+	out.Header = make(http.Header, len(req.Header))
+	for k, v := range req.Header {
+		if !strings.HasPrefix(k, "X-Vegeta-") {
+			out.Header[k] = v
+		}
+	}
+	x.sent = time.Now()
+	if err := t.fault(req.Context(), x); err != nil {
+		x.ended, x.err = time.Now(), err
+		return nil, err
+	}
+	resp, err := t.inner.RoundTrip(&out)
+	if err != nil {
+		x.ended, x.err = time.Now(), err
+		if req.Context().Err() != nil {
+			x.class = deliver.ClassTimeout
+		}
+		return nil, err
+	}
+	resp.Body = &timedBody{ReadCloser: resp.Body, x: x, ctx: req.Context()}
+	return resp, nil
+}
+
+// fault applies the network fault active now, if any: it returns the error
+// the attempt fails with, or nil to send it (after a latency fault's delay).
+func (t *taggedTransport) fault(ctx context.Context, x *exchange) error {
+	if len(t.faults) == 0 {
+		return nil
+	}
+	at := time.Since(t.start)
+	for _, f := range t.faults {
+		if at < f.Start || at >= f.End() {
+			continue
+		}
+		switch f.Kind {
+		case scenario.FaultBlackhole:
+			<-ctx.Done() // the request's timeout ends it
+			x.class = deliver.ClassTimeout
+			return ctx.Err()
+		case scenario.FaultRefuse:
+			x.class = deliver.ClassRefused
+			return errFaultRefused
+		case scenario.FaultReset:
+			x.class = deliver.ClassReset
+			return errFaultReset
+		case scenario.FaultLatency:
+			timer := time.NewTimer(f.Value)
+			select {
+			case <-timer.C:
+			case <-ctx.Done():
+				timer.Stop()
+				x.class = deliver.ClassTimeout
+				return ctx.Err()
+			}
+		}
+	}
+	return nil
+}
+
+// timedBody marks when the answer's body ended, and how.
+type timedBody struct {
+	io.ReadCloser
+	x   *exchange
+	ctx context.Context
+}
+
+func (b *timedBody) Read(p []byte) (int, error) {
+	n, err := b.ReadCloser.Read(p)
+	if err != nil && b.x.ended.IsZero() {
+		b.x.ended = time.Now()
+		if !errors.Is(err, io.EOF) {
+			b.x.err = err
+			if b.ctx.Err() != nil {
+				b.x.class = deliver.ClassTimeout
+			}
+		}
+	}
+	return n, err
+}
+
+func (b *timedBody) Close() error {
+	if b.x.ended.IsZero() {
+		b.x.ended = time.Now()
+	}
+	return b.ReadCloser.Close()
+}

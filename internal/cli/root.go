@@ -115,6 +115,8 @@ works on a fresh machine.`,
 	})
 	root.AddCommand(
 		newSimulateCmd(e),
+		newLoadCmd(e),
+		newReportCmd(e),
 		newReceiverCmd(e),
 		newChecksCmd(e),
 		newFeaturesCmd(e),

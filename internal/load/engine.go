@@ -325,7 +325,7 @@ func (e *Engine) Run(ctx context.Context) (*Summary, error) {
 	r.start = time.Now()
 	hc := *client
 	hc.Timeout = sc.Delivery.Timeout
-	hc.Transport = &taggedTransport{inner: inner, exchanges: &r.exchanges, faults: sc.Faults, start: r.start}
+	hc.Transport = &taggedTransport{inner: inner, exchanges: &r.exchanges, faults: sc.Faults, start: r.start, timeout: sc.Delivery.Timeout}
 
 	atk := vegeta.NewAttacker(
 		vegeta.Client(&hc),

@@ -52,7 +52,21 @@ type taggedTransport struct {
 	exchanges *sync.Map // tag -> *exchange
 	faults    []scenario.Fault
 	start     time.Time
+	timeout   time.Duration // the client's; a failure this late is a timeout
 }
+
+// failed records a transport failure. The client's timeout cancels the
+// request in ways that do not always say so ("request canceled"), so a
+// failure at the timeout, or once the request's context is done, is a timeout.
+func (t *taggedTransport) failed(x *exchange, ctx context.Context, err error) {
+	x.ended, x.err = time.Now(), err
+	if x.class == deliver.ClassNone && (ctx.Err() != nil || (t.timeout > 0 && x.ended.Sub(x.sent) >= t.timeout-timeoutSlack)) {
+		x.class = deliver.ClassTimeout
+	}
+}
+
+// timeoutSlack absorbs timer jitter when telling a timeout by its length.
+const timeoutSlack = 5 * time.Millisecond
 
 var errFaultRefused = &net.OpError{Op: "dial", Net: "tcp", Err: syscall.ECONNREFUSED}
 var errFaultReset = &net.OpError{Op: "read", Net: "tcp", Err: syscall.ECONNRESET}
@@ -77,18 +91,15 @@ func (t *taggedTransport) RoundTrip(req *http.Request) (*http.Response, error) {
 	}
 	x.sent = time.Now()
 	if err := t.fault(req.Context(), x); err != nil {
-		x.ended, x.err = time.Now(), err
+		t.failed(x, req.Context(), err)
 		return nil, err
 	}
 	resp, err := t.inner.RoundTrip(&out)
 	if err != nil {
-		x.ended, x.err = time.Now(), err
-		if req.Context().Err() != nil {
-			x.class = deliver.ClassTimeout
-		}
+		t.failed(x, req.Context(), err)
 		return nil, err
 	}
-	resp.Body = &timedBody{ReadCloser: resp.Body, x: x, ctx: req.Context()}
+	resp.Body = &timedBody{ReadCloser: resp.Body, x: x, ctx: req.Context(), t: t}
 	return resp, nil
 }
 
@@ -133,17 +144,16 @@ type timedBody struct {
 	io.ReadCloser
 	x   *exchange
 	ctx context.Context
+	t   *taggedTransport
 }
 
 func (b *timedBody) Read(p []byte) (int, error) {
 	n, err := b.ReadCloser.Read(p)
 	if err != nil && b.x.ended.IsZero() {
-		b.x.ended = time.Now()
-		if !errors.Is(err, io.EOF) {
-			b.x.err = err
-			if b.ctx.Err() != nil {
-				b.x.class = deliver.ClassTimeout
-			}
+		if errors.Is(err, io.EOF) {
+			b.x.ended = time.Now()
+		} else {
+			b.t.failed(b.x, b.ctx, err)
 		}
 	}
 	return n, err

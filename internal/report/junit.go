@@ -34,7 +34,7 @@ type JUnitSuite struct {
 type JUnitCase struct {
 	Name      string        `xml:"name,attr"`
 	Classname string        `xml:"classname,attr"`
-	Time      string        `xml:"time,attr"`
+	Time      string        `xml:"time,attr,omitempty"`
 	Failures  []JUnitResult `xml:"failure,omitempty"`
 	Skipped   *JUnitResult  `xml:"skipped,omitempty"`
 	SystemOut string        `xml:"system-out,omitempty"`

@@ -1,0 +1,493 @@
+package cli
+
+import (
+	"errors"
+	"fmt"
+	"io"
+	"io/fs"
+	"math/rand/v2"
+	"net"
+	"net/url"
+	"os"
+	"path"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/spf13/cobra"
+
+	"github.com/hamsasim/hamsasim"
+	"github.com/hamsasim/hamsasim/internal/fixture"
+	"github.com/hamsasim/hamsasim/internal/load"
+	"github.com/hamsasim/hamsasim/internal/report"
+	"github.com/hamsasim/hamsasim/internal/scenario"
+	"github.com/hamsasim/hamsasim/internal/suggest"
+)
+
+// Limits above which a load run against a target that is not on this
+// machine needs --yes: it could hurt a shared staging system.
+const (
+	safeRemoteRate     = 5.0 // calls/s
+	safeRemoteDuration = 5 * time.Minute
+	maxStartAtWait     = time.Hour
+)
+
+type loadCmd struct {
+	e            *env
+	scenario     string
+	target       string
+	duration     time.Duration
+	drain        time.Duration
+	reportDir    string
+	junitOut     string
+	seed         string
+	shard        string
+	workers      int
+	maxInFlight  int
+	quiet        bool
+	yes          bool
+	insecure     bool
+	auth         string
+	secretEnv    string
+	spec         string
+	fixtures     []string
+	startAt      string
+	findCapacity bool
+	stage        time.Duration
+	maxStages    int
+	startRate    float64
+}
+
+func newLoadCmd(e *env) *cobra.Command {
+	l := &loadCmd{e: e}
+	cmd := &cobra.Command{
+		Use:   "load",
+		Short: "Run many concurrent call lifecycles against an endpoint and report capacity",
+		Long: `Runs a load scenario (see scenarios/README.md): new calls arrive at the
+scenario's rate, each replays a fixture's lifecycle in order (events spaced
+by the fixture's offsets times timeScale), with duplicates and shuffled calls
+as the scenario asks, through vegeta. After the arrival period, calls in
+flight finish their lifecycle (bounded by the scenario's drain).
+
+Writes summary.json, results.bin (vegeta results: 'vegeta report results.bin')
+and report.html (works offline) to --report-dir.
+
+--scenario is a file, or the name of a shipped scenario (steady,
+peak-ramp, duplicate-storm, slow-consumer, soak, outage-recovery).
+With no --target, runs against the embedded reference receiver.
+
+Exit codes: 0 every threshold held, 1 a threshold failed (or, with
+--find-capacity, no rate held), 2 bad flags or input files, 130 interrupted.`,
+		Example: `  hamsasim load --scenario scenarios/steady.yaml --duration 10s
+  hamsasim load --scenario steady --find-capacity --stage 15s
+  WEBHOOK_SECRET='Bearer sk_test_123' hamsasim load --scenario peak-ramp --target https://staging.example.com/hamsa --yes
+  hamsasim load --scenario steady --shard 0/4 --seed 42 --report-dir reports/run1/shard-0`,
+		Args: cobra.NoArgs,
+		RunE: l.run,
+	}
+	f := cmd.Flags()
+	f.StringVar(&l.scenario, "scenario", "", "scenario file, or a shipped scenario's name (required)")
+	f.StringVar(&l.target, "target", "", "webhook URL to load (default: the embedded reference receiver)")
+	f.DurationVar(&l.duration, "duration", 0, "how long new calls arrive (default: the scenario's duration)")
+	f.DurationVar(&l.drain, "drain", -1, "after arrivals end, how long in-flight calls may take (default: the scenario's drain)")
+	f.StringVar(&l.reportDir, "report-dir", "", "where the reports go (default reports/<scenario>-<UTC time>)")
+	f.StringVar(&l.junitOut, "junit", "", "also write the threshold verdicts as JUnit XML to this file")
+	f.StringVar(&l.seed, "seed", "", "seed for fixture choice, ids, duplicates and shuffles (default: random; in the summary)")
+	f.StringVar(&l.shard, "shard", "", "run one slice of the calls, i/n (0-based: 0/4 to 3/4); merge with 'hamsasim report merge'")
+	f.IntVar(&l.workers, "workers", load.DefaultWorkers, "concurrent HTTP exchanges at most")
+	f.IntVar(&l.maxInFlight, "max-in-flight", load.DefaultMaxInFlight, "calls in flight at most; later arrivals wait and are reported late")
+	f.BoolVarP(&l.quiet, "quiet", "q", false, "print only the verdict line; no progress")
+	f.BoolVar(&l.yes, "yes", false, fmt.Sprintf("confirm a heavy run against a target not on this machine (over %g calls/s, longer than %s, or --find-capacity)", safeRemoteRate, safeRemoteDuration))
+	f.BoolVar(&l.insecure, "insecure", false, "do not verify the target's TLS certificate")
+	f.StringVar(&l.auth, "auth", "", "bearer, hmac or none, as for simulate")
+	f.StringVar(&l.secretEnv, "secret-env", "", "environment variable holding the secret (default WEBHOOK_SECRET, or WEBHOOK_SIGNING_SECRET with --auth hmac)")
+	f.StringVar(&l.spec, "spec", "", "OpenAPI contract answers are checked against (default: the shipped one)")
+	f.StringSliceVar(&l.fixtures, "fixtures", nil, "fixture files or folders the mix names (default: the shipped fixtures)")
+	f.StringVar(&l.startAt, "start-at", "", "wait until this RFC 3339 time to start (shards started together), at most 1h ahead")
+	f.BoolVar(&l.findCapacity, "find-capacity", false, "step the arrival rate up (then narrow) until a threshold breaks; report the highest rate that held")
+	f.DurationVar(&l.stage, "stage", load.DefaultStage, "with --find-capacity: arrival time of each stage")
+	f.IntVar(&l.maxStages, "max-stages", load.DefaultMaxStages, "with --find-capacity: stages at most")
+	f.Float64Var(&l.startRate, "start-rate", 0, "with --find-capacity: first rate in calls/s (default: the scenario's peak rate)")
+	return cmd
+}
+
+func (l *loadCmd) run(cmd *cobra.Command, _ []string) error {
+	if l.scenario == "" {
+		return usageError("load: --scenario is required (a file, or one of: %s)", strings.Join(shippedScenarioNames(), ", "))
+	}
+	if cmd.Flags().Changed("duration") && (l.duration <= 0 || l.duration > scenario.MaxDuration) {
+		return usageError("--duration %s: use more than 0 and at most %s", l.duration, scenario.MaxDuration)
+	}
+	if cmd.Flags().Changed("drain") && (l.drain < 0 || l.drain > scenario.MaxDrain) {
+		return usageError("--drain %s: use 0 to %s", l.drain, scenario.MaxDrain)
+	}
+	if l.workers < 1 || l.workers > load.MaxWorkers {
+		return usageError("--workers %d: use 1 to %d", l.workers, load.MaxWorkers)
+	}
+	if l.maxInFlight < 1 || l.maxInFlight > load.MaxInFlightLimit {
+		return usageError("--max-in-flight %d: use 1 to %d", l.maxInFlight, load.MaxInFlightLimit)
+	}
+	if l.findCapacity {
+		if l.stage <= 0 || l.stage > time.Hour {
+			return usageError("--stage %s: use more than 0 and at most 1h", l.stage)
+		}
+		if l.maxStages < 1 || l.maxStages > 50 {
+			return usageError("--max-stages %d: use 1 to 50", l.maxStages)
+		}
+		if l.startRate < 0 || l.startRate > scenario.MaxRate {
+			return usageError("--start-rate %v: use 0 (the scenario's peak) up to %g calls/s", l.startRate, scenario.MaxRate)
+		}
+		if l.shard != "" {
+			return usageError("--find-capacity and --shard cannot be combined: a capacity search decides each stage from the whole load")
+		}
+	}
+	shardIndex, shardCount, err := parseShard(l.shard)
+	if err != nil {
+		return err
+	}
+	seed := rand.Uint64()
+	if l.seed != "" {
+		v, err := strconv.ParseUint(l.seed, 10, 64)
+		if err != nil {
+			return usageError("--seed %q is not a whole number from 0 to %d", l.seed, uint64(1<<64-1))
+		}
+		seed = v
+	} else if shardCount > 1 {
+		return usageError("--shard needs --seed: every shard of one run must use the same seed")
+	}
+	var startAt time.Time
+	if l.startAt != "" {
+		t, err := time.Parse(time.RFC3339Nano, l.startAt)
+		if err != nil {
+			return usageError("--start-at %q is not an RFC 3339 time like 2026-03-01T09:00:00Z", l.startAt)
+		}
+		if wait := time.Until(t); wait > maxStartAtWait {
+			return usageError("--start-at %s is %s ahead; at most %s", l.startAt, wait.Round(time.Second), maxStartAtWait)
+		}
+		startAt = t
+	}
+
+	sc, err := loadScenario(l.scenario)
+	if err != nil {
+		return err
+	}
+	if l.duration > 0 {
+		sc.Duration = l.duration
+	}
+	if l.drain >= 0 {
+		sc.Drain = l.drain
+	}
+	fixtures, err := fixturesByName(cmd, l.fixtures)
+	if err != nil {
+		return err
+	}
+	for i, m := range sc.Mix {
+		if _, ok := fixtures[m.Fixture]; !ok {
+			names := make([]string, 0, len(fixtures))
+			for n := range fixtures {
+				names = append(names, n)
+			}
+			hint := ""
+			if s := suggest.Name(m.Fixture, names, 3); s != "" {
+				hint = fmt.Sprintf("; did you mean %s?", s)
+			}
+			return usageError("%s: mix[%d]: no fixture is named %q%s (loaded: %s)", sc.Source, i, m.Fixture, hint, strings.Join(sortedStrings(names), ", "))
+		}
+	}
+	c, err := loadContract(l.spec)
+	if err != nil {
+		return err
+	}
+	a, err := resolveAuth(l.e, l.auth, l.secretEnv, l.target == "")
+	if err != nil {
+		return err
+	}
+	target, kind := l.target, "url"
+	if l.target != "" {
+		u, err := parseTarget(l.target)
+		if err != nil {
+			return err
+		}
+		if err := l.checkSafety(u, sc); err != nil {
+			return err
+		}
+	}
+	dir := l.reportDir
+	if dir == "" {
+		dir = filepath.Join("reports", sc.Name+"-"+time.Now().UTC().Format("20060102T150405Z"))
+	}
+	files := reportFiles(dir)
+	if err := prepareOutputs([][2]string{
+		{"--report-dir", files.summary}, {"--report-dir", files.results}, {"--report-dir", files.html}, {"--junit", l.junitOut},
+	}); err != nil {
+		return err
+	}
+	if !startAt.IsZero() {
+		if wait := time.Until(startAt); wait > 0 {
+			if !l.quiet {
+				fmt.Fprintf(l.e.stderr, "waiting %s for --start-at %s\n", wait.Round(time.Second), l.startAt)
+			}
+			select {
+			case <-time.After(wait):
+			case <-cmd.Context().Done():
+				return errInterrupted
+			}
+		}
+	}
+	if l.target == "" {
+		em, err := startEmbedded(a.bearer, a.key)
+		if err != nil {
+			return err
+		}
+		defer em.stop()
+		target, kind = em.URL, "embedded"
+	}
+	for _, w := range a.warnings {
+		fmt.Fprintf(l.e.stderr, "warning: %s\n", w)
+	}
+	u, _ := parseTarget(target)
+	shown := displayURL(u)
+	if kind == "embedded" {
+		shown = "embedded reference receiver (" + shown + ")"
+	}
+
+	resultsFile, err := os.Create(files.results)
+	if err != nil {
+		return usageError("--report-dir %s: cannot write: %s", dir, ioWords(err))
+	}
+	defer resultsFile.Close()
+	opts := []load.Option{
+		load.WithTarget(target, shown, kind),
+		load.WithSigner(a.signer),
+		load.WithContract(c),
+		load.WithSeed(seed),
+		load.WithShard(shardIndex, shardCount),
+		load.WithWorkers(l.workers),
+		load.WithMaxInFlight(l.maxInFlight),
+		load.WithInsecure(l.insecure),
+		load.WithResults(resultsFile),
+	}
+	if !l.quiet && isTerminal(l.e.stderr) {
+		opts = append(opts, load.WithProgress(l.e.stderr))
+	}
+
+	var s *load.Summary
+	if l.findCapacity {
+		search := load.CapacitySearch{Start: l.startRate, Stage: l.stage, MaxStages: l.maxStages, Refine: load.DefaultRefine}
+		if !l.quiet {
+			search.OnStage = func(st load.Stage) {
+				verdict := "held"
+				if !st.Held {
+					verdict = "broke: " + strings.Join(st.Broken, "; ")
+				}
+				fmt.Fprintf(l.e.stderr, "stage %s calls/s: %.0f events/s, p99 %.1f ms, %s\n",
+					strconv.FormatFloat(st.CallsPerSec, 'f', -1, 64), st.EventsPerSec, st.P99, verdict)
+			}
+		}
+		s, err = load.FindCapacity(cmd.Context(), sc, fixtures, search, opts...)
+	} else {
+		var e *load.Engine
+		e, err = load.New(sc, fixtures, opts...)
+		if err != nil {
+			return usageError("%s", err)
+		}
+		s, err = e.Run(cmd.Context())
+	}
+	if err != nil {
+		if errors.Is(err, load.ErrConfig) {
+			return usageError("%s", err)
+		}
+		if s == nil {
+			return err
+		}
+		s.Notes = append(s.Notes, "the results file is incomplete: "+err.Error())
+	}
+	scrubSummary(s, a.scrubber())
+	if err := writeLoadReports(l.e, s, files, l.junitOut, l.quiet); err != nil {
+		return err
+	}
+	switch {
+	case s.Interrupted:
+		return errInterrupted
+	case !s.Passed:
+		return errFindings
+	}
+	return nil
+}
+
+// checkSafety asks for --yes before a heavy run against another machine.
+func (l *loadCmd) checkSafety(u *url.URL, sc *scenario.Scenario) error {
+	if isLoopbackHost(u.Hostname()) || l.yes {
+		return nil
+	}
+	var why []string
+	if r := sc.PeakRate(); r > safeRemoteRate {
+		why = append(why, fmt.Sprintf("up to %g calls/s (more than %g)", r, safeRemoteRate))
+	}
+	if sc.Duration > safeRemoteDuration {
+		why = append(why, fmt.Sprintf("calls arriving for %s (longer than %s)", sc.Duration, safeRemoteDuration))
+	}
+	if l.findCapacity {
+		why = append(why, "a capacity search, which raises the rate until something breaks")
+	}
+	if len(why) == 0 {
+		return nil
+	}
+	return usageError("--target %s is not on this machine and the run asks for %s; a load like this can hurt a shared system: add --yes to go ahead",
+		report.RedactURL(u.String()), strings.Join(why, " and "))
+}
+
+func isLoopbackHost(h string) bool {
+	if strings.EqualFold(h, "localhost") {
+		return true
+	}
+	ip := net.ParseIP(h)
+	return ip != nil && ip.IsLoopback()
+}
+
+// parseShard reads "i/n"; empty means 0/1.
+func parseShard(v string) (int, int, error) {
+	if v == "" {
+		return 0, 1, nil
+	}
+	a, b, ok := strings.Cut(v, "/")
+	i, err1 := strconv.Atoi(strings.TrimSpace(a))
+	n, err2 := strconv.Atoi(strings.TrimSpace(b))
+	if !ok || err1 != nil || err2 != nil {
+		return 0, 0, usageError("--shard %q is not i/n, e.g. 0/4 for the first of four shards", v)
+	}
+	if n < 1 || n > 1000 || i < 0 || i >= n {
+		return 0, 0, usageError("--shard %s: n must be 1 to 1000 and i from 0 to n-1 (shards of 4 are 0/4, 1/4, 2/4 and 3/4)", v)
+	}
+	return i, n, nil
+}
+
+// loadScenario reads a scenario file from disk or, when no such file
+// exists, a shipped scenario by its file name or its name: field.
+func loadScenario(arg string) (*scenario.Scenario, error) {
+	if _, err := os.Stat(arg); err == nil {
+		sc, err := scenario.ReadFile(arg)
+		if err != nil {
+			return nil, inputError(err, scenario.ErrInvalid)
+		}
+		return sc, nil
+	}
+	fsys := hamsasim.Scenarios()
+	paths, _ := fs.Glob(fsys, "scenarios/*.yaml")
+	want := strings.TrimSuffix(path.Base(filepath.ToSlash(arg)), ".yaml")
+	for _, p := range paths {
+		data, err := fs.ReadFile(fsys, p)
+		if err != nil {
+			return nil, err
+		}
+		sc, err := scenario.Parse(data, p)
+		if err != nil {
+			return nil, err // shipped scenarios parse: embed_test.go
+		}
+		if strings.TrimSuffix(path.Base(p), ".yaml") == want || sc.Name == want {
+			return sc, nil
+		}
+	}
+	names := shippedScenarioNames()
+	hint := ""
+	if s := suggest.Name(want, names, 3); s != "" {
+		hint = fmt.Sprintf("; did you mean %s?", s)
+	}
+	return nil, usageError("--scenario %s: no such file, and no shipped scenario has that name%s (shipped: %s)", arg, hint, strings.Join(names, ", "))
+}
+
+func shippedScenarioNames() []string {
+	paths, _ := fs.Glob(hamsasim.Scenarios(), "scenarios/*.yaml")
+	names := make([]string, 0, len(paths))
+	for _, p := range paths {
+		names = append(names, strings.TrimSuffix(path.Base(p), ".yaml"))
+	}
+	return names
+}
+
+// inputError turns a parse error into exit 2 when it is about the input.
+func inputError(err error, sentinel error) error {
+	if errors.Is(err, sentinel) || errors.Is(err, fs.ErrNotExist) || errors.Is(err, fs.ErrPermission) {
+		return usageError("%s", err)
+	}
+	return err
+}
+
+// fixturesByName loads the fixtures and indexes them by name.
+func fixturesByName(cmd *cobra.Command, paths []string) (map[string]*fixture.Fixture, error) {
+	if cmd.Flags().Changed("fixtures") && len(paths) == 0 {
+		return nil, usageError("--fixtures: an empty path (omit the flag to use the shipped fixtures)")
+	}
+	list, err := loadFixtures(paths)
+	if err != nil {
+		return nil, err
+	}
+	out := make(map[string]*fixture.Fixture, len(list))
+	for _, f := range list {
+		if prev, dup := out[f.Name]; dup {
+			return nil, usageError("--fixtures: %s and %s are both named %q; names must be unique", prev.Source, f.Source, f.Name)
+		}
+		out[f.Name] = f
+	}
+	return out, nil
+}
+
+func sortedStrings(s []string) []string {
+	out := append([]string(nil), s...)
+	for i := 1; i < len(out); i++ {
+		for j := i; j > 0 && out[j] < out[j-1]; j-- {
+			out[j], out[j-1] = out[j-1], out[j]
+		}
+	}
+	return out
+}
+
+type loadFiles struct{ dir, summary, results, html string }
+
+func reportFiles(dir string) loadFiles {
+	return loadFiles{
+		dir:     dir,
+		summary: filepath.Join(dir, "summary.json"),
+		results: filepath.Join(dir, "results.bin"),
+		html:    filepath.Join(dir, "report.html"),
+	}
+}
+
+// scrubSummary removes secrets from what the target said (violation
+// reasons quote answers).
+func scrubSummary(s *load.Summary, sc report.Scrubber) {
+	for i := range s.Violations {
+		s.Violations[i].Reason = sc.Clean(s.Violations[i].Reason)
+	}
+	for i := range s.Notes {
+		s.Notes[i] = sc.Clean(s.Notes[i])
+	}
+	s.StopReason = sc.Clean(s.StopReason)
+}
+
+// writeLoadReports writes summary.json, report.html, the JUnit file and
+// the terminal summary.
+func writeLoadReports(e *env, s *load.Summary, files loadFiles, junitOut string, quiet bool) error {
+	if err := report.WriteFile(files.summary, func(w io.Writer) error { return load.WriteJSON(w, s) }); err != nil {
+		return usageError("--report-dir: %s", err)
+	}
+	if err := report.WriteFile(files.html, func(w io.Writer) error { return load.WriteHTML(w, s) }); err != nil {
+		return usageError("--report-dir: %s", err)
+	}
+	if junitOut != "" {
+		if err := report.WriteFile(junitOut, func(w io.Writer) error { return load.WriteJUnit(w, s) }); err != nil {
+			return usageError("--junit: %s", err)
+		}
+	}
+	if quiet {
+		fmt.Fprintf(e.stdout, "%s: %s, %d calls, %d deliveries, %d acknowledged, p99 %.1f ms; report %s\n",
+			load.Verdict(s), s.Scenario, s.Calls.Started, s.Overall.Deliveries, s.Overall.Acked, s.Overall.Latency.P99, files.html)
+		return nil
+	}
+	if err := load.WriteText(e.stdout, s); err != nil {
+		return err
+	}
+	fmt.Fprintf(e.stdout, "reports: %s, %s, %s\n", files.summary, files.results, files.html)
+	return nil
+}

@@ -20,6 +20,7 @@ import (
 	"math"
 	"math/rand/v2"
 	"net/http"
+	"strconv"
 	"strings"
 	"sync"
 	"time"
@@ -253,7 +254,8 @@ type run struct {
 	arrivalsOn bool
 
 	live      int64
-	handed    int
+	handed    int // flights given to the workers (in the buffer or in flight)
+	ready     chan *flight
 	queue     []*flight
 	waiting   timedHeap
 	exchanges sync.Map // tag -> *exchange
@@ -333,9 +335,11 @@ func (e *Engine) Run(ctx context.Context) (*Summary, error) {
 		vegeta.MaxWorkers(uint64(e.workers)),
 		vegeta.MaxBody(deliver.DefaultMaxAnswerBytes),
 	)
-	// Unbuffered: a flight counts as handed out only once a worker holds it,
-	// so an interruption sends nothing more.
-	ready := make(chan *flight)
+	// Flights waiting in this buffer count as handed out; stop takes back
+	// those no worker has picked up yet.
+	r.ready = make(chan *flight, e.workers)
+	static := staticHeader(e.signer)
+	ready := r.ready
 	targeter := func(t *vegeta.Target) error {
 		f, ok := <-ready
 		if !ok {
@@ -344,12 +348,16 @@ func (e *Engine) Run(ctx context.Context) (*Summary, error) {
 		t.Method = http.MethodPost
 		t.URL = tagURL(e.target, f.tagN)
 		t.Body = f.body
-		t.Header = f.header(e.signer, time.Now())
+		if static != nil {
+			t.Header = static // vegeta copies it into each request
+		} else {
+			t.Header = f.header(e.signer, time.Now())
+		}
 		return nil
 	}
 	results := atk.Attack(targeter, vegeta.ConstantPacer{}, 0, sc.Name)
 
-	r.loop(ctx, ready, results)
+	r.loop(ctx, results)
 	atk.Stop()
 	for range results { // workers released by the closed ready channel
 	}
@@ -367,12 +375,30 @@ func (e *Engine) Run(ctx context.Context) (*Summary, error) {
 
 // header builds the attempt's headers and signs the body.
 func (f *flight) header(s deliver.Signer, now time.Time) http.Header {
-	h := http.Header{}
-	h.Set("Content-Type", "application/json")
-	h.Set("User-Agent", deliver.DefaultUserAgent)
+	h := baseHeader()
 	key := event.DuplicateKey(f.c.ids.CallID, f.c.tpl.events[f.ev].typ, f.ts)
 	s.Sign(h, deliver.MessageID(key), f.body, now)
 	return h
+}
+
+func baseHeader() http.Header {
+	h := make(http.Header, 4)
+	h.Set("Content-Type", "application/json")
+	h.Set("User-Agent", deliver.DefaultUserAgent)
+	return h
+}
+
+// staticHeader is the one header every attempt shares when the signer's
+// output does not depend on the message (none, Bearer, a literal header);
+// nil when each attempt is signed.
+func staticHeader(s deliver.Signer) http.Header {
+	switch s.(type) {
+	case deliver.NoAuth, deliver.Bearer, deliver.Literal:
+		h := baseHeader()
+		s.Sign(h, "", nil, time.Time{})
+		return h
+	}
+	return nil
 }
 
 // planned counts the calls this shard will start.
@@ -424,9 +450,10 @@ func (r *run) now() time.Duration { return time.Since(r.start) }
 
 // loop is the engine: it starts calls, schedules events, hands them to the
 // workers and takes their results, until nothing is left or the run stops.
-func (r *run) loop(ctx context.Context, ready chan<- *flight, results <-chan *vegeta.Result) {
+func (r *run) loop(ctx context.Context, results <-chan *vegeta.Result) {
 	timer := time.NewTimer(time.Hour)
 	defer timer.Stop()
+	armed := time.Duration(-1)
 	var tick <-chan time.Time
 	if r.e.progress != nil {
 		t := time.NewTicker(time.Second)
@@ -444,27 +471,43 @@ func (r *run) loop(ctx context.Context, ready chan<- *flight, results <-chan *ve
 		if r.finished() {
 			break
 		}
+		r.handOut()
 		var out chan<- *flight
 		var head *flight
 		if len(r.queue) > 0 {
-			out, head = ready, r.queue[0]
+			out, head = r.ready, r.queue[0]
 		}
-		r.arm(timer, now)
+		if next := r.nextWake(now); next != armed {
+			timer.Reset(max(next-now, 0))
+			armed = next
+		}
 		select {
 		case out <- head:
-			r.queue[0] = nil
-			r.queue = r.queue[1:]
-			r.handed++
+			r.popQueue()
 		case res, ok := <-results:
 			if !ok {
 				r.stop("the load generator stopped")
 				r.handed = 0
-				close(ready)
+				close(r.ready)
 				r.progressLine(true)
 				return
 			}
 			r.result(res)
+			// Take whatever else has arrived before looking at the clock again.
+			for more := true; more; {
+				select {
+				case res, ok := <-results:
+					if !ok {
+						more = false
+						break
+					}
+					r.result(res)
+				default:
+					more = false
+				}
+			}
 		case <-timer.C:
+			armed = -1
 		case <-tick:
 			r.progressLine(false)
 		case <-done:
@@ -472,8 +515,29 @@ func (r *run) loop(ctx context.Context, ready chan<- *flight, results <-chan *ve
 			done = nil
 		}
 	}
-	close(ready)
+	close(r.ready)
 	r.progressLine(true)
+}
+
+// handOut fills the workers' buffer from the queue without blocking.
+func (r *run) handOut() {
+	for len(r.queue) > 0 {
+		select {
+		case r.ready <- r.queue[0]:
+			r.popQueue()
+		default:
+			return
+		}
+	}
+}
+
+func (r *run) popQueue() {
+	r.queue[0] = nil
+	r.queue = r.queue[1:]
+	r.handed++
+	if len(r.queue) == 0 {
+		r.queue = r.queue[:0:0] // let the old array go
+	}
 }
 
 // finished reports whether nothing is left to do.
@@ -481,8 +545,9 @@ func (r *run) finished() bool {
 	return !r.arrivalsOn && r.live == 0 && r.handed == 0 && len(r.queue) == 0 && r.waiting.Len() == 0
 }
 
-// arm sets the timer to the next arrival or due event.
-func (r *run) arm(timer *time.Timer, now time.Duration) {
+// nextWake is when the loop must look again without being woken: the next
+// arrival, the next due event or the drain deadline.
+func (r *run) nextWake(now time.Duration) time.Duration {
 	next := r.drainAt
 	if r.draining {
 		next = now + time.Hour
@@ -493,13 +558,7 @@ func (r *run) arm(timer *time.Timer, now time.Duration) {
 	if r.waiting.Len() > 0 && r.waiting[0].at < next {
 		next = r.waiting[0].at
 	}
-	if !timer.Stop() {
-		select {
-		case <-timer.C:
-		default:
-		}
-	}
-	timer.Reset(max(next-now, 0))
+	return next
 }
 
 // startArrivals starts every call due by now, within the in-flight limit.
@@ -726,8 +785,12 @@ func (r *run) result(res *vegeta.Result) {
 func (r *run) judge(typ string, reqBody []byte, res *vegeta.Result) verdict {
 	var h maphash.Hash
 	h.SetSeed(r.hashSeed)
+	var scratch [8]byte
 	h.WriteString(typ)
-	fmt.Fprintf(&h, "\x00%d\x00%s\x00", res.Code, res.Headers.Get("Content-Type"))
+	h.Write(strconv.AppendUint(scratch[:0], uint64(res.Code), 10))
+	h.WriteByte(0)
+	h.WriteString(res.Headers.Get("Content-Type"))
+	h.WriteByte(0)
 	h.Write(res.Body)
 	key := h.Sum64()
 	if v, ok := r.verdicts[key]; ok {
@@ -803,6 +866,15 @@ func (r *run) stop(reason string) {
 		abandon(f)
 	}
 	r.queue = nil
+	for taken := true; taken; {
+		select {
+		case f := <-r.ready:
+			r.handed--
+			abandon(f)
+		default:
+			taken = false
+		}
+	}
 	for r.waiting.Len() > 0 {
 		abandon(heap.Pop(&r.waiting).(timed).f)
 	}

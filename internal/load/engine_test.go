@@ -2,7 +2,10 @@ package load_test
 
 import (
 	"context"
+	"io"
 	"io/fs"
+	"net/http"
+	"sync"
 	"net/http/httptest"
 	"path/filepath"
 	"testing"
@@ -213,4 +216,51 @@ timeScale: 0.005
 	assert.EqualValues(t, 2, s.Calls.MaxInFlight)
 	assert.Positive(t, s.Calls.Late)
 	assert.NotEmpty(t, s.Notes)
+}
+
+// The target sees what the platform sends: the Authorization value whole,
+// JSON, and none of vegeta's own headers.
+func TestRequestsCarryPlatformHeadersOnly(t *testing.T) {
+	t.Parallel()
+	var mu sync.Mutex
+	var seen []http.Header
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		mu.Lock()
+		seen = append(seen, r.Header.Clone())
+		mu.Unlock()
+		w.Header().Set("Content-Type", "application/json")
+		_, _ = io.WriteString(w, `{"received":true}`)
+	}))
+	t.Cleanup(srv.Close)
+	sc := parseScenario(t, "name: h\nduration: 1s\narrival: {constant: 2}\nmix: [{fixture: no-answer, weight: 1}]\ntimeScale: 0.01\n")
+	s, err := newEngine(t, sc, srv.URL+"/hook").Run(context.Background())
+	require.NoError(t, err)
+	assert.True(t, s.Passed)
+	mu.Lock()
+	defer mu.Unlock()
+	require.Len(t, seen, 4)
+	for _, h := range seen {
+		assert.Equal(t, token, h.Get("Authorization"))
+		assert.Equal(t, "application/json", h.Get("Content-Type"))
+		for k := range h {
+			assert.NotContains(t, k, "Vegeta")
+		}
+	}
+}
+
+// With signatures, every attempt is signed for its own body: the reference
+// receiver verifies each and acknowledges them all.
+func TestHMACSignsEveryAttempt(t *testing.T) {
+	t.Parallel()
+	key := []byte("0123456789abcdef0123456789abcdef")
+	rcv, err := receiver.New(receiver.Config{SigningKey: key, DBPath: filepath.Join(t.TempDir(), "r.db")})
+	require.NoError(t, err)
+	srv := httptest.NewServer(rcv.Handler())
+	t.Cleanup(func() { srv.Close(); rcv.Close() })
+	sc := parseScenario(t, "name: h\nduration: 1s\narrival: {constant: 3}\nmix: [{fixture: support-resolved, weight: 1}]\ntimeScale: 0.005\nduplicates: 0.3\n")
+	s, err := newEngine(t, sc, srv.URL+"/webhook", load.WithSigner(deliver.HMAC{Key: key, Env: "WEBHOOK_SIGNING_SECRET"})).Run(context.Background())
+	require.NoError(t, err)
+	assert.True(t, s.Passed)
+	assert.Positive(t, s.Overall.Duplicates)
+	assert.Equal(t, s.Overall.Deliveries, s.Overall.Acked, "%v", s.Overall.Status)
 }

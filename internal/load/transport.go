@@ -83,12 +83,9 @@ func (t *taggedTransport) RoundTrip(req *http.Request) (*http.Response, error) {
 		x = &exchange{} // not one of ours: time it anyway, nobody reads it
 	}
 	out := *req
-	out.Header = make(http.Header, len(req.Header))
-	for k, v := range req.Header {
-		if !strings.HasPrefix(k, "X-Vegeta-") {
-			out.Header[k] = v
-		}
-	}
+	out.Header = req.Header.Clone()
+	out.Header.Del("X-Vegeta-Attack")
+	out.Header.Del("X-Vegeta-Seq")
 	x.sent = time.Now()
 	if err := t.fault(req.Context(), x); err != nil {
 		t.failed(x, req.Context(), err)

@@ -5,9 +5,9 @@ import (
 	"io"
 	"io/fs"
 	"net/http"
-	"sync"
 	"net/http/httptest"
 	"path/filepath"
+	"sync"
 	"testing"
 	"time"
 

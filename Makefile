@@ -4,7 +4,7 @@ BIN     := bin/hamsasim
 MOCKERY := github.com/vektra/mockery/v2@v2.53.7
 REPORTS := reports
 
-.PHONY: all build demo test lint vet fmt-check mocks clean
+.PHONY: all build demo test lint vet fmt-check mocks clean bench
 
 all: build
 
@@ -13,12 +13,14 @@ build:
 
 # The main job end to end on a fresh machine: validate the shipped fixtures,
 # replay every lifecycle and probe against the embedded reference receiver,
-# run the shipped Gherkin features, write reports.
+# run the shipped Gherkin features, run 10 s of the steady load scenario,
+# write reports.
 demo: build
 	./$(BIN) fixtures validate
 	./$(BIN) simulate --json $(REPORTS)/simulate.json --junit $(REPORTS)/simulate.xml
 	./$(BIN) features --format progress,junit:$(REPORTS)/features.xml
-	@echo "reports written to $(REPORTS)/: simulate.json, simulate.xml (JUnit), features.xml (JUnit)"
+	./$(BIN) load --scenario scenarios/steady.yaml --duration 10s --report-dir $(REPORTS)/load --junit $(REPORTS)/load.xml
+	@echo "reports written to $(REPORTS)/: simulate.json, simulate.xml (JUnit), features.xml (JUnit), load.xml (JUnit), load/ (summary.json, results.bin, report.html)"
 
 # Everything CI runs: formatting, vet, the race-checked test suite.
 test: fmt-check vet
@@ -31,9 +33,17 @@ fmt-check:
 	@out=$$(gofmt -l $$(git ls-files '*.go' 2>/dev/null || find . -name '*.go')); \
 	if [ -n "$$out" ]; then echo "gofmt would change:"; echo "$$out"; exit 1; fi
 
+# Throughput and memory of `hamsasim load` against the vegeta and k6 CLIs on
+# loopback, generator and sink on separate cores: installs the peers at
+# pinned versions (the first time k6 takes a few minutes), then about 4
+# minutes. Flags through BENCH_FLAGS, e.g. BENCH_FLAGS='-runs 3 -duration 5s'.
+bench:
+	$(GO) build -o bin/hamsasim-bench ./cmd/hamsasim-bench
+	GO=$(GO) ./bin/hamsasim-bench -out $(REPORTS)/bench/ $(BENCH_FLAGS)
+
 # Regenerate the committed mocks with the pinned mockery.
 mocks:
 	$(GO) run $(MOCKERY)
 
 clean:
-	rm -rf bin $(REPORTS)/*.json $(REPORTS)/*.xml
+	rm -rf bin $(REPORTS)/*.json $(REPORTS)/*.xml $(REPORTS)/load

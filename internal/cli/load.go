@@ -11,6 +11,7 @@ import (
 	"os"
 	"path"
 	"path/filepath"
+	"runtime/debug"
 	"strconv"
 	"strings"
 	"time"
@@ -272,6 +273,8 @@ func (l *loadCmd) run(cmd *cobra.Command, _ []string) error {
 		opts = append(opts, load.WithProgress(l.e.stderr))
 	}
 
+	tuneGC(l.e)
+
 	var s *load.Summary
 	if l.findCapacity {
 		search := load.CapacitySearch{Start: l.startRate, Stage: l.stage, MaxStages: l.maxStages, Refine: load.DefaultRefine}
@@ -314,6 +317,24 @@ func (l *loadCmd) run(cmd *cobra.Command, _ []string) error {
 		return errFindings
 	}
 	return nil
+}
+
+// A load run allocates per event and holds little: it trades some memory
+// for less time in the garbage collector, within a soft limit, unless the
+// user set GOGC or GOMEMLIMIT. The figures keep 10,000 calls in flight under
+// 150 MB (make bench measures it).
+const (
+	loadGCPercent   = 400
+	loadMemoryLimit = 120 << 20
+)
+
+func tuneGC(e *env) {
+	if e.getenv("GOGC") == "" {
+		debug.SetGCPercent(loadGCPercent)
+	}
+	if e.getenv("GOMEMLIMIT") == "" {
+		debug.SetMemoryLimit(loadMemoryLimit)
+	}
 }
 
 // checkSafety asks for --yes before a heavy run against another machine.

@@ -22,7 +22,6 @@ import (
 	"net/http"
 	"strconv"
 	"strings"
-	"sync"
 	"time"
 
 	vegeta "github.com/tsenart/vegeta/v12/lib"
@@ -217,6 +216,7 @@ type flight struct {
 	attempt   int // attempts made so far
 	at        time.Duration
 	tagN      uint64 // this attempt's tag
+	tagged    bool   // holds a slot
 	x         exchange
 	body      []byte
 	ts        string
@@ -253,14 +253,14 @@ type run struct {
 	nextAt     time.Duration
 	arrivalsOn bool
 
-	live      int64
-	handed    int // flights given to the workers (in the buffer or in flight)
-	ready     chan *flight
-	queue     []*flight
-	waiting   timedHeap
-	exchanges sync.Map // tag -> *exchange
-	flights   map[uint64]*flight
-	tag       uint64
+	live    int64
+	handed  int // flights given to the workers (in the buffer or in flight)
+	ready   chan *flight
+	queue   []*flight
+	waiting timedHeap
+	slots   []*flight // by tag's low 32 bits; see tagFlight
+	free    []uint32
+	gen     uint32
 
 	m        *collector
 	calls    Calls
@@ -291,7 +291,6 @@ func (e *Engine) Run(ctx context.Context) (*Summary, error) {
 		arrival:    sc.Duration,
 		drainAt:    sc.Duration + sc.Drain,
 		arrivalsOn: true,
-		flights:    map[uint64]*flight{},
 		m:          newCollector(bucketWidthFor(sc.Duration)),
 		calls:      Calls{Fixtures: map[string]int64{}},
 		verdicts:   map[uint64]verdict{},
@@ -327,7 +326,7 @@ func (e *Engine) Run(ctx context.Context) (*Summary, error) {
 	r.start = time.Now()
 	hc := *client
 	hc.Timeout = sc.Delivery.Timeout
-	hc.Transport = &taggedTransport{inner: inner, exchanges: &r.exchanges, faults: sc.Faults, start: r.start, timeout: sc.Delivery.Timeout}
+	hc.Transport = &taggedTransport{inner: inner, lookup: r.exchangeOf, faults: sc.Faults, start: r.start, timeout: sc.Delivery.Timeout}
 
 	atk := vegeta.NewAttacker(
 		vegeta.Client(&hc),
@@ -338,6 +337,11 @@ func (e *Engine) Run(ctx context.Context) (*Summary, error) {
 	// Flights waiting in this buffer count as handed out; stop takes back
 	// those no worker has picked up yet.
 	r.ready = make(chan *flight, e.workers)
+	// Handed out at most: the buffer, one per worker, and the queue's head.
+	r.slots = make([]*flight, 2*e.workers+2)
+	for i := len(r.slots) - 1; i >= 0; i-- {
+		r.free = append(r.free, uint32(i))
+	}
 	static := staticHeader(e.signer)
 	ready := r.ready
 	targeter := func(t *vegeta.Target) error {
@@ -476,6 +480,7 @@ func (r *run) loop(ctx context.Context, results <-chan *vegeta.Result) {
 		var head *flight
 		if len(r.queue) > 0 {
 			out, head = r.ready, r.queue[0]
+			r.tagFlight(head)
 		}
 		if next := r.nextWake(now); next != armed {
 			timer.Reset(max(next-now, 0))
@@ -521,13 +526,10 @@ func (r *run) loop(ctx context.Context, results <-chan *vegeta.Result) {
 
 // handOut fills the workers' buffer from the queue without blocking.
 func (r *run) handOut() {
-	for len(r.queue) > 0 {
-		select {
-		case r.ready <- r.queue[0]:
-			r.popQueue()
-		default:
-			return
-		}
+	for len(r.queue) > 0 && len(r.ready) < cap(r.ready) {
+		r.tagFlight(r.queue[0])
+		r.ready <- r.queue[0] // only this goroutine sends: there is room
+		r.popQueue()
 	}
 }
 
@@ -665,14 +667,49 @@ func (r *run) releaseDue(now time.Duration) {
 	}
 }
 
-// enqueue tags the flight's next attempt and puts it in line for a worker.
-func (r *run) enqueue(f *flight) {
-	r.tag++
-	f.tagN = r.tag
+// enqueue puts the flight in line for a worker.
+func (r *run) enqueue(f *flight) { r.queue = append(r.queue, f) }
+
+// tagFlight gives the flight's next attempt a slot, just before a worker
+// gets it: the tag is the slot's index and a generation, so a slot is never
+// mistaken for its previous holder. Slots are bounded by the flights handed
+// out (the workers' buffer and the workers), so there is always one free.
+func (r *run) tagFlight(f *flight) {
+	if f.tagged {
+		return
+	}
+	n := len(r.free) - 1
+	idx := r.free[n]
+	r.free = r.free[:n]
+	r.gen++
+	f.tagN = uint64(r.gen)<<32 | uint64(idx)
+	f.tagged = true
 	f.x = exchange{}
-	r.flights[f.tagN] = f
-	r.exchanges.Store(f.tagN, &f.x)
-	r.queue = append(r.queue, f)
+	r.slots[idx] = f
+}
+
+func (r *run) untag(f *flight) {
+	if !f.tagged {
+		return
+	}
+	idx := uint32(f.tagN)
+	r.slots[idx] = nil
+	r.free = append(r.free, idx)
+	f.tagged = false
+}
+
+// lookup finds the flight holding tag; the transport calls it from worker
+// goroutines for flights handed to them, which the loop does not touch
+// until their result is back.
+func (r *run) lookup(tag uint64) *flight {
+	idx := uint32(tag)
+	if int(idx) >= len(r.slots) {
+		return nil
+	}
+	if f := r.slots[idx]; f != nil && f.tagN == tag {
+		return f
+	}
+	return nil
 }
 
 // endCall retires a call. An incomplete call's events that were never
@@ -696,12 +733,11 @@ func (r *run) result(res *vegeta.Result) {
 	if !ok {
 		return // a worker released at the end, or not ours
 	}
-	f := r.flights[tag]
+	f := r.lookup(tag)
 	if f == nil {
 		return
 	}
-	delete(r.flights, tag)
-	r.exchanges.Delete(tag)
+	r.untag(f)
 	r.handed--
 	f.attempt++
 	now := r.now()
@@ -853,8 +889,7 @@ func (r *run) stop(reason string) {
 		r.stopped = reason
 	}
 	abandon := func(f *flight) {
-		delete(r.flights, f.tagN)
-		r.exchanges.Delete(f.tagN)
+		r.untag(f)
 		et := &f.c.tpl.events[f.ev]
 		r.m.delivery(et.typIdx, f.duplicate, endUnsent)
 		f.c.pending--
@@ -878,4 +913,12 @@ func (r *run) stop(reason string) {
 	for r.waiting.Len() > 0 {
 		abandon(heap.Pop(&r.waiting).(timed).f)
 	}
+}
+
+// exchangeOf is the transport's view of lookup.
+func (r *run) exchangeOf(tag uint64) *exchange {
+	if f := r.lookup(tag); f != nil {
+		return &f.x
+	}
+	return nil
 }

@@ -148,6 +148,7 @@ func (c *collector) attempt(at time.Duration, inFlight int64, o outcome) {
 		b.Timeouts++
 	}
 	recordHist(c.open, o.latency)
+	key := statusKey(o.status, o.class)
 	for _, k := range []*counters{c.overall, c.types[o.typ]} {
 		k.Attempts++
 		if o.retry {
@@ -164,7 +165,7 @@ func (c *collector) attempt(at time.Duration, inFlight int64, o outcome) {
 		}
 		k.BytesOut += o.bytesOut
 		k.BytesIn += o.bytesIn
-		k.Status[statusKey(o.status, o.class)]++
+		k.Status[key]++
 		recordHist(k.hist, o.latency)
 	}
 }
@@ -224,8 +225,20 @@ func statusKey(status int, class deliver.Class) string {
 	if status == 0 {
 		return "no-answer"
 	}
+	if status >= 100 && status < 600 {
+		return statusNames[status-100]
+	}
 	return strconv.Itoa(status)
 }
+
+// statusNames spares a string per attempt for the usual status codes.
+var statusNames = func() []string {
+	out := make([]string, 500)
+	for i := range out {
+		out[i] = strconv.Itoa(i + 100)
+	}
+	return out
+}()
 
 func usToMs(us int64) float64 { return float64(us) / 1000 }
 

@@ -329,6 +329,9 @@ const (
 )
 
 func tuneGC(e *env) {
+	if !e.process {
+		return
+	}
 	if e.getenv("GOGC") == "" {
 		debug.SetGCPercent(loadGCPercent)
 	}

@@ -64,11 +64,14 @@ var errInterrupted = &exitError{code: ExitInterrupted, err: errors.New("interrup
 type env struct {
 	stdout, stderr io.Writer
 	getenv         func(string) string
+	// process is set when hamsasim owns the process (Main), not in tests
+	// that run commands in-process: only then may a command tune the runtime.
+	process bool
 }
 
 // Main runs the command line and returns the exit code.
 func Main(ctx context.Context, args []string, stdout, stderr io.Writer) int {
-	return run(ctx, args, &env{stdout: stdout, stderr: stderr, getenv: os.Getenv})
+	return run(ctx, args, &env{stdout: stdout, stderr: stderr, getenv: os.Getenv, process: true})
 }
 
 func run(ctx context.Context, args []string, e *env) int {

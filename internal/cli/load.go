@@ -268,6 +268,7 @@ func (l *loadCmd) run(cmd *cobra.Command, _ []string) error {
 		load.WithMaxInFlight(l.maxInFlight),
 		load.WithInsecure(l.insecure),
 		load.WithResults(resultsFile),
+		load.WithScrubber(a.scrubber()),
 	}
 	if !l.quiet && isTerminal(l.e.stderr) {
 		opts = append(opts, load.WithProgress(l.e.stderr))
@@ -381,8 +382,8 @@ func parseShard(v string) (int, int, error) {
 	if !ok || err1 != nil || err2 != nil {
 		return 0, 0, usageError("--shard %q is not i/n, e.g. 0/4 for the first of four shards", v)
 	}
-	if n < 1 || n > 1000 || i < 0 || i >= n {
-		return 0, 0, usageError("--shard %s: n must be 1 to 1000 and i from 0 to n-1 (shards of 4 are 0/4, 1/4, 2/4 and 3/4)", v)
+	if n < 1 || n > load.MaxShards || i < 0 || i >= n {
+		return 0, 0, usageError("--shard %s: n must be 1 to %d and i from 0 to n-1 (shards of 4 are 0/4, 1/4, 2/4 and 3/4)", v, load.MaxShards)
 	}
 	return i, n, nil
 }

@@ -49,8 +49,9 @@ attempts. Thresholds are judged again on the merged figures.
 The shards must share scenario, seed, duration and shard count; each index
 once, and all of them unless --partial.
 
-Exit codes: 0 every threshold held, 1 a threshold failed, 2 bad input,
-including shards that do not belong together.`,
+Exit codes: 0 every threshold held, 1 a threshold failed, a shard was
+interrupted, or shards are missing (--partial), 2 bad input, including
+shards that do not belong together.`,
 		Example: `  hamsasim report merge --out reports/run1/merged reports/run1/shard-0 reports/run1/shard-1`,
 		Args:    cobra.MinimumNArgs(1),
 		RunE:    m.run,
@@ -69,10 +70,17 @@ func (m *reportMergeCmd) run(_ *cobra.Command, args []string) error {
 	}
 	var parts []*load.Summary
 	var resultFiles []string
+	files := reportFiles(m.out)
+	outAbs, _ := filepath.Abs(files.dir)
 	for _, a := range args {
 		path, dir := a, filepath.Dir(a)
 		if info, err := os.Stat(a); err == nil && info.IsDir() {
 			path, dir = filepath.Join(a, "summary.json"), a
+		}
+		// The merged report would be written over the shard's own files
+		// (results.bin is emptied before it is read).
+		if abs, _ := filepath.Abs(dir); abs == outAbs {
+			return usageError("report merge: --out %s is the folder of shard %s; write the merged report to another folder", m.out, a)
 		}
 		data, err := os.ReadFile(path)
 		if err != nil {
@@ -94,7 +102,6 @@ func (m *reportMergeCmd) run(_ *cobra.Command, args []string) error {
 		}
 		return err
 	}
-	files := reportFiles(m.out)
 	if err := prepareOutputs([][2]string{{"--out", files.summary}, {"--out", files.html}, {"--out", files.results}, {"--junit", m.junitOut}}); err != nil {
 		return err
 	}

@@ -57,13 +57,14 @@ func FindCapacity(ctx context.Context, sc *scenario.Scenario, fixtures map[strin
 
 	capy := &Capacity{StageMs: search.Stage.Milliseconds()}
 	var runs []*Summary
+	var stream *resultsStream
 	var heldRun *Summary
 	held, broken := 0.0, 0.0
 	var limit string
 	refined := 0
 
 	for len(capy.Stages) < search.MaxStages {
-		if ctx.Err() != nil {
+		if len(runs) > 0 && ctx.Err() != nil { // the first stage runs, and ends at once, so there is a summary
 			limit = "interrupted"
 			break
 		}
@@ -72,6 +73,10 @@ func FindCapacity(ctx context.Context, sc *scenario.Scenario, fixtures map[strin
 		if err != nil {
 			return nil, err
 		}
+		if stream == nil {
+			stream = newResultsStream(e.results)
+		}
+		e.stream = stream // one results stream for every stage
 		s, err := e.Run(ctx)
 		if err != nil {
 			return nil, err

@@ -30,6 +30,7 @@ import (
 	"github.com/hamsasim/hamsasim/internal/deliver"
 	"github.com/hamsasim/hamsasim/internal/event"
 	"github.com/hamsasim/hamsasim/internal/fixture"
+	"github.com/hamsasim/hamsasim/internal/report"
 	"github.com/hamsasim/hamsasim/internal/scenario"
 )
 
@@ -62,8 +63,26 @@ type Engine struct {
 	maxInFlight int
 	insecure    bool
 	results     io.Writer
+	stream      *resultsStream // on results; shared by the stages of a capacity search
 	progress    io.Writer
 	client      *http.Client
+	scrub       report.Scrubber
+}
+
+// resultsStream is one gob stream of vegeta results. Runs that write to
+// one file share it: a second encoder on the same file would start a new
+// gob stream, which vegeta cannot read past.
+type resultsStream struct {
+	bw  *bufio.Writer
+	enc vegeta.Encoder
+}
+
+func newResultsStream(w io.Writer) *resultsStream {
+	if w == nil {
+		return nil
+	}
+	bw := bufio.NewWriterSize(w, 256<<10)
+	return &resultsStream{bw: bw, enc: vegeta.NewEncoder(bw)}
 }
 
 // Option configures an Engine.
@@ -108,8 +127,8 @@ func WithSeed(seed uint64) Option { return func(e *Engine) error { e.seed = seed
 // WithShard makes the engine run only calls k with k mod count == index.
 func WithShard(index, count int) Option {
 	return func(e *Engine) error {
-		if count < 1 || index < 0 || index >= count {
-			return fmt.Errorf("%w: shard %d/%d: the index must be from 0 to count-1", ErrConfig, index, count)
+		if count < 1 || count > MaxShards || index < 0 || index >= count {
+			return fmt.Errorf("%w: shard %d/%d: the count must be from 1 to %d and the index from 0 to count-1", ErrConfig, index, count, MaxShards)
 		}
 		e.shard = Shard{Index: index, Count: count}
 		return nil
@@ -146,10 +165,16 @@ func WithInsecure(b bool) Option { return func(e *Engine) error { e.insecure = b
 // by `vegeta report`. The attack name of each result is its event type.
 func WithResults(w io.Writer) Option { return func(e *Engine) error { e.results = w; return nil } }
 
+// WithScrubber removes the run's secrets from what the results file
+// quotes of the target's answers (a malformed answer echoing the
+// Authorization value).
+func WithScrubber(s report.Scrubber) Option { return func(e *Engine) error { e.scrub = s; return nil } }
+
 // WithProgress writes a live progress line to w about once a second.
 func WithProgress(w io.Writer) Option { return func(e *Engine) error { e.progress = w; return nil } }
 
-// WithHTTPClient replaces the HTTP client (its transport is wrapped).
+// WithHTTPClient replaces the HTTP client (its transport is wrapped, and
+// redirects are never followed).
 func WithHTTPClient(c *http.Client) Option { return func(e *Engine) error { e.client = c; return nil } }
 
 // New prepares a run of sc with the given fixtures (by name; every fixture
@@ -302,16 +327,18 @@ func (e *Engine) Run(ctx context.Context) (*Summary, error) {
 			Max:      sc.Delivery.Backoff.Max,
 		},
 	}
-	var bw *bufio.Writer
-	if e.results != nil {
-		bw = bufio.NewWriterSize(e.results, 256<<10)
-		r.enc = vegeta.NewEncoder(bw)
+	if e.stream == nil {
+		e.stream = newResultsStream(e.results)
+	}
+	if e.stream != nil {
+		r.enc = e.stream.enc
 	}
 	r.planned()
 	r.skipToShard()
 
 	client := e.client
-	if client == nil {
+	own := client == nil
+	if own {
 		client = deliver.NewHTTPClient(e.workers)
 	}
 	inner := client.Transport
@@ -321,11 +348,18 @@ func (e *Engine) Run(ctx context.Context) (*Summary, error) {
 	if tr, ok := inner.(*http.Transport); ok && e.insecure {
 		tr = tr.Clone()
 		tr.TLSClientConfig = &tls.Config{InsecureSkipVerify: true} //nolint:gosec // the user asked for it
-		inner = tr
+		inner, own = tr, true
+	}
+	if c, ok := inner.(interface{ CloseIdleConnections() }); ok && own {
+		// Its keep-alive connections would otherwise stay open on the
+		// target for a minute after the run (a capacity search runs many).
+		defer c.CloseIdleConnections()
 	}
 	r.start = time.Now()
 	hc := *client
 	hc.Timeout = sc.Delivery.Timeout
+	// A 3xx is the answer, as the platform sees it, whatever client was given.
+	hc.CheckRedirect = func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }
 	hc.Transport = &taggedTransport{inner: inner, lookup: r.exchangeOf, faults: sc.Faults, start: r.start, timeout: sc.Delivery.Timeout}
 
 	atk := vegeta.NewAttacker(
@@ -365,8 +399,8 @@ func (e *Engine) Run(ctx context.Context) (*Summary, error) {
 	atk.Stop()
 	for range results { // workers released by the closed ready channel
 	}
-	if bw != nil {
-		if err := bw.Flush(); err != nil && r.encErr == nil {
+	if e.stream != nil {
+		if err := e.stream.bw.Flush(); err != nil && r.encErr == nil {
 			r.encErr = err
 		}
 	}
@@ -466,6 +500,14 @@ func (r *run) loop(ctx context.Context, results <-chan *vegeta.Result) {
 	}
 	done := ctx.Done()
 	for {
+		// An interruption is seen before anything more is handed out, not
+		// only when the select below happens to pick it.
+		select {
+		case <-done:
+			r.stop("interrupted")
+			done = nil
+		default:
+		}
 		now := r.now()
 		r.startArrivals(now)
 		r.releaseDue(now)
@@ -749,14 +791,21 @@ func (r *run) result(res *vegeta.Result) {
 	}
 	a := deliver.Attempt{N: f.attempt, Status: int(res.Code), Latency: latency}
 	if res.Code == 0 || x.err != nil {
+		// Not vegeta's error text: it quotes the request's URL, query
+		// (which may hold a token) included.
 		a.Status = 0
-		a.Class, a.Err = x.class, res.Error
-		if a.Class == deliver.ClassNone {
-			if x.err != nil {
-				a.Class, a.Err = deliver.Classify(x.err)
-			} else {
-				a.Class = deliver.ClassTransport
+		a.Class = x.class
+		if x.err != nil {
+			cls, msg := deliver.Classify(x.err)
+			if a.Class == deliver.ClassNone {
+				a.Class = cls
 			}
+			if a.Class == cls {
+				a.Err = msg
+			}
+		}
+		if a.Class == deliver.ClassNone {
+			a.Class = deliver.ClassTransport
 		}
 	}
 	et := &f.c.tpl.events[f.ev]
@@ -867,10 +916,11 @@ func (r *run) encode(f *flight, res *vegeta.Result, a deliver.Attempt, latency t
 	case a.Class != deliver.ClassNone:
 		out.Error = string(a.Class)
 		if a.Err != "" {
-			out.Error += ": " + a.Err
+			out.Error += ": " + r.e.scrub.Clean(a.Err)
 		}
 	case a.Status < 200 || a.Status >= 400:
-		out.Error = res.Error
+		// The standard reason phrase, not the target's: it could say anything.
+		out.Error = strings.TrimSpace(strconv.Itoa(a.Status) + " " + http.StatusText(a.Status))
 	}
 	if err := r.enc(&out); err != nil {
 		r.encErr = err
@@ -892,6 +942,7 @@ func (r *run) stop(reason string) {
 		r.untag(f)
 		et := &f.c.tpl.events[f.ev]
 		r.m.delivery(et.typIdx, f.duplicate, endUnsent)
+		f.c.lost = true // the call is incomplete even if its other deliveries end well
 		f.c.pending--
 		if f.c.pending == 0 {
 			r.endCall(f.c, false)

@@ -17,6 +17,15 @@ import (
 // ErrMerge is wrapped by every reason shard summaries cannot be merged.
 var ErrMerge = errors.New("cannot merge")
 
+// MaxShards is the most shards one run may be cut into.
+const MaxShards = 1000
+
+// maxTimelineBuckets bounds a combined timeline. The longest real one, a
+// capacity search of 50 ten-minute stages each drained for an hour, spans
+// about 213,000 buckets; a wider span means a damaged summary or shards of
+// different runs, and filling it would take unbounded time and memory.
+const maxTimelineBuckets = 1_000_000
+
 // Merge combines the summaries of the shards of one run into the summary of
 // the whole run. Counts add up; percentiles come from the merged HDR
 // histograms, so they are those of the union of all attempts (to the
@@ -35,6 +44,8 @@ func Merge(parts []*Summary, partial bool) (*Summary, error) {
 	seen := map[int]string{}
 	for _, p := range parts {
 		switch {
+		case p.Shard.Count < 1 || p.Shard.Count > MaxShards || p.Shard.Index < 0 || p.Shard.Index >= p.Shard.Count:
+			return nil, fmt.Errorf("%w: %s: shard %d/%d is not valid (at most %d shards, the index from 0 to count-1)", ErrMerge, p.where(), p.Shard.Index, p.Shard.Count, MaxShards)
 		case p.Version != SummaryVersion:
 			return nil, fmt.Errorf("%w: %s has summary version %d; this hamsasim reads version %d", ErrMerge, p.where(), p.Version, SummaryVersion)
 		case p.Merged > 0:
@@ -266,6 +277,10 @@ func combineTimelines(parts []*Summary, start time.Time) (Timeline, error) {
 		idx = append(idx, i)
 	}
 	sort.Slice(idx, func(a, b int) bool { return idx[a] < idx[b] })
+	if n := len(idx); n > 0 && (idx[n-1]-idx[0] < 0 || idx[n-1]-idx[0] >= maxTimelineBuckets) {
+		return Timeline{}, fmt.Errorf("%w: the timelines span more than %d buckets of %d ms: a summary is damaged (startedAt, timeline.buckets[].atMs), or the shards did not run together",
+			ErrMerge, maxTimelineBuckets, width)
+	}
 	tl := Timeline{BucketMs: width, Buckets: []Bucket{}}
 	// Fill gaps so the timeline stays evenly spaced.
 	for n, i := range idx {

@@ -86,6 +86,10 @@ type collector struct {
 	open        *hdr.Histogram // the last bucket's latencies
 	violations  map[string]*Violation
 	order       []string // violation keys in first-seen order
+	// lag is how long after its due time each attempt was sent: the time
+	// it waited for a free worker. It is the harness's own delay: the
+	// platform would have sent the event on time.
+	lag *hdr.Histogram
 }
 
 const maxViolations = 20
@@ -96,6 +100,7 @@ func newCollector(bucketWidth time.Duration) *collector {
 		bucketWidth: bucketWidth,
 		open:        newHist(bucketDigit),
 		violations:  map[string]*Violation{},
+		lag:         newHist(histDigits),
 	}
 	for range len(event.Types) + 1 {
 		c.types = append(c.types, newCounters())

@@ -250,8 +250,8 @@ func ReadSummary(data []byte, source string) (*Summary, error) {
 	if s.Version != SummaryVersion {
 		return nil, fmt.Errorf("%w: %s has summary version %d; this hamsasim reads version %d", ErrMerge, source, s.Version, SummaryVersion)
 	}
-	if s.Shard.Count < 1 || s.Shard.Index < 0 || s.Shard.Index >= s.Shard.Count {
-		return nil, fmt.Errorf("%w: %s: shard %d/%d is not valid", ErrMerge, source, s.Shard.Index, s.Shard.Count)
+	if s.Shard.Count < 1 || s.Shard.Count > MaxShards || s.Shard.Index < 0 || s.Shard.Index >= s.Shard.Count {
+		return nil, fmt.Errorf("%w: %s: shard %d/%d is not valid (at most %d shards, the index from 0 to count-1)", ErrMerge, source, s.Shard.Index, s.Shard.Count, MaxShards)
 	}
 	s.file = source
 	return &s, nil

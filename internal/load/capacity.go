@@ -189,12 +189,17 @@ func stageOf(rate float64, s *Summary) Stage {
 		P99:         s.Overall.Latency.P99,
 		SuccessPct:  s.Overall.SuccessPct,
 		Timeouts:    s.Overall.Timeouts,
-		Held:        thresholdsHeld(s.Thresholds) && !s.Interrupted,
+		Held:        thresholdsHeld(s.Thresholds) && !s.Interrupted && !lagOver(s),
 	}
 	for _, t := range s.Thresholds {
 		if !t.Held {
 			st.Broken = append(st.Broken, t.Threshold+" (got "+t.GotText+")")
 		}
+	}
+	if lagOver(s) {
+		// Events queued for a worker: the target was not taking them as
+		// fast as they occurred, whatever the latency of each exchange.
+		st.Broken = append(st.Broken, fmt.Sprintf("sent late: p99 %s after due (limit %s)", humanMs(s.Lag.P99), humanMs(ms(LagLimit))))
 	}
 	var rates []float64
 	width := float64(s.Timeline.BucketMs) / 1000

@@ -821,6 +821,9 @@ func (r *run) result(res *vegeta.Result) {
 		}
 	}
 	r.m.attempt(now, r.live, o)
+	if !x.sent.IsZero() {
+		recordHist(r.m.lag, max(x.sent.Sub(r.start.Add(f.at)), 0))
+	}
 	r.encode(f, res, a, latency, x.sent)
 
 	c := f.c

@@ -292,6 +292,8 @@ func htmlCards(s *Summary) []htmlCard {
 			{"max", showLat(l, l.Max)},
 			{"mean", showLat(l, l.Mean)},
 			{"attempts timed", showInt(l.Count)},
+			{"sent after due, p99", showLat(s.Lag, s.Lag.P99)},
+			{"sent after due, max", showLat(s.Lag, s.Lag.Max)},
 		}},
 	}
 }

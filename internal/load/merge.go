@@ -186,6 +186,10 @@ func combine(parts []*Summary) (*Summary, error) {
 		s.Histograms[key] = encodeHist(h)
 	}
 	finish(&s.Overall, "overall")
+	if h := hists["lag"]; h != nil {
+		s.Lag = latencyOf(h)
+		s.Histograms["lag"] = encodeHist(h)
+	}
 	for _, typ := range event.Types {
 		if st := types[typ]; st != nil {
 			finish(st, typ)

@@ -54,6 +54,8 @@ func (r *run) summary(interrupted bool) *Summary {
 	s.Overall = m.overall.Stats
 	finishStats(&s.Overall, m.overall.hist, now)
 	s.Histograms["overall"] = encodeHist(m.overall.hist)
+	s.Lag = latencyOf(m.lag)
+	s.Histograms["lag"] = encodeHist(m.lag)
 	for i, k := range m.types[:len(event.Types)] {
 		if k.Deliveries == 0 && k.Attempts == 0 {
 			continue
@@ -70,6 +72,9 @@ func (r *run) summary(interrupted bool) *Summary {
 		s.Notes = append(s.Notes, fmt.Sprintf(
 			"%d calls started more than %s late (worst %s) because %d calls were already in flight; the offered load was lower than the scenario asks",
 			s.Calls.Late, lateAfter, time.Duration(s.Calls.LateMaxMs)*time.Millisecond, r.e.maxInFlight))
+	}
+	if n := lagNote(s, r.e.workers); n != "" {
+		s.Notes = append(s.Notes, n)
 	}
 	s.Thresholds = Evaluate(sc.Thresholds, s)
 	s.Passed = !interrupted && thresholdsHeld(s.Thresholds)
@@ -210,3 +215,21 @@ func mergeHist(dst **hdr.Histogram, src string, digits int) error {
 
 // trimLower lowercases and trims, for comparing names.
 func trimLower(s string) string { return strings.ToLower(strings.TrimSpace(s)) }
+
+// LagLimit is how late, at the 99th percentile, attempts may be sent after
+// they were due before a run says the target did not get the load the
+// scenario asks for (and a capacity stage counts as broken).
+const LagLimit = time.Second
+
+// lagOver reports whether the run sent too late to have offered its load.
+func lagOver(s *Summary) bool { return s.Lag.Count > 0 && s.Lag.P99 > ms(LagLimit) }
+
+func lagNote(s *Summary, workers int) string {
+	if !lagOver(s) {
+		return ""
+	}
+	return fmt.Sprintf("attempts were sent late: p99 %s, worst %s after they were due, because all %d workers were waiting for answers; "+
+		"the target got the events later than the scenario times them, so it saw less load than asked. "+
+		"If the target has capacity left, raise --workers; otherwise this is its limit",
+		humanMs(s.Lag.P99), humanMs(s.Lag.Max), workers)
+}

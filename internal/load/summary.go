@@ -39,6 +39,10 @@ type Summary struct {
 	Delivery DeliveryPolicy `json:"delivery"`
 	Calls    Calls          `json:"calls"`
 	Overall  Stats          `json:"overall"`
+	// Lag is how late attempts were sent after they were due, waiting for a
+	// free worker; above LagLimit the target got less load than the
+	// scenario asks (see Notes).
+	Lag Latency `json:"lag"`
 	// PerType holds one entry per event type that was sent, in lifecycle order.
 	PerType    []TypeStats       `json:"perType"`
 	Thresholds []ThresholdResult `json:"thresholds"`

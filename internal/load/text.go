@@ -38,7 +38,8 @@ func WriteText(w io.Writer, s *Summary) error {
 	o := s.Overall
 	p("  deliveries %d: %d acknowledged, %d failed, %d unsent; %d attempts (%d retries, %d timeouts, %d errors); duplicates %d sent, %d acknowledged; %d contract violations\n",
 		o.Deliveries, o.Acked, o.Failed, o.Unsent, o.Attempts, o.Retries, o.Timeouts, o.Errors, o.Duplicates, o.DuplicatesAcked, o.ContractViolations)
-	p("  throughput %.1f attempts/s, %.1f acknowledged/s\n\n", o.AttemptsPerSec, o.AckedPerSec)
+	p("  throughput %.1f attempts/s, %.1f acknowledged/s; sent after due: p50 %s, p99 %s, max %s\n\n",
+		o.AttemptsPerSec, o.AckedPerSec, humanMs(s.Lag.P50), humanMs(s.Lag.P99), humanMs(s.Lag.Max))
 
 	tw := tabwriter.NewWriter(&b, 0, 0, 2, ' ', tabwriter.AlignRight)
 	fmt.Fprintln(tw, "  event type\tdeliveries\tacked\tattempts\ttimeouts\terrors\tp50\tp90\tp99\tmax\tstatus\t")

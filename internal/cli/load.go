@@ -234,6 +234,9 @@ func (l *loadCmd) run(cmd *cobra.Command, _ []string) error {
 			case <-cmd.Context().Done():
 				return errInterrupted
 			}
+		} else if wait < -time.Second {
+			fmt.Fprintf(l.e.stderr, "warning: --start-at %s passed %s ago; starting now (shards started this way do not start together)\n",
+				l.startAt, (-wait).Round(time.Second))
 		}
 	}
 	if l.target == "" {

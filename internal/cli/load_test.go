@@ -197,3 +197,13 @@ func TestLoadSummaryJSONIsStable(t *testing.T) {
 		assert.Contains(t, raw, k)
 	}
 }
+
+// A --start-at already past starts at once, with a warning.
+func TestLoadStartAtPastWarns(t *testing.T) {
+	t.Parallel()
+	dir := filepath.Join(t.TempDir(), "run")
+	r := runCLI(t, nil, "load", "--scenario", writeFile(t, "tiny.yaml", tinyScenario), "--report-dir", dir, "--seed", "3", "--quiet",
+		"--start-at", "2020-01-01T00:00:00Z")
+	require.Equal(t, 0, r.code, r.stdout+r.stderr)
+	assert.Contains(t, r.stderr, "warning: --start-at 2020-01-01T00:00:00Z passed")
+}

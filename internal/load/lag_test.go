@@ -71,3 +71,24 @@ func TestCapacityStageBrokenBySendingLate(t *testing.T) {
 	require.NotEmpty(t, st.Broken)
 	assert.Contains(t, st.Broken[len(st.Broken)-1], "sent late")
 }
+
+// A run the drain cuts short fails even when it has no threshold to break.
+func TestDrainCutFailsTheRun(t *testing.T) {
+	t.Parallel()
+	url := slowTarget(t, 400*time.Millisecond)
+	sc := parseScenario(t, `
+name: cut
+duration: 500ms
+arrival: {constant: 4}
+mix: [{fixture: support-resolved, weight: 1}]
+timeScale: 0.01
+drain: 200ms
+`)
+	s, err := newEngine(t, sc, url).Run(context.Background())
+	require.NoError(t, err)
+	assert.False(t, s.Passed)
+	assert.False(t, s.Interrupted)
+	assert.Contains(t, s.StopReason, "drain timeout")
+	assert.Positive(t, s.Calls.Incomplete)
+	assert.Positive(t, s.Overall.Unsent)
+}

@@ -91,7 +91,7 @@ func Merge(parts []*Summary, partial bool) (*Summary, error) {
 		s.Notes = append(s.Notes, "partial merge: shard "+strings.Join(missing, ", ")+" missing; totals cover the shards given")
 	}
 	s.Thresholds = Evaluate(ths, s)
-	s.Passed = !s.Interrupted && len(missing) == 0 && thresholdsHeld(s.Thresholds)
+	s.Passed = !s.Interrupted && s.StopReason == "" && len(missing) == 0 && thresholdsHeld(s.Thresholds)
 	return s, nil
 }
 

@@ -77,7 +77,9 @@ func (r *run) summary(interrupted bool) *Summary {
 		s.Notes = append(s.Notes, n)
 	}
 	s.Thresholds = Evaluate(sc.Thresholds, s)
-	s.Passed = !interrupted && thresholdsHeld(s.Thresholds)
+	// A run the drain cut short did not deliver every started call whole:
+	// it fails whatever the thresholds say.
+	s.Passed = !interrupted && s.StopReason == "" && thresholdsHeld(s.Thresholds)
 	return s
 }
 

@@ -164,6 +164,9 @@ func FindCapacity(ctx context.Context, sc *scenario.Scenario, fixtures map[strin
 		judged = runs[0]
 	}
 	s.Thresholds = judged.Thresholds
+	// Each stage's own notes are in its row of the stage table (Broken) or
+	// in GeneratorNote; the summary keeps those of the stage it judges by.
+	s.Notes = append([]string(nil), judged.Notes...)
 	s.Interrupted = ctx.Err() != nil
 	s.Passed = capy.Found && !s.Interrupted
 	return s, nil

@@ -220,7 +220,7 @@ func (l *loadCmd) run(cmd *cobra.Command, _ []string) error {
 	}
 	files := reportFiles(dir)
 	if err := prepareOutputs([][2]string{
-		{"--report-dir", files.summary}, {"--report-dir", files.results}, {"--report-dir", files.html}, {"--junit", l.junitOut},
+		{"--report-dir", files.summary}, {"--report-dir", files.results}, {"--report-dir", files.html}, {"--report-dir", files.dead}, {"--junit", l.junitOut},
 	}); err != nil {
 		return err
 	}
@@ -261,6 +261,11 @@ func (l *loadCmd) run(cmd *cobra.Command, _ []string) error {
 		return usageError("--report-dir %s: cannot write: %s", dir, ioWords(err))
 	}
 	defer resultsFile.Close()
+	deadFile, err := os.Create(files.dead)
+	if err != nil {
+		return usageError("--report-dir %s: cannot write: %s", dir, ioWords(err))
+	}
+	defer deadFile.Close()
 	opts := []load.Option{
 		load.WithTarget(target, shown, kind),
 		load.WithSigner(a.signer),
@@ -271,6 +276,7 @@ func (l *loadCmd) run(cmd *cobra.Command, _ []string) error {
 		load.WithMaxInFlight(l.maxInFlight),
 		load.WithInsecure(l.insecure),
 		load.WithResults(resultsFile),
+		load.WithDeadLetters(deadFile),
 		load.WithScrubber(a.scrubber()),
 	}
 	if !l.quiet && isTerminal(l.e.stderr) {
@@ -471,7 +477,7 @@ func sortedStrings(s []string) []string {
 	return out
 }
 
-type loadFiles struct{ dir, summary, results, html string }
+type loadFiles struct{ dir, summary, results, html, dead string }
 
 func reportFiles(dir string) loadFiles {
 	return loadFiles{
@@ -479,6 +485,7 @@ func reportFiles(dir string) loadFiles {
 		summary: filepath.Join(dir, "summary.json"),
 		results: filepath.Join(dir, "results.bin"),
 		html:    filepath.Join(dir, "report.html"),
+		dead:    filepath.Join(dir, "dead-letters.jsonl"),
 	}
 }
 
@@ -517,5 +524,8 @@ func writeLoadReports(e *env, s *load.Summary, files loadFiles, junitOut string,
 		return err
 	}
 	fmt.Fprintf(e.stdout, "reports: %s, %s, %s\n", files.summary, files.results, files.html)
+	if s.DeadLetters > 0 {
+		fmt.Fprintf(e.stdout, "dead letters: %s (hamsasim redeliver %s --target URL)\n", files.dead, files.dead)
+	}
 	return nil
 }

@@ -69,7 +69,7 @@ func (m *reportMergeCmd) run(_ *cobra.Command, args []string) error {
 		return usageError("report merge: --out is required")
 	}
 	var parts []*load.Summary
-	var resultFiles []string
+	var resultFiles, deadFiles []string
 	files := reportFiles(m.out)
 	outAbs, _ := filepath.Abs(files.dir)
 	for _, a := range args {
@@ -94,6 +94,9 @@ func (m *reportMergeCmd) run(_ *cobra.Command, args []string) error {
 		if r := filepath.Join(dir, "results.bin"); fileExists(r) {
 			resultFiles = append(resultFiles, r)
 		}
+		if d := filepath.Join(dir, "dead-letters.jsonl"); fileExists(d) {
+			deadFiles = append(deadFiles, d)
+		}
 	}
 	s, err := load.Merge(parts, m.partial)
 	if err != nil {
@@ -112,6 +115,11 @@ func (m *reportMergeCmd) run(_ *cobra.Command, args []string) error {
 	} else {
 		os.Remove(files.results)
 		s.Notes = append(s.Notes, "results.bin was not merged: not every shard folder has one")
+	}
+	if len(deadFiles) > 0 {
+		if err := concatFiles(files.dead, deadFiles); err != nil {
+			return usageError("report merge: %s", err)
+		}
 	}
 	if err := writeLoadReports(m.e, s, files, m.junitOut, m.quiet); err != nil {
 		return err
@@ -168,4 +176,26 @@ func copyResults(enc vegeta.Encoder, in string) error {
 			return err
 		}
 	}
+}
+
+// concatFiles writes the files one after the other into out (JSON lines
+// simply append).
+func concatFiles(out string, ins []string) error {
+	f, err := os.Create(out)
+	if err != nil {
+		return err
+	}
+	defer f.Close()
+	for _, in := range ins {
+		src, err := os.Open(in)
+		if err != nil {
+			return err
+		}
+		_, err = io.Copy(f, src)
+		src.Close()
+		if err != nil {
+			return err
+		}
+	}
+	return f.Close()
 }

@@ -157,21 +157,13 @@ func (s *simulateCmd) run(cmd *cobra.Command, _ []string) error {
 	for _, w := range a.warnings {
 		fmt.Fprintf(s.e.stderr, "warning: %s\n", w)
 	}
-	client := deliver.NewHTTPClient(s.concurrency)
+	d, client, err := newDeliverer(a, s.retries, s.concurrency, s.insecure)
+	if err != nil {
+		return err
+	}
 	// Connections the client opened but never used would hold the embedded
 	// receiver's graceful shutdown for seconds: close them first.
 	defer client.CloseIdleConnections()
-	if s.insecure {
-		client.Transport.(*http.Transport).TLSClientConfig = &tls.Config{InsecureSkipVerify: true} //nolint:gosec // asked for with --insecure
-	}
-	d, err := deliver.New(
-		deliver.WithSigner(a.signer),
-		deliver.WithRetryPolicy(deliver.Backoff{Attempts: s.retries + 1, Base: time.Second, Factor: 2, Max: 30 * time.Second}),
-		deliver.WithHTTPClient(client),
-	)
-	if err != nil {
-		return usageError("%s", err)
-	}
 	u, _ := parseTarget(target)
 	shown := displayURL(u)
 
@@ -272,4 +264,23 @@ func count(n int, noun string) string {
 		return "1 " + noun
 	}
 	return fmt.Sprintf("%d %ss", n, noun)
+}
+
+// newDeliverer is the platform's deliverer for a command: the auth mode,
+// retries with backoff 1 s, 2 s, 4 s... (at most 30 s), conns connections,
+// and with insecure no certificate checks.
+func newDeliverer(a *authSetup, retries, conns int, insecure bool) (*deliver.Deliverer, *http.Client, error) {
+	client := deliver.NewHTTPClient(conns)
+	if insecure {
+		client.Transport.(*http.Transport).TLSClientConfig = &tls.Config{InsecureSkipVerify: true} //nolint:gosec // asked for with --insecure
+	}
+	d, err := deliver.New(
+		deliver.WithSigner(a.signer),
+		deliver.WithRetryPolicy(deliver.Backoff{Attempts: retries + 1, Base: time.Second, Factor: 2, Max: 30 * time.Second}),
+		deliver.WithHTTPClient(client),
+	)
+	if err != nil {
+		return nil, nil, usageError("%s", err)
+	}
+	return d, client, nil
 }

@@ -65,6 +65,7 @@ type Engine struct {
 	results     io.Writer
 	stream      *resultsStream // on results; shared by the stages of a capacity search
 	progress    io.Writer
+	deadLetters io.Writer
 	client      *http.Client
 	scrub       report.Scrubber
 }
@@ -160,6 +161,12 @@ func WithMaxInFlight(n int) Option {
 
 // WithInsecure skips TLS certificate verification.
 func WithInsecure(b bool) Option { return func(e *Engine) error { e.insecure = b; return nil } }
+
+// WithDeadLetters writes every delivery the platform gave up on to w, one
+// JSON line each (DeadLetter), for `hamsasim redeliver`.
+func WithDeadLetters(w io.Writer) Option {
+	return func(e *Engine) error { e.deadLetters = w; return nil }
+}
 
 // WithResults streams every attempt to w as vegeta results (gob), readable
 // by `vegeta report`. The attack name of each result is its event type.
@@ -293,6 +300,7 @@ type run struct {
 	hashSeed maphash.Seed
 	enc      vegeta.Encoder
 	encErr   error
+	dead     *deadLetters
 	stopped  string
 	draining bool
 }
@@ -312,6 +320,7 @@ func (e *Engine) Run(ctx context.Context) (*Summary, error) {
 	sc := e.sc
 	r := &run{
 		e:          e,
+		dead:       newDeadLetters(e.deadLetters),
 		sc:         sc,
 		arrival:    sc.Duration,
 		drainAt:    sc.Duration + sc.Drain,
@@ -404,9 +413,16 @@ func (e *Engine) Run(ctx context.Context) (*Summary, error) {
 			r.encErr = err
 		}
 	}
+	deadErr := r.dead.flush()
 	s := r.summary(ctx.Err() != nil)
+	if r.dead != nil {
+		s.DeadLetters = r.dead.n
+	}
 	if r.encErr != nil {
 		return s, fmt.Errorf("writing results: %w", r.encErr)
+	}
+	if deadErr != nil {
+		return s, fmt.Errorf("writing dead letters: %w", deadErr)
 	}
 	return s, nil
 }
@@ -847,6 +863,9 @@ func (r *run) result(res *vegeta.Result) {
 			c.lost = true
 		}
 		r.m.delivery(et.typIdx, f.duplicate, end)
+		if end == endFailed {
+			r.dead.add(f, a, r.e.scrub.Clean)
+		}
 		c.pending--
 		if end == endAcked && !f.duplicate && !r.draining && r.sc.Duplicates > 0 &&
 			unit(r.e.seed^mix64(uint64(c.k))^uint64(f.ev)<<1) < r.sc.Duplicates {

@@ -147,6 +147,7 @@ func combine(parts []*Summary) (*Summary, error) {
 			}
 		}
 		addCalls(&s.Calls, p.Calls)
+		s.DeadLetters += p.DeadLetters
 		addStats(&s.Overall, p.Overall)
 		for _, t := range p.PerType {
 			if types[t.Type] == nil {

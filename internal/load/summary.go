@@ -43,6 +43,9 @@ type Summary struct {
 	// free worker; above LagLimit the target got less load than the
 	// scenario asks (see Notes).
 	Lag Latency `json:"lag"`
+	// DeadLetters counts the deliveries given up on (written to
+	// dead-letters.jsonl when the run had a report folder).
+	DeadLetters int64 `json:"deadLetters"`
 	// PerType holds one entry per event type that was sent, in lifecycle order.
 	PerType    []TypeStats       `json:"perType"`
 	Thresholds []ThresholdResult `json:"thresholds"`

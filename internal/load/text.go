@@ -95,6 +95,9 @@ func WriteText(w io.Writer, s *Summary) error {
 	for _, n := range s.Notes {
 		p("\nnote: %s\n", n)
 	}
+	if s.DeadLetters > 0 {
+		p("\ndead letters: %d deliveries given up on (dead-letters.jsonl; send them again with 'hamsasim redeliver')\n", s.DeadLetters)
+	}
 	if s.StopReason != "" {
 		p("\nstopped early: %s\n", s.StopReason)
 	}

@@ -19,6 +19,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/hamsasim/hamsasim"
+	"github.com/hamsasim/hamsasim/internal/event"
 	"github.com/hamsasim/hamsasim/internal/fixture"
 	"github.com/hamsasim/hamsasim/internal/load"
 	"github.com/hamsasim/hamsasim/internal/report"
@@ -58,6 +59,7 @@ type loadCmd struct {
 	stage        time.Duration
 	maxStages    int
 	startRate    float64
+	events       []string
 }
 
 func newLoadCmd(e *env) *cobra.Command {
@@ -105,6 +107,7 @@ Exit codes: 0 every threshold held, 1 a threshold failed (or, with
 	f.StringVar(&l.secretEnv, "secret-env", "", "environment variable holding the secret (default WEBHOOK_SECRET, or WEBHOOK_SIGNING_SECRET with --auth hmac)")
 	f.StringVar(&l.spec, "spec", "", "OpenAPI contract answers are checked against (default: the shipped one)")
 	f.StringSliceVar(&l.fixtures, "fixtures", nil, "fixture files or folders the mix names (default: the shipped fixtures)")
+	f.StringSliceVar(&l.events, "events", nil, "deliver only these event types, as to an endpoint subscribed to a subset (default all): "+strings.Join(event.Types, ","))
 	f.StringVar(&l.startAt, "start-at", "", "wait until this RFC 3339 time to start (shards started together), at most 1h ahead")
 	f.BoolVar(&l.findCapacity, "find-capacity", false, "step the arrival rate up (then narrow) until a threshold breaks; report the highest rate that held")
 	f.DurationVar(&l.stage, "stage", load.DefaultStage, "with --find-capacity: arrival time of each stage")
@@ -141,6 +144,15 @@ func (l *loadCmd) run(cmd *cobra.Command, _ []string) error {
 		}
 		if l.shard != "" {
 			return usageError("--find-capacity and --shard cannot be combined: a capacity search decides each stage from the whole load")
+		}
+	}
+	for _, t := range l.events {
+		if !event.Known(t) {
+			hint := ""
+			if s := suggest.Name(t, event.Types, 3); s != "" {
+				hint = fmt.Sprintf("; did you mean %s?", s)
+			}
+			return usageError("--events: %q is not an event type%s (valid: %s)", t, hint, strings.Join(event.Types, ", "))
 		}
 	}
 	shardIndex, shardCount, err := parseShard(l.shard)
@@ -277,6 +289,7 @@ func (l *loadCmd) run(cmd *cobra.Command, _ []string) error {
 		load.WithInsecure(l.insecure),
 		load.WithResults(resultsFile),
 		load.WithDeadLetters(deadFile),
+		load.WithEvents(l.events),
 		load.WithScrubber(a.scrubber()),
 	}
 	if !l.quiet && isTerminal(l.e.stderr) {

@@ -207,3 +207,17 @@ func TestLoadStartAtPastWarns(t *testing.T) {
 	require.Equal(t, 0, r.code, r.stdout+r.stderr)
 	assert.Contains(t, r.stderr, "warning: --start-at 2020-01-01T00:00:00Z passed")
 }
+
+func TestLoadEventsFlag(t *testing.T) {
+	t.Parallel()
+	r := runCLI(t, nil, "load", "--scenario", "steady", "--events", "call.started,call.ende")
+	assert.Equal(t, 2, r.code)
+	assert.Contains(t, r.stderr, `--events: "call.ende" is not an event type; did you mean call.ended?`)
+
+	dir := filepath.Join(t.TempDir(), "run")
+	r = runCLI(t, nil, "load", "--scenario", writeFile(t, "tiny.yaml", tinyScenario), "--events", "call.ended", "--report-dir", dir, "--seed", "2", "--quiet")
+	require.Equal(t, 0, r.code, r.stdout+r.stderr)
+	s := readSummary(t, dir)
+	require.Len(t, s.PerType, 1)
+	assert.Equal(t, "call.ended", s.PerType[0].Type)
+}

@@ -4,6 +4,8 @@ import (
 	"context"
 	"math"
 	"net/http"
+	"strconv"
+	"strings"
 	"time"
 )
 
@@ -49,10 +51,17 @@ func DefaultBackoff() Backoff {
 	return Backoff{Attempts: 3, Base: time.Second, Factor: 2, Max: 30 * time.Second}
 }
 
-// Next implements RetryPolicy.
+// Next implements RetryPolicy. A 429 or 503 with a Retry-After header
+// (seconds or an HTTP date) waits as the receiver asked, bounded by Max.
 func (b Backoff) Next(attempt int, last Attempt) (time.Duration, bool) {
 	if attempt >= b.Attempts || !Retryable(last) {
 		return 0, false
+	}
+	if d, ok := RetryAfter(last, time.Now()); ok {
+		if b.Max > 0 && d > b.Max {
+			d = b.Max
+		}
+		return d, true
 	}
 	wait := float64(b.Base)
 	for i := 1; i < attempt; i++ {
@@ -95,4 +104,27 @@ func (SystemClock) Sleep(ctx context.Context, d time.Duration) error {
 	case <-ctx.Done():
 		return ctx.Err()
 	}
+}
+
+// RetryAfter reads the Retry-After header of a 429 or 503 answer: a whole
+// number of seconds, or an HTTP date (the wait until then, from now). It
+// reports false for other answers and for a missing or unreadable header.
+func RetryAfter(a Attempt, now time.Time) (time.Duration, bool) {
+	if a.Status != http.StatusTooManyRequests && a.Status != http.StatusServiceUnavailable {
+		return 0, false
+	}
+	v := strings.TrimSpace(a.Header.Get("Retry-After"))
+	if v == "" {
+		return 0, false
+	}
+	if n, err := strconv.ParseInt(v, 10, 64); err == nil {
+		if n < 0 || n > int64(math.MaxInt64/time.Second) {
+			return 0, false
+		}
+		return time.Duration(n) * time.Second, true
+	}
+	if t, err := http.ParseTime(v); err == nil {
+		return max(t.Sub(now), 0), true
+	}
+	return 0, false
 }

@@ -75,7 +75,6 @@ func ReadDeadLetters(r io.Reader, source string) ([]DeadLetter, error) {
 type deadLetters struct {
 	bw  *bufio.Writer
 	err error
-	n   int64
 }
 
 func newDeadLetters(w io.Writer) *deadLetters {
@@ -102,9 +101,7 @@ func (d *deadLetters) add(f *flight, a deliver.Attempt, scrub func(string) strin
 	}
 	if err != nil {
 		d.err = err
-		return
 	}
-	d.n++
 }
 
 func (d *deadLetters) flush() error {

@@ -66,6 +66,7 @@ type Engine struct {
 	stream      *resultsStream // on results; shared by the stages of a capacity search
 	progress    io.Writer
 	deadLetters io.Writer
+	events      map[string]bool // subscribed event types; nil for all
 	client      *http.Client
 	scrub       report.Scrubber
 }
@@ -162,6 +163,25 @@ func WithMaxInFlight(n int) Option {
 // WithInsecure skips TLS certificate verification.
 func WithInsecure(b bool) Option { return func(e *Engine) error { e.insecure = b; return nil } }
 
+// WithEvents delivers only events of these types, as to an endpoint
+// subscribed to a subset; empty means every type.
+func WithEvents(types []string) Option {
+	return func(e *Engine) error {
+		if len(types) == 0 {
+			e.events = nil
+			return nil
+		}
+		e.events = map[string]bool{}
+		for _, t := range types {
+			if !event.Known(t) {
+				return fmt.Errorf("%w: %q is not an event type (valid: %s)", ErrConfig, t, strings.Join(event.Types, ", "))
+			}
+			e.events[t] = true
+		}
+		return nil
+	}
+}
+
 // WithDeadLetters writes every delivery the platform gave up on to w, one
 // JSON line each (DeadLetter), for `hamsasim redeliver`.
 func WithDeadLetters(w io.Writer) Option {
@@ -213,7 +233,7 @@ func New(sc *scenario.Scenario, fixtures map[string]*fixture.Fixture, opts ...Op
 		if err != nil {
 			return nil, err
 		}
-		e.templates[m.Fixture] = t
+		e.templates[m.Fixture] = t.only(e.events)
 	}
 	return e, nil
 }
@@ -230,6 +250,7 @@ type call struct {
 	pos     int           // next position in the send order
 	pending int           // deliveries of this call not yet ended
 	lost    bool          // a delivery was cut short by the drain or an interruption
+	ended   bool          // retired by endCall
 }
 
 func (c *call) eventAt(pos int) int {
@@ -415,9 +436,7 @@ func (e *Engine) Run(ctx context.Context) (*Summary, error) {
 	}
 	deadErr := r.dead.flush()
 	s := r.summary(ctx.Err() != nil)
-	if r.dead != nil {
-		s.DeadLetters = r.dead.n
-	}
+	s.DeadLetters = s.Overall.Failed // each failed delivery is a dead letter
 	if r.encErr != nil {
 		return s, fmt.Errorf("writing results: %w", r.encErr)
 	}
@@ -703,7 +722,8 @@ func (r *run) scheduleNext(c *call, now time.Duration) {
 func (r *run) render(f *flight) {
 	c, et := f.c, &f.c.tpl.events[f.ev]
 	if c.full != nil {
-		f.body, f.ts = c.full[f.ev].Body, c.full[f.ev].Timestamp
+		full := c.full[et.idx]
+		f.body, f.ts = full.Body, full.Timestamp
 		return
 	}
 	f.ts = event.FormatTime(c.wall.Add(et.offset))
@@ -773,6 +793,10 @@ func (r *run) lookup(tag uint64) *flight {
 // endCall retires a call. An incomplete call's events that were never
 // scheduled count as unsent deliveries.
 func (r *run) endCall(c *call, complete bool) {
+	if c.ended {
+		return
+	}
+	c.ended = true
 	r.live--
 	if complete {
 		r.calls.Completed++
@@ -805,7 +829,7 @@ func (r *run) result(res *vegeta.Result) {
 	if !x.sent.IsZero() && !x.ended.IsZero() {
 		latency = x.ended.Sub(x.sent)
 	}
-	a := deliver.Attempt{N: f.attempt, Status: int(res.Code), Latency: latency}
+	a := deliver.Attempt{N: f.attempt, Status: int(res.Code), Latency: latency, Header: res.Headers}
 	if res.Code == 0 || x.err != nil {
 		// Not vegeta's error text: it quotes the request's URL, query
 		// (which may hold a token) included.
@@ -875,7 +899,15 @@ func (r *run) result(res *vegeta.Result) {
 			r.schedule(d, now, now)
 		}
 	}
+	if a.Status == http.StatusGone && !r.draining {
+		// The platform disables an endpoint that answers 410: nothing more
+		// is sent to it.
+		gone := fmt.Sprintf("the endpoint answered 410 Gone to %s: the platform stops delivering to an endpoint that says it is gone", et.typ)
+		r.stop(gone)
+		r.stopped = gone
+	}
 	switch {
+	case c.ended:
 	case r.draining:
 		if c.pending == 0 {
 			r.endCall(c, c.pos >= len(c.tpl.events) && !c.lost)

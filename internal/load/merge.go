@@ -115,7 +115,7 @@ func combine(parts []*Summary) (*Summary, error) {
 	s := &Summary{
 		Version: SummaryVersion, Tool: first.Tool, Scenario: first.Scenario, Description: first.Description,
 		Source: first.Source, Target: first.Target, TargetKind: first.TargetKind, Seed: first.Seed,
-		Shard: first.Shard, ArrivalMs: first.ArrivalMs, Delivery: first.Delivery,
+		Shard: first.Shard, ArrivalMs: first.ArrivalMs, Delivery: first.Delivery, Events: first.Events,
 		Calls:      Calls{Fixtures: map[string]int64{}},
 		Histograms: map[string]string{},
 	}

@@ -45,6 +45,7 @@ func (r *run) summary(interrupted bool) *Summary {
 			BackoffMaxMs:  sc.Delivery.Backoff.Max.Milliseconds(),
 		},
 		Calls:      r.calls,
+		Events:     subscribed(r.e.events),
 		Timeline:   Timeline{BucketMs: m.bucketWidth.Milliseconds(), Buckets: m.buckets},
 		Histograms: map[string]string{},
 	}
@@ -234,4 +235,15 @@ func lagNote(s *Summary, workers int) string {
 		"the target got the events later than the scenario times them, so it saw less load than asked. "+
 		"If the target has capacity left, raise --workers; otherwise this is its limit",
 		humanMs(s.Lag.P99), humanMs(s.Lag.Max), workers)
+}
+
+// subscribed lists the subscribed types in lifecycle order.
+func subscribed(types map[string]bool) []string {
+	var out []string
+	for _, t := range event.Types {
+		if types[t] {
+			out = append(out, t)
+		}
+	}
+	return out
 }

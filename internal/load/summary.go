@@ -37,8 +37,10 @@ type Summary struct {
 	Passed      bool   `json:"passed"`
 
 	Delivery DeliveryPolicy `json:"delivery"`
-	Calls    Calls          `json:"calls"`
-	Overall  Stats          `json:"overall"`
+	// Events are the subscribed event types (--events); empty means all.
+	Events  []string `json:"events,omitempty"`
+	Calls   Calls    `json:"calls"`
+	Overall Stats    `json:"overall"`
 	// Lag is how late attempts were sent after they were due, waiting for a
 	// free worker; above LagLimit the target got less load than the
 	// scenario asks (see Notes).

@@ -25,6 +25,7 @@ type callTemplate struct {
 type eventTemplate struct {
 	typ     string
 	typIdx  int
+	idx     int           // position in the fixture's full expansion
 	offset  time.Duration // from the call's start, as in the fixture
 	parts   [][]byte      // literal text between slots; len(parts) == len(slots)+1
 	slots   []slot
@@ -69,7 +70,7 @@ func newTemplate(f *fixture.Fixture) (*callTemplate, error) {
 			slotConversationID: []byte(idsA.ConversationID),
 			slotTimestamp:      []byte(ev.Timestamp),
 		})
-		et.typ, et.typIdx, et.offset = ev.Type, typeIndex(ev.Type), ev.Offset
+		et.typ, et.typIdx, et.offset, et.idx = ev.Type, typeIndex(ev.Type), ev.Offset, i
 		got := et.render(nil, idsB, b[i].Timestamp)
 		if !bytes.Equal(got, b[i].Body) {
 			t.spliced = false
@@ -139,4 +140,20 @@ func typeIndex(t string) int {
 		}
 	}
 	return len(event.Types)
+}
+
+// only keeps the events of the subscribed types, in order; nil keeps all.
+// An endpoint subscribed to a subset of event types receives only those.
+func (t *callTemplate) only(types map[string]bool) *callTemplate {
+	if types == nil {
+		return t
+	}
+	out := *t
+	out.events = nil
+	for _, et := range t.events {
+		if types[et.typ] {
+			out.events = append(out.events, et)
+		}
+	}
+	return &out
 }

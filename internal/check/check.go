@@ -347,13 +347,6 @@ func attemptsWord(k, n int) string {
 	return fmt.Sprintf("%d of %d attempts", k, n)
 }
 
-func plural(n int) string {
-	if n == 1 {
-		return ""
-	}
-	return "s"
-}
-
 func joinViolations(v []contract.Violation, max int) string {
 	parts := make([]string, 0, max+1)
 	for i, x := range v {

@@ -290,16 +290,6 @@ func orDefault(v, def string) string {
 	return v
 }
 
-// secret reads a Bearer value from the environment, with a warning when it
-// lacks the prefix. It never returns the value in a warning.
-func secret(e *env, name string) (value string, warnings []string) {
-	value = e.getenv(name)
-	if value != "" && !strings.HasPrefix(value, "Bearer ") {
-		warnings = append(warnings, fmt.Sprintf("%s does not start with \"Bearer \" (capital B, one space); the platform sends the dashboard's value whole, so the receiver must expect exactly that", name))
-	}
-	return value, warnings
-}
-
 func randomSecret() string {
 	var b [24]byte
 	rand.Read(b[:])

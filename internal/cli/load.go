@@ -12,6 +12,7 @@ import (
 	"path"
 	"path/filepath"
 	"runtime/debug"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -205,7 +206,7 @@ func (l *loadCmd) run(cmd *cobra.Command, _ []string) error {
 			if s := suggest.Name(m.Fixture, names, 3); s != "" {
 				hint = fmt.Sprintf("; did you mean %s?", s)
 			}
-			return usageError("%s: mix[%d]: no fixture is named %q%s (loaded: %s)", sc.Source, i, m.Fixture, hint, strings.Join(sortedStrings(names), ", "))
+			return usageError("%s: mix[%d]: no fixture is named %q%s (loaded: %s)", sc.Source, i, m.Fixture, hint, strings.Join(slices.Sorted(slices.Values(names)), ", "))
 		}
 	}
 	c, err := loadContract(l.spec)
@@ -416,7 +417,7 @@ func loadScenario(arg string) (*scenario.Scenario, error) {
 	if _, err := os.Stat(arg); err == nil {
 		sc, err := scenario.ReadFile(arg)
 		if err != nil {
-			return nil, inputError(err, scenario.ErrInvalid)
+			return nil, usageError("%s", err) // unreadable or invalid: the user's input either way
 		}
 		return sc, nil
 	}
@@ -453,14 +454,6 @@ func shippedScenarioNames() []string {
 	return names
 }
 
-// inputError turns a parse error into exit 2 when it is about the input.
-func inputError(err error, sentinel error) error {
-	if errors.Is(err, sentinel) || errors.Is(err, fs.ErrNotExist) || errors.Is(err, fs.ErrPermission) {
-		return usageError("%s", err)
-	}
-	return err
-}
-
 // fixturesByName loads the fixtures and indexes them by name.
 func fixturesByName(cmd *cobra.Command, paths []string) (map[string]*fixture.Fixture, error) {
 	if cmd.Flags().Changed("fixtures") && len(paths) == 0 {
@@ -478,16 +471,6 @@ func fixturesByName(cmd *cobra.Command, paths []string) (map[string]*fixture.Fix
 		out[f.Name] = f
 	}
 	return out, nil
-}
-
-func sortedStrings(s []string) []string {
-	out := append([]string(nil), s...)
-	for i := 1; i < len(out); i++ {
-		for j := i; j > 0 && out[j] < out[j-1]; j-- {
-			out[j], out[j-1] = out[j-1], out[j]
-		}
-	}
-	return out
 }
 
 type loadFiles struct{ dir, summary, results, html, dead string }

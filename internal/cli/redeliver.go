@@ -9,7 +9,6 @@ import (
 
 	"github.com/hamsasim/hamsasim/internal/deliver"
 	"github.com/hamsasim/hamsasim/internal/load"
-	"github.com/hamsasim/hamsasim/internal/report"
 )
 
 type redeliverCmd struct {
@@ -97,23 +96,16 @@ func (r *redeliverCmd) run(cmd *cobra.Command, args []string) error {
 		} else {
 			mark = "FAIL"
 		}
-		fmt.Fprintf(r.e.stdout, "%s %d/%d %s %s %s: %s after %d attempt%s\n", mark, i+1, len(letters), dl.EventType, dl.CallID, dl.Timestamp,
-			scrub.Clean(verdict), res.Made(), attemptsWord(res.Made()))
+		fmt.Fprintf(r.e.stdout, "%s %d/%d %s %s %s: %s after %s\n", mark, i+1, len(letters), dl.EventType, dl.CallID, dl.Timestamp,
+			scrub.Clean(verdict), count(res.Made(), "attempt"))
 		if cmd.Context().Err() != nil {
 			fmt.Fprintf(r.e.stdout, "interrupted: %d of %d sent to %s\n", i+1, len(letters), shown)
 			return errInterrupted
 		}
 	}
-	fmt.Fprintf(r.e.stdout, "%d of %d dead letters acknowledged by %s\n", acked, len(letters), report.RedactURL(shown))
+	fmt.Fprintf(r.e.stdout, "%d of %d dead letters acknowledged by %s\n", acked, len(letters), shown)
 	if acked < len(letters) {
 		return errFindings
 	}
 	return nil
-}
-
-func attemptsWord(n int) string {
-	if n == 1 {
-		return ""
-	}
-	return "s"
 }

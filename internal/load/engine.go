@@ -507,12 +507,16 @@ func (r *run) arrivalOf(k int64) time.Duration {
 	return hi
 }
 
-// skipToShard moves nextK to this shard's next call.
+// skipToShard moves to this shard's first call.
 func (r *run) skipToShard() {
 	n, i := int64(r.e.shard.Count), int64(r.e.shard.Index)
-	if rem := r.nextK % n; rem != i {
-		r.nextK += (i - rem + n) % n
-	}
+	r.arriveNext((i - r.nextK%n + n) % n)
+}
+
+// arriveNext moves step calls on and says when that call arrives, or that
+// arrivals are over.
+func (r *run) arriveNext(step int64) {
+	r.nextK += step
 	r.nextAt = r.arrivalOf(r.nextK)
 	if r.nextAt >= r.arrival || r.sc.CallsBy(r.arrival) <= float64(r.nextK) {
 		r.arrivalsOn = false
@@ -546,7 +550,7 @@ func (r *run) loop(ctx context.Context, results <-chan *vegeta.Result) {
 		now := r.now()
 		r.startArrivals(now)
 		r.releaseDue(now)
-		if !r.draining && now >= r.drainAt {
+		if !r.draining && now >= r.drainAt && r.live > 0 {
 			r.stop(fmt.Sprintf("the drain timeout (%s after arrivals ended) passed with calls unfinished", r.sc.Drain))
 		}
 		if r.finished() {
@@ -648,11 +652,7 @@ func (r *run) startArrivals(now time.Duration) {
 			r.calls.LateMaxMs = max(r.calls.LateMaxMs, late.Milliseconds())
 		}
 		r.startCall(r.nextK, now)
-		r.nextK += int64(r.e.shard.Count)
-		r.nextAt = r.arrivalOf(r.nextK)
-		if r.nextAt >= r.arrival || r.sc.CallsBy(r.arrival) <= float64(r.nextK) {
-			r.arrivalsOn = false
-		}
+		r.arriveNext(int64(r.e.shard.Count))
 	}
 }
 
@@ -902,9 +902,7 @@ func (r *run) result(res *vegeta.Result) {
 	if a.Status == http.StatusGone && !r.draining {
 		// The platform disables an endpoint that answers 410: nothing more
 		// is sent to it.
-		gone := fmt.Sprintf("the endpoint answered 410 Gone to %s: the platform stops delivering to an endpoint that says it is gone", et.typ)
-		r.stop(gone)
-		r.stopped = gone
+		r.stop(fmt.Sprintf("the endpoint answered 410 Gone to %s: the platform stops delivering to an endpoint that says it is gone", et.typ))
 	}
 	switch {
 	case c.ended:
@@ -989,9 +987,7 @@ func (r *run) stop(reason string) {
 	}
 	r.draining = true
 	r.arrivalsOn = false
-	if reason == "interrupted" || r.live > 0 {
-		r.stopped = reason
-	}
+	r.stopped = reason
 	abandon := func(f *flight) {
 		r.untag(f)
 		et := &f.c.tpl.events[f.ev]

@@ -4,7 +4,6 @@ import (
 	"fmt"
 	"io"
 	"strconv"
-	"strings"
 	"time"
 
 	hdr "github.com/HdrHistogram/hdrhistogram-go"
@@ -215,9 +214,6 @@ func mergeHist(dst **hdr.Histogram, src string, digits int) error {
 	(*dst).Merge(h)
 	return nil
 }
-
-// trimLower lowercases and trims, for comparing names.
-func trimLower(s string) string { return strings.ToLower(strings.TrimSpace(s)) }
 
 // LagLimit is how late, at the 99th percentile, attempts may be sent after
 // they were due before a run says the target did not get the load the

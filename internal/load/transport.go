@@ -27,7 +27,11 @@ func tagOf(rawURL string) (uint64, bool) {
 	if i < 0 {
 		return 0, false
 	}
-	n, err := strconv.ParseUint(rawURL[i+1:], 36, 64)
+	return parseTag(rawURL[i+1:])
+}
+
+func parseTag(fragment string) (uint64, bool) {
+	n, err := strconv.ParseUint(fragment, 36, 64)
 	return n, err == nil
 }
 
@@ -71,7 +75,7 @@ var errFaultRefused = &net.OpError{Op: "dial", Net: "tcp", Err: syscall.ECONNREF
 var errFaultReset = &net.OpError{Op: "read", Net: "tcp", Err: syscall.ECONNRESET}
 
 func (t *taggedTransport) RoundTrip(req *http.Request) (*http.Response, error) {
-	tag, ok := tagOf("#" + req.URL.Fragment)
+	tag, ok := parseTag(req.URL.Fragment)
 	var x *exchange
 	if ok {
 		x = t.lookup(tag)

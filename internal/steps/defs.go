@@ -220,9 +220,7 @@ func setParam(ctx context.Context, name, value string) error {
 	if err != nil {
 		return err
 	}
-	if _, clash := f.Outcome[name]; clash {
-		delete(f.Outcome, name) // the param wins: it is what the customer sent
-	}
+	delete(f.Outcome, name) // the param wins: it is what the customer sent
 	f.Params[name], w.events = value, nil
 	return nil
 }

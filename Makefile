@@ -4,7 +4,7 @@ BIN     := bin/hamsasim
 MOCKERY := github.com/vektra/mockery/v2@v2.53.7
 REPORTS := reports
 
-.PHONY: all build demo test lint vet fmt-check mocks clean bench
+.PHONY: all build demo test lint vet fmt-check mocks clean bench fuzz
 
 all: build
 
@@ -25,6 +25,19 @@ demo: build
 # Everything CI runs: formatting, vet, the race-checked test suite.
 test: fmt-check vet
 	$(GO) test -race -count=1 ./...
+
+# Fuzz the parsers and the payload builder, one target after another,
+# FUZZTIME each (make test runs only their seed corpora). New crashers are
+# saved under the package's testdata/fuzz/ and replayed by make test.
+FUZZTIME ?= 30s
+FUZZ_TARGETS := ./internal/fixture:FuzzParse ./internal/fixture:FuzzExpand ./internal/scenario:FuzzParse
+
+fuzz:
+	@set -e; for t in $(FUZZ_TARGETS); do \
+		pkg=$${t%%:*}; name=$${t##*:}; \
+		echo "fuzz $$pkg $$name for $(FUZZTIME)"; \
+		$(GO) test -run '^$$' -fuzz "^$$name\$$" -fuzztime $(FUZZTIME) $$pkg; \
+	done
 
 vet:
 	$(GO) vet ./...

@@ -234,6 +234,13 @@ func specError(source string, err error) error {
 		return fmt.Errorf("%s:%d: %w: %s", source, ie.Node.Line, ErrInvalid, oneLine(ie.Err))
 	}
 	msg := oneLine(err)
+	// libopenapi's words for a document that is no OpenAPI at all.
+	switch {
+	case strings.Contains(msg, "nothing in the spec, it's empty"):
+		return fmt.Errorf("%s: %w: the file is empty; it needs an OpenAPI 3 document with a webhooks: section", source, ErrInvalid)
+	case strings.Contains(msg, "spec type not supported"):
+		return fmt.Errorf("%s: %w: not an OpenAPI 3 document (it needs openapi: 3.x at the top, then info: and webhooks:)", source, ErrInvalid)
+	}
 	if m := yamlPos.FindStringSubmatch(msg); m != nil {
 		line := m[1]
 		if line == "" {

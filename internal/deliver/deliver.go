@@ -46,7 +46,7 @@ const (
 	ClassReset     Class = "reset"     // connection reset or closed mid-answer
 	ClassDNS       Class = "dns"       // host name did not resolve
 	ClassTLS       Class = "tls"       // TLS handshake or certificate failure
-	ClassProtocol  Class = "protocol"  // the answer was not valid HTTP/1.1
+	ClassProtocol  Class = "protocol"  // the answer was not valid HTTP/1.1, or the server speaks only HTTP/2
 	ClassCanceled  Class = "canceled"  // the run was interrupted
 	ClassTransport Class = "transport" // any other network failure
 )
@@ -437,6 +437,10 @@ func classify(parent, attempt context.Context, err error) (Class, string) {
 	case strings.Contains(low, "connection reset"), strings.Contains(low, "broken pipe"),
 		errors.Is(err, io.EOF), errors.Is(err, io.ErrUnexpectedEOF), strings.Contains(low, "server closed"):
 		return ClassReset, "connection closed before a complete answer"
+	case strings.Contains(low, `malformed http response "\x00\x00`):
+		// Binary where a status line should be: the length and type of an
+		// HTTP/2 frame (the server's SETTINGS or GOAWAY).
+		return ClassProtocol, "the answer is HTTP/2 frames, not HTTP/1.1: the target speaks only HTTP/2 and the platform delivers over HTTP/1.1"
 	case strings.Contains(low, "tls"), strings.Contains(low, "x509"), strings.Contains(low, "certificate"):
 		return ClassTLS, "TLS failed: " + msg
 	case strings.Contains(low, "malformed http"), strings.Contains(low, "malformed mime"):

@@ -1,0 +1,2 @@
+Feature: nothing to run yet
+  As QA I will write scenarios here.

@@ -117,10 +117,7 @@ func (f *featuresCmd) run(cmd *cobra.Command, args []string) error {
 	if err != nil {
 		return err
 	}
-	if cmd.Flags().Changed("fixtures") && len(f.fixtures) == 0 {
-		return usageError("--fixtures: an empty path (omit the flag to use the shipped fixtures)")
-	}
-	fixtures, err := loadFixtures(f.fixtures)
+	fixtures, err := fixturesFlag(cmd, f.fixtures)
 	if err != nil {
 		return err
 	}
@@ -155,7 +152,7 @@ func (f *featuresCmd) run(cmd *cobra.Command, args []string) error {
 	suite := &steps.Suite{
 		Target: target, Shown: displayURL(u), ProbeURL: probeURL, Contract: c, Fixtures: byName,
 		Signer: a.signer, ProbeAuth: a.probe, Getenv: f.e.getenv,
-		Client: client, Seed: rand.Uint64(),
+		Client: client, Seed: rand.Uint64(), Scenario: loadScenario,
 	}
 	opts := &godog.Options{
 		Format: format, Output: &snippetFilter{w: f.e.stdout, scrub: a.scrubber()}, Paths: roots, Tags: tags,
@@ -252,11 +249,20 @@ func newStepsCmd(e *env) *cobra.Command {
 // StepsMarkdown renders the step library for the README.
 func StepsMarkdown() string {
 	var b strings.Builder
+	heading := map[string]string{"Given": "Set-up (Given)", "When": "Deliveries and load runs (When)", "Then": "Assertions (Then)"}
+	var defs []steps.Def
+	for _, kind := range []string{"Given", "When", "Then"} {
+		for _, d := range steps.Defs() {
+			if d.Kind == kind {
+				defs = append(defs, d)
+			}
+		}
+	}
 	kind := ""
-	for _, d := range steps.Defs() {
+	for _, d := range defs {
 		if d.Kind != kind {
 			kind = d.Kind
-			fmt.Fprintf(&b, "\n**%s**\n\n", map[string]string{"Given": "Set-up (Given)", "When": "Deliveries (When)", "Then": "Assertions (Then)"}[kind])
+			fmt.Fprintf(&b, "\n**%s**\n\n", heading[kind])
 		}
 		first, rest, _ := strings.Cut(d.Example, "\n")
 		fmt.Fprintf(&b, "- `%s`", first)

@@ -23,6 +23,7 @@ import (
 	"github.com/hamsasim/hamsasim/internal/event"
 	"github.com/hamsasim/hamsasim/internal/fixture"
 	"github.com/hamsasim/hamsasim/internal/load"
+	"github.com/hamsasim/hamsasim/internal/probe"
 	"github.com/hamsasim/hamsasim/internal/report"
 	"github.com/hamsasim/hamsasim/internal/scenario"
 	"github.com/hamsasim/hamsasim/internal/suggest"
@@ -61,6 +62,9 @@ type loadCmd struct {
 	maxStages    int
 	startRate    float64
 	events       []string
+	probeURL     string
+	thresholds   []string
+	breaker      time.Duration
 }
 
 func newLoadCmd(e *env) *cobra.Command {
@@ -109,6 +113,9 @@ Exit codes: 0 every threshold held, 1 a threshold failed (or, with
 	f.StringVar(&l.spec, "spec", "", "OpenAPI contract answers are checked against (default: the shipped one)")
 	f.StringSliceVar(&l.fixtures, "fixtures", nil, "fixture files or folders the mix names (default: the shipped fixtures)")
 	f.StringSliceVar(&l.events, "events", nil, "deliver only these event types, as to an endpoint subscribed to a subset (default all): "+strings.Join(event.Types, ","))
+	f.StringVar(&l.probeURL, "probe-url", "", "base URL of the target's probe API (GET /calls/{callId}): after the run, audit that every acknowledged event was recorded once (automatic for the embedded receiver)")
+	f.StringArrayVar(&l.thresholds, "threshold", nil, `extra threshold, as in a scenario (repeatable), e.g. "lost == 0"`)
+	f.DurationVar(&l.breaker, "breaker", load.DefaultBreakerWindow, "stop the run when the target has given no answer at all for this long (0: never)")
 	f.StringVar(&l.startAt, "start-at", "", "wait until this RFC 3339 time to start (shards started together), at most 1h ahead")
 	f.BoolVar(&l.findCapacity, "find-capacity", false, "step the arrival rate up (then narrow) until a threshold breaks; report the highest rate that held")
 	f.DurationVar(&l.stage, "stage", load.DefaultStage, "with --find-capacity: arrival time of each stage")
@@ -147,14 +154,25 @@ func (l *loadCmd) run(cmd *cobra.Command, _ []string) error {
 			return usageError("--find-capacity and --shard cannot be combined: a capacity search decides each stage from the whole load")
 		}
 	}
-	for _, t := range l.events {
-		if !event.Known(t) {
-			hint := ""
-			if s := suggest.Name(t, event.Types, 3); s != "" {
-				hint = fmt.Sprintf("; did you mean %s?", s)
-			}
-			return usageError("--events: %q is not an event type%s (valid: %s)", t, hint, strings.Join(event.Types, ", "))
+	if _, err := parseEvents(l.events); err != nil {
+		return err
+	}
+	if l.breaker < 0 {
+		return usageError("--breaker %s: use 0 (never) or a positive duration", l.breaker)
+	}
+	if l.findCapacity && l.probeURL != "" {
+		return usageError("--probe-url audits one run; a capacity search runs many stages: drop one of the two")
+	}
+	var extra []scenario.Threshold
+	for _, t := range l.thresholds {
+		th, err := scenario.ParseThreshold(t)
+		var te *scenario.ThresholdError
+		if errors.As(err, &te) {
+			return usageError("--threshold: %s", te.Reason)
+		} else if err != nil {
+			return usageError("--threshold: %s", err)
 		}
+		extra = append(extra, th)
 	}
 	shardIndex, shardCount, err := parseShard(l.shard)
 	if err != nil {
@@ -192,6 +210,7 @@ func (l *loadCmd) run(cmd *cobra.Command, _ []string) error {
 	if l.drain >= 0 {
 		sc.Drain = l.drain
 	}
+	sc.Thresholds = append(sc.Thresholds, extra...)
 	fixtures, err := fixturesByName(cmd, l.fixtures)
 	if err != nil {
 		return err
@@ -217,7 +236,7 @@ func (l *loadCmd) run(cmd *cobra.Command, _ []string) error {
 	if err != nil {
 		return err
 	}
-	target, kind := l.target, "url"
+	target, kind, probeURL := l.target, "url", l.probeURL
 	if l.target != "" {
 		u, err := parseTarget(l.target)
 		if err != nil {
@@ -225,6 +244,11 @@ func (l *loadCmd) run(cmd *cobra.Command, _ []string) error {
 		}
 		if err := l.checkSafety(u, sc); err != nil {
 			return err
+		}
+	}
+	if probeURL != "" {
+		if _, err := parseTarget(probeURL); err != nil {
+			return usageError("--probe-url %s is not an http:// or https:// URL", report.RedactURL(probeURL))
 		}
 	}
 	dir := l.reportDir
@@ -259,6 +283,9 @@ func (l *loadCmd) run(cmd *cobra.Command, _ []string) error {
 		}
 		defer em.stop()
 		target, kind = em.URL, "embedded"
+		if probeURL == "" && !l.findCapacity {
+			probeURL = em.Base
+		}
 	}
 	for _, w := range a.warnings {
 		fmt.Fprintf(l.e.stderr, "warning: %s\n", w)
@@ -292,6 +319,18 @@ func (l *loadCmd) run(cmd *cobra.Command, _ []string) error {
 		load.WithDeadLetters(deadFile),
 		load.WithEvents(l.events),
 		load.WithScrubber(a.scrubber()),
+		load.WithBreaker(l.breaker),
+	}
+	var expected []probe.Expected
+	var unrecorded int // calls past maxAuditCalls
+	if probeURL != "" {
+		opts = append(opts, load.WithAudit(func(x probe.Expected) {
+			if len(expected) < maxAuditCalls {
+				expected = append(expected, x)
+			} else {
+				unrecorded++
+			}
+		}))
 	}
 	if !l.quiet && isTerminal(l.e.stderr) {
 		opts = append(opts, load.WithProgress(l.e.stderr))
@@ -330,6 +369,18 @@ func (l *loadCmd) run(cmd *cobra.Command, _ []string) error {
 		}
 		s.Notes = append(s.Notes, "the results file is incomplete: "+err.Error())
 	}
+	if probeURL != "" && !s.Interrupted {
+		if strings.HasPrefix(s.StopReason, load.UnreachableReason) {
+			// Asking a target that stopped answering would only wait out
+			// the audit's time limit: every call is unchecked.
+			s.Audited(report.RedactURL(probeURL), len(expected)+unrecorded, probe.AuditResult{
+				Unchecked: int64(len(expected) + unrecorded),
+				Problems:  []string{"not audited: the target stopped answering (" + load.UnreachableReason + ")"},
+			}, sc.Thresholds)
+		} else {
+			l.audit(cmd, a, s, sc, probeURL, expected, unrecorded)
+		}
+	}
 	scrubSummary(s, a.scrubber())
 	if err := writeLoadReports(l.e, s, files, l.junitOut, l.quiet); err != nil {
 		return err
@@ -341,6 +392,32 @@ func (l *loadCmd) run(cmd *cobra.Command, _ []string) error {
 		return errFindings
 	}
 	return nil
+}
+
+// maxAuditCalls bounds the calls a run remembers for its end-state audit
+// (about 40 bytes each); calls beyond it are reported unchecked.
+const maxAuditCalls = 1_000_000
+
+// audit asks the probe API what the endpoint recorded for every call and
+// judges the thresholds again with what it said.
+func (l *loadCmd) audit(cmd *cobra.Command, a *authSetup, s *load.Summary, sc *scenario.Scenario, probeURL string, expected []probe.Expected, unrecorded int) {
+	if !l.quiet {
+		fmt.Fprintf(l.e.stderr, "auditing %d calls through the probe API at %s\n", len(expected)+unrecorded, report.RedactURL(probeURL))
+	}
+	d, client, err := newDeliverer(a, 0, probe.AuditWorkers, l.insecure)
+	var res probe.AuditResult
+	if err != nil {
+		res.Unchecked = int64(len(expected))
+		res.Problems = []string{"the audit could not start: " + err.Error()}
+	} else {
+		defer client.CloseIdleConnections()
+		res = probe.Audit(cmd.Context(), d, probeURL, expected)
+	}
+	res.Unchecked += int64(unrecorded)
+	s.Audited(report.RedactURL(probeURL), len(expected)+unrecorded, res, sc.Thresholds)
+	if cmd.Context().Err() != nil {
+		s.Interrupted = true
+	}
 }
 
 // A load run allocates per event and holds little: it trades some memory
@@ -456,10 +533,7 @@ func shippedScenarioNames() []string {
 
 // fixturesByName loads the fixtures and indexes them by name.
 func fixturesByName(cmd *cobra.Command, paths []string) (map[string]*fixture.Fixture, error) {
-	if cmd.Flags().Changed("fixtures") && len(paths) == 0 {
-		return nil, usageError("--fixtures: an empty path (omit the flag to use the shipped fixtures)")
-	}
-	list, err := loadFixtures(paths)
+	list, err := fixturesFlag(cmd, paths)
 	if err != nil {
 		return nil, err
 	}
@@ -495,6 +569,9 @@ func scrubSummary(s *load.Summary, sc report.Scrubber) {
 		s.Notes[i] = sc.Clean(s.Notes[i])
 	}
 	s.StopReason = sc.Clean(s.StopReason)
+	for i := range s.Audit.Problems {
+		s.Audit.Problems[i] = sc.Clean(s.Audit.Problems[i])
+	}
 }
 
 // writeLoadReports writes summary.json, report.html, the JUnit file and

@@ -3,6 +3,8 @@ package cli
 import (
 	"encoding/json"
 	"encoding/xml"
+	"net/http"
+	"net/http/httptest"
 	"os"
 	"path/filepath"
 	"strings"
@@ -171,6 +173,10 @@ func TestLoadBadInput(t *testing.T) {
 		{"merge no out", []string{"report", "merge", "x"}, "--out is required"},
 		{"merge missing", []string{"report", "merge", "--out", t.TempDir(), filepath.Join(t.TempDir(), "nope")}, "cannot read"},
 		{"report bare", []string{"report"}, "name a subcommand: merge"},
+		{"threshold", []string{"load", "--scenario", "steady", "--threshold", "call.ended lost == 0"}, `lost is counted over the whole run, not per event type: write "lost == 0"`},
+		{"probe-url", []string{"load", "--scenario", "steady", "--probe-url", "ftp://x"}, "--probe-url ftp://x is not an http:// or https:// URL"},
+		{"probe capacity", []string{"load", "--scenario", "steady", "--probe-url", "http://127.0.0.1:1", "--find-capacity"}, "--probe-url audits one run"},
+		{"breaker", []string{"load", "--scenario", "steady", "--breaker", "-1s"}, "--breaker -1s"},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
@@ -182,6 +188,57 @@ func TestLoadBadInput(t *testing.T) {
 			assert.NotContains(t, r.stderr+r.stdout, testSecret)
 		})
 	}
+}
+
+// The end-state audit asks the probe API what the endpoint recorded: a
+// receiver that processes redeliveries again is caught, and a threshold on
+// it fails the run.
+func TestLoadAuditCatchesDuplicatedProcessing(t *testing.T) {
+	t.Parallel()
+	target := referenceTarget(t, testSecret, receiver.FaultNoDedupe)
+	dir := filepath.Join(t.TempDir(), "run")
+	r := runCLI(t, map[string]string{"WEBHOOK_SECRET": testSecret}, "load", "--scenario", "duplicate-storm", "--duration", "2s",
+		"--target", target, "--probe-url", strings.TrimSuffix(target, "/webhook"), "--seed", "4", "--report-dir", dir,
+		"--threshold", "duplicated == 0", "--threshold", "lost == 0")
+	require.Equal(t, 1, r.code, r.stdout+r.stderr)
+	s := readSummary(t, dir)
+	a := s.Audit
+	assert.Positive(t, a.Duplicated, "duplicates were processed again")
+	assert.Zero(t, a.Lost)
+	assert.Equal(t, s.Calls.Started, a.Checked)
+	assert.Equal(t, a.Acknowledged, a.Recorded, "every acknowledged event recorded once")
+	assert.Equal(t, s.Overall.Acked-s.Overall.DuplicatesAcked, a.Acknowledged)
+	assert.Contains(t, r.stdout, "FAIL duplicated == 0")
+	assert.Regexp(t, `call [0-9a-f-]+: duplicated: .* took effect \d+ times for`, r.stdout)
+	byName := map[string]load.ThresholdResult{}
+	for _, th := range s.Thresholds {
+		byName[th.Threshold] = th
+	}
+	assert.False(t, byName["duplicated == 0"].Held)
+	assert.True(t, byName["lost == 0"].Held)
+}
+
+// Without a probe API the endpoint's side is unknown: a threshold on lost
+// events fails saying so, never passes unchecked.
+func TestLoadAuditWithoutProbeFailsLostThreshold(t *testing.T) {
+	t.Parallel()
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "application/json")
+		_, _ = w.Write([]byte(`{"received":true}`))
+	}))
+	t.Cleanup(srv.Close)
+	dir := filepath.Join(t.TempDir(), "run")
+	r := runCLI(t, map[string]string{"WEBHOOK_SECRET": testSecret}, "load", "--scenario", writeFile(t, "tiny.yaml", tinyScenario),
+		"--target", srv.URL, "--seed", "2", "--report-dir", dir, "--threshold", "lost == 0", "--threshold", "dead_letters == 0")
+	require.Equal(t, 1, r.code, r.stdout+r.stderr)
+	s := readSummary(t, dir)
+	assert.Empty(t, s.Audit.Probe)
+	assert.Positive(t, s.Audit.Acknowledged)
+	assert.Contains(t, r.stdout, "the endpoint's side was not checked")
+	last := s.Thresholds[len(s.Thresholds)-2:]
+	assert.False(t, last[0].Held)
+	assert.Contains(t, last[0].GotText, "needs --probe-url")
+	assert.True(t, last[1].Held, "dead letters are the platform's own side")
 }
 
 func TestLoadSummaryJSONIsStable(t *testing.T) {

@@ -3,6 +3,7 @@ package deliver
 import (
 	"context"
 	"math"
+	"math/rand/v2"
 	"net/http"
 	"strconv"
 	"strings"
@@ -36,14 +37,21 @@ func Retryable(a Attempt) bool {
 	return a.Status >= 500 || a.Status == http.StatusRequestTimeout || a.Status == http.StatusTooManyRequests
 }
 
-// Backoff is exponential backoff: Base, Base*Factor, Base*Factor², ... capped
-// at Max, for at most Attempts attempts in all. It never retries what
+// Backoff is the platform's retry schedule: exponential (Base,
+// Base*Factor, Base*Factor², ... capped at Max) or, when Waits is set, those
+// waits in order, for at most Attempts attempts in all. Jitter spreads each
+// wait uniformly over ±Jitter of itself (0.2 is ±20 %), so receivers that
+// fail together are not retried in lockstep. It never retries what
 // Retryable refuses.
 type Backoff struct {
-	Attempts int           // total attempts, first included; 1 means no retry
-	Base     time.Duration // wait after the first failure
-	Factor   float64       // growth per retry
-	Max      time.Duration // longest wait
+	Attempts int             // total attempts, first included; 1 means no retry
+	Base     time.Duration   // wait after the first failure
+	Factor   float64         // growth per retry
+	Max      time.Duration   // longest wait
+	Waits    []time.Duration // explicit waits before retry 1, 2, ...; the last repeats
+	Jitter   float64         // 0..1: each wait is spread over ±Jitter of itself
+	// RetryAfterMax bounds a wait a Retry-After header asks for; 0 means Max.
+	RetryAfterMax time.Duration
 }
 
 // DefaultBackoff is 3 attempts, waiting 1 s then 2 s.
@@ -51,21 +59,40 @@ func DefaultBackoff() Backoff {
 	return Backoff{Attempts: 3, Base: time.Second, Factor: 2, Max: 30 * time.Second}
 }
 
-// Next implements RetryPolicy. A 429 or 503 with a Retry-After header
-// (seconds or an HTTP date) waits as the receiver asked, bounded by Max.
+// Next implements RetryPolicy, drawing the jitter at random.
 func (b Backoff) Next(attempt int, last Attempt) (time.Duration, bool) {
+	return b.Wait(attempt, last, rand.Float64())
+}
+
+// Wait is Next with the jitter's draw u, from [0, 1), given: a seeded
+// caller gets the same schedule every run. A 429 or 503 with a Retry-After
+// header (seconds or an HTTP date) waits as the receiver asked, bounded by
+// RetryAfterMax (or Max) and never jittered.
+func (b Backoff) Wait(attempt int, last Attempt, u float64) (time.Duration, bool) {
 	if attempt >= b.Attempts || !Retryable(last) {
 		return 0, false
 	}
 	if d, ok := RetryAfter(last, time.Now()); ok {
-		if b.Max > 0 && d > b.Max {
-			d = b.Max
+		bound := b.RetryAfterMax
+		if bound <= 0 {
+			bound = b.Max
+		}
+		if bound > 0 && d > bound {
+			d = bound
 		}
 		return d, true
 	}
-	wait := float64(b.Base)
-	for i := 1; i < attempt; i++ {
-		wait *= b.Factor
+	var wait float64
+	if len(b.Waits) > 0 {
+		wait = float64(b.Waits[min(attempt, len(b.Waits))-1])
+	} else {
+		wait = float64(b.Base)
+		for i := 1; i < attempt; i++ {
+			wait *= b.Factor
+		}
+	}
+	if b.Jitter > 0 {
+		wait *= 1 + b.Jitter*(2*u-1)
 	}
 	// Compare before converting: a float past MaxInt64 converts to a negative
 	// Duration, which would escape the cap and retry at once.

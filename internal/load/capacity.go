@@ -4,11 +4,13 @@ import (
 	"context"
 	"fmt"
 	"math"
+	"slices"
 	"sort"
 	"strings"
 	"time"
 
 	"github.com/hamsasim/hamsasim/internal/fixture"
+	"github.com/hamsasim/hamsasim/internal/report"
 	"github.com/hamsasim/hamsasim/internal/scenario"
 )
 
@@ -167,19 +169,29 @@ func FindCapacity(ctx context.Context, sc *scenario.Scenario, fixtures map[strin
 	// Each stage's own notes are in its row of the stage table (Broken) or
 	// in GeneratorNote; the summary keeps those of the stage it judges by.
 	s.Notes = append([]string(nil), judged.Notes...)
+	if slices.ContainsFunc(sc.Thresholds, auditOnly) {
+		s.Notes = append(s.Notes, "the stages of a capacity search are not audited through the probe API: its thresholds on lost and duplicated events were left out")
+	}
 	s.Interrupted = ctx.Err() != nil
 	s.Passed = capy.Found && !s.Interrupted
 	return s, nil
 }
 
 // stageScenario is sc at a constant rate for stage, without its time-bound
-// faults (they are placed for the scenario's own duration).
+// faults (they are placed for the scenario's own duration) and without
+// thresholds on the end-state audit, which stages do not run.
 func stageScenario(sc *scenario.Scenario, rate float64, stage time.Duration) *scenario.Scenario {
 	st := *sc
 	st.Arrival = scenario.Arrival{Kind: scenario.ArrivalConstant, Constant: rate}
 	st.Duration = stage
 	st.Faults = nil
+	st.Thresholds = slices.DeleteFunc(slices.Clone(sc.Thresholds), auditOnly)
 	return &st
+}
+
+// auditOnly reports whether a threshold needs the probe API's audit.
+func auditOnly(th scenario.Threshold) bool {
+	return th.Metric == scenario.MetricLost || th.Metric == scenario.MetricDuplicated
 }
 
 // stageOf sums up a stage. Its events/s is the median attempt rate of the
@@ -202,7 +214,7 @@ func stageOf(rate float64, s *Summary) Stage {
 	if lagOver(s) {
 		// Events queued for a worker: the target was not taking them as
 		// fast as they occurred, whatever the latency of each exchange.
-		st.Broken = append(st.Broken, fmt.Sprintf("sent late: p99 %s after due (limit %s)", humanMs(s.Lag.P99), humanMs(ms(LagLimit))))
+		st.Broken = append(st.Broken, fmt.Sprintf("sent late: p99 %s after due (limit %s)", report.Millis(s.Lag.P99), report.Millis(ms(LagLimit))))
 	}
 	var rates []float64
 	width := float64(s.Timeline.BucketMs) / 1000

@@ -58,6 +58,7 @@ timeScale: 0.01
 delivery: {retries: 0}
 thresholds:
   - errors == 0
+  - lost == 0
 `)
 	var stages []load.Stage
 	s, err := load.FindCapacity(context.Background(), sc, fixtures(t), load.CapacitySearch{
@@ -76,9 +77,12 @@ thresholds:
 	assert.LessOrEqual(t, c.BrokenAt, 160.0)
 	assert.Equal(t, c.Stages, stages)
 	assert.LessOrEqual(t, len(c.Stages), 10)
+	require.GreaterOrEqual(t, len(c.Stages), 3, "%+v", c.Stages)
 	assert.Equal(t, []float64{5, 10, 20}, []float64{c.Stages[0].CallsPerSec, c.Stages[1].CallsPerSec, c.Stages[2].CallsPerSec})
 	assert.Positive(t, c.EventsPerSec)
 	assert.NotEmpty(t, c.Limit)
+	assert.Contains(t, s.Notes, "the stages of a capacity search are not audited through the probe API: its thresholds on lost and duplicated events were left out",
+		"a threshold only an audit can judge does not break every stage")
 }
 
 // When even the first rate breaks, the search halves; when nothing holds it

@@ -20,6 +20,7 @@ import (
 	"math"
 	"math/rand/v2"
 	"net/http"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -30,6 +31,7 @@ import (
 	"github.com/hamsasim/hamsasim/internal/deliver"
 	"github.com/hamsasim/hamsasim/internal/event"
 	"github.com/hamsasim/hamsasim/internal/fixture"
+	"github.com/hamsasim/hamsasim/internal/probe"
 	"github.com/hamsasim/hamsasim/internal/report"
 	"github.com/hamsasim/hamsasim/internal/scenario"
 )
@@ -38,6 +40,13 @@ import (
 const (
 	DefaultWorkers     = 256    // concurrent HTTP exchanges at most
 	DefaultMaxInFlight = 10_000 // calls in flight at most
+	// DefaultBreakerWindow is how long a target may stay silent before the
+	// run stops: a dead target ends a run in well under a minute instead of
+	// timing out every remaining event.
+	DefaultBreakerWindow = 30 * time.Second
+	// BreakerMinAttempts is how many attempts in a row must get no answer
+	// before the breaker may trip, however long the silence.
+	BreakerMinAttempts = 10
 	MaxWorkers         = 10_000
 	MaxInFlightLimit   = 1_000_000
 	// lateAfter is how far behind its planned start a call must begin to
@@ -69,6 +78,8 @@ type Engine struct {
 	events      map[string]bool // subscribed event types; nil for all
 	client      *http.Client
 	scrub       report.Scrubber
+	breaker     time.Duration // 0: never stop for silence
+	audit       func(probe.Expected)
 }
 
 // resultsStream is one gob stream of vegeta results. Runs that write to
@@ -160,6 +171,28 @@ func WithMaxInFlight(n int) Option {
 	}
 }
 
+// WithBreaker sets how long the target may give no answer at all (every
+// attempt refused, reset, timed out ...; at least BreakerMinAttempts of them)
+// before the run stops sending, as a platform's circuit breaker would. The
+// scenario's own network faults never count. 0 turns the breaker off.
+func WithBreaker(window time.Duration) Option {
+	return func(e *Engine) error {
+		if window < 0 {
+			return fmt.Errorf("%w: breaker window %s is negative", ErrConfig, window)
+		}
+		e.breaker = window
+		return nil
+	}
+}
+
+// WithAudit has every call, once it has ended, reported to f with the
+// distinct events the platform saw acknowledged, for an end-state audit
+// against what the endpoint recorded (probe.Audit). f runs on the engine's
+// loop: it must be quick.
+func WithAudit(f func(probe.Expected)) Option {
+	return func(e *Engine) error { e.audit = f; return nil }
+}
+
 // WithInsecure skips TLS certificate verification.
 func WithInsecure(b bool) Option { return func(e *Engine) error { e.insecure = b; return nil } }
 
@@ -215,6 +248,7 @@ func New(sc *scenario.Scenario, fixtures map[string]*fixture.Fixture, opts ...Op
 		workers:     DefaultWorkers,
 		maxInFlight: DefaultMaxInFlight,
 		targetKind:  "url",
+		breaker:     DefaultBreakerWindow,
 	}
 	for _, o := range opts {
 		if err := o(e); err != nil {
@@ -243,14 +277,15 @@ type call struct {
 	k       int64
 	tpl     *callTemplate
 	ids     fixture.IDs
-	wall    time.Time     // when call.started is stamped (ms)
-	start   time.Duration // when it started, from the run's start
-	order   []int         // send order of event indexes; nil means as expanded
-	full    []event.Event // bodies, only for fixtures that could not be spliced
-	pos     int           // next position in the send order
-	pending int           // deliveries of this call not yet ended
-	lost    bool          // a delivery was cut short by the drain or an interruption
-	ended   bool          // retired by endCall
+	wall    time.Time              // when call.started is stamped (ms)
+	start   time.Duration          // when it started, from the run's start
+	order   []int                  // send order of event indexes; nil means as expanded
+	full    []event.Event          // bodies, only for fixtures that could not be spliced
+	pos     int                    // next position in the send order
+	pending int                    // deliveries of this call not yet ended
+	lost    bool                   // a delivery was cut short by the drain or an interruption
+	ended   bool                   // retired by endCall
+	acked   [probe.MaxTypes]uint32 // distinct events acknowledged, by type
 }
 
 func (c *call) eventAt(pos int) int {
@@ -293,6 +328,19 @@ func (h *timedHeap) Pop() any {
 	return x
 }
 
+// policyOf is the scenario's retry schedule as the deliverer applies it. A
+// preset or written-out schedule is not capped by the exponential
+// backoff's max; a Retry-After always is (30 s unless the scenario says).
+func policyOf(d scenario.Delivery) deliver.Backoff {
+	b := deliver.Backoff{Attempts: d.Retries + 1, Jitter: d.Jitter, RetryAfterMax: d.Backoff.Max}
+	if d.Schedule == scenario.ScheduleExponential || len(d.Waits) == 0 {
+		b.Base, b.Factor, b.Max = d.Backoff.Base, d.Backoff.Factor, d.Backoff.Max
+	} else {
+		b.Waits = d.Waits
+	}
+	return b
+}
+
 // run is the state of one Run, owned by its loop goroutine.
 type run struct {
 	e       *Engine
@@ -324,6 +372,12 @@ type run struct {
 	dead     *deadLetters
 	stopped  string
 	draining bool
+
+	// The circuit breaker: attempts in a row that got no answer, and when
+	// the first of them was sent.
+	silent      int64
+	silentSince time.Time
+	silentBy    map[deliver.Class]int64
 }
 
 type verdict struct {
@@ -350,12 +404,7 @@ func (e *Engine) Run(ctx context.Context) (*Summary, error) {
 		calls:      Calls{Fixtures: map[string]int64{}},
 		verdicts:   map[uint64]verdict{},
 		hashSeed:   maphash.MakeSeed(),
-		policy: deliver.Backoff{
-			Attempts: sc.Delivery.Retries + 1,
-			Base:     sc.Delivery.Backoff.Base,
-			Factor:   sc.Delivery.Backoff.Factor,
-			Max:      sc.Delivery.Backoff.Max,
-		},
+		policy:     policyOf(sc.Delivery),
 	}
 	if e.stream == nil {
 		e.stream = newResultsStream(e.results)
@@ -436,7 +485,6 @@ func (e *Engine) Run(ctx context.Context) (*Summary, error) {
 	}
 	deadErr := r.dead.flush()
 	s := r.summary(ctx.Err() != nil)
-	s.DeadLetters = s.Overall.Failed // each failed delivery is a dead letter
 	if r.encErr != nil {
 		return s, fmt.Errorf("writing results: %w", r.encErr)
 	}
@@ -807,6 +855,9 @@ func (r *run) endCall(c *call, complete bool) {
 		}
 	}
 	c.full = nil
+	if r.e.audit != nil {
+		r.e.audit(probe.Expected{CallID: c.ids.CallID, Acked: c.acked})
+	}
 }
 
 // result takes one attempt's outcome and decides what follows.
@@ -873,7 +924,10 @@ func (r *run) result(res *vegeta.Result) {
 	advance := f.attempt == 1 && !f.duplicate
 	retrying := false
 	if !a.OK() && !r.draining {
-		if wait, again := r.policy.Next(f.attempt, a); again {
+		// The jitter's draw is seeded by the call, event and attempt, so a
+		// seeded run retries on the same schedule every time, shards included.
+		u := unit(r.e.seed ^ mix64(uint64(f.c.k)) ^ uint64(f.ev)<<8 ^ uint64(f.attempt)<<1 ^ 0x5bd1e995)
+		if wait, again := r.policy.Wait(f.attempt, a, u); again {
 			r.schedule(f, now+wait, now)
 			retrying = true
 		}
@@ -887,6 +941,9 @@ func (r *run) result(res *vegeta.Result) {
 			c.lost = true
 		}
 		r.m.delivery(et.typIdx, f.duplicate, end)
+		if end == endAcked && !f.duplicate && et.typIdx < probe.MaxTypes {
+			c.acked[et.typIdx]++
+		}
 		if end == endFailed {
 			r.dead.add(f, a, r.e.scrub.Clean)
 		}
@@ -899,6 +956,7 @@ func (r *run) result(res *vegeta.Result) {
 			r.schedule(d, now, now)
 		}
 	}
+	r.breakerSees(a, x)
 	if a.Status == http.StatusGone && !r.draining {
 		// The platform disables an endpoint that answers 410: nothing more
 		// is sent to it.
@@ -960,6 +1018,7 @@ func (r *run) encode(f *flight, res *vegeta.Result, a deliver.Attempt, latency t
 		BytesIn:   res.BytesIn,
 		Method:    http.MethodPost,
 		URL:       r.e.shown,
+		Headers:   triggerHeader(f.duplicate, f.attempt),
 	}
 	if sent.IsZero() {
 		out.Timestamp = res.Timestamp
@@ -977,6 +1036,79 @@ func (r *run) encode(f *flight, res *vegeta.Result, a deliver.Attempt, latency t
 	if err := r.enc(&out); err != nil {
 		r.encErr = err
 	}
+}
+
+// breakerSees counts attempts that got no answer from the target and stops
+// the run once it has been silent for the breaker's window. Any answer,
+// whatever its status, closes the breaker again. Failures the scenario's own
+// faults caused say nothing about the target.
+func (r *run) breakerSees(a deliver.Attempt, x *exchange) {
+	if r.e.breaker <= 0 || r.draining || x.injected || a.Class == deliver.ClassCanceled {
+		return
+	}
+	if a.Status != 0 {
+		r.silent = 0
+		clear(r.silentBy)
+		return
+	}
+	if r.silent == 0 {
+		r.silentSince = x.sent
+		if r.silentBy == nil {
+			r.silentBy = map[deliver.Class]int64{}
+		}
+	}
+	r.silent++
+	r.silentBy[a.Class]++
+	if r.silent < BreakerMinAttempts || r.silentSince.IsZero() || time.Since(r.silentSince) < r.e.breaker {
+		return
+	}
+	classes := make([]string, 0, len(r.silentBy))
+	for c, n := range r.silentBy {
+		classes = append(classes, fmt.Sprintf("%s ×%d", c, n))
+	}
+	slices.Sort(classes)
+	r.stop(fmt.Sprintf("%s: no answer from the target for %s (%d attempts in a row: %s), so the run stopped sending, as a platform's circuit breaker would",
+		UnreachableReason, r.e.breaker, r.silent, strings.Join(classes, ", ")))
+}
+
+// UnreachableReason starts the stop reason of a run the circuit breaker
+// ended.
+const UnreachableReason = "target.unreachable"
+
+// TriggerHeader names, in each record of results.bin, why the attempt was
+// made: "first", "retry N", "redelivery" (a duplicate the platform sent
+// after an acknowledgement) or "redelivery, retry N". The records' Headers
+// otherwise stay empty: the answer's own headers are not kept.
+const TriggerHeader = "X-Hamsasim-Trigger"
+
+// triggerHeaders are shared, read-only: one per trigger, built once.
+var triggerHeaders = func() (h [2][scenario.MaxRetries + 2]http.Header) {
+	for d := range 2 {
+		for n := 1; n < len(h[d]); n++ {
+			v := string(deliver.TriggerFirst)
+			if d == 1 {
+				v = string(deliver.TriggerRedelivery)
+			}
+			if n > 1 {
+				if d == 0 {
+					v = ""
+				} else {
+					v += ", "
+				}
+				v += string(deliver.TriggerRetry) + " " + strconv.Itoa(n-1)
+			}
+			h[d][n] = http.Header{TriggerHeader: {v}}
+		}
+	}
+	return h
+}()
+
+func triggerHeader(duplicate bool, attempt int) http.Header {
+	d := 0
+	if duplicate {
+		d = 1
+	}
+	return triggerHeaders[d][min(max(attempt, 1), len(triggerHeaders[d])-1)]
 }
 
 // stop ends arrivals and scheduling: what is queued or waiting is given up

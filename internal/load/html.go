@@ -11,6 +11,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/hamsasim/hamsasim/internal/report"
 )
 
 // WriteHTML writes the load report as one self-contained HTML page: no
@@ -58,6 +60,9 @@ type htmlPage struct {
 	AllTypes   htmlTypeRow
 	StatusBars chartView
 
+	Health []htmlHealth
+	Audit  htmlAudit
+
 	Capacity   *htmlCapacity
 	Violations []htmlViolation
 	Notes      []string
@@ -80,6 +85,17 @@ type htmlTypeRow struct {
 	Deliveries, Acked, Failed, Attempts, Retries, Timeouts          string
 	Errors, DupAcked, DupUnacked, Violations, P50, P99, Max         string
 	FailedHot, TimeoutsHot, ErrorsHot, DupUnackedHot, ViolationsHot bool
+}
+
+type htmlHealth struct {
+	Type, Deliveries, Success, Mean, P95, Failures string
+	Unhealthy                                      bool
+}
+
+type htmlAudit struct {
+	Line     string
+	Problems []string
+	Bad      bool
 }
 
 type htmlViolation struct {
@@ -145,6 +161,15 @@ func newHTMLPage(s *Summary) htmlPage {
 	}
 	p.AllTypes = newHTMLTypeRow("all types", s.Overall)
 	p.StatusBars = statusBarChart(s).render()
+	for _, h := range s.Health {
+		p.Health = append(p.Health, htmlHealth{
+			Type: h.EventType, Deliveries: showInt(h.Deliveries), Success: report.Percent(h.SuccessPct),
+			Mean: report.Millis(h.MeanMs), P95: report.Millis(h.P95Ms), Failures: report.FailureList(h.Failures),
+			Unhealthy: h.SuccessPct < 100,
+		})
+	}
+	p.Audit = htmlAudit{Line: AuditLine(s.Audit), Problems: s.Audit.Problems,
+		Bad: s.Audit.Lost > 0 || s.Audit.Duplicated > 0 || s.Audit.Unchecked > 0 || s.Audit.DeadLettered > 0}
 
 	if s.Capacity != nil {
 		p.Capacity = newHTMLCapacity(s.Capacity)
@@ -195,7 +220,14 @@ func htmlHeaderMeta(s *Summary) []htmlKV {
 		default:
 			policy += " · " + strconv.Itoa(d.Retries) + " retries"
 		}
-		if d.Retries > 0 && d.BackoffBaseMs > 0 {
+		switch {
+		case d.Retries > 0 && len(d.WaitsMs) > 0:
+			waits := make([]string, len(d.WaitsMs))
+			for i, w := range d.WaitsMs {
+				waits[i] = showDur(w)
+			}
+			policy += " · " + d.Schedule + " schedule: waits " + strings.Join(waits, ", ")
+		case d.Retries > 0 && d.BackoffBaseMs > 0:
 			policy += " · backoff " + showDur(d.BackoffBaseMs)
 			if d.BackoffFactor > 0 && d.BackoffFactor != 1 {
 				policy += " ×" + showNum(d.BackoffFactor)
@@ -203,6 +235,9 @@ func htmlHeaderMeta(s *Summary) []htmlKV {
 			if d.BackoffMaxMs > 0 {
 				policy += ", at most " + showDur(d.BackoffMaxMs)
 			}
+		}
+		if d.Retries > 0 && d.JitterPct > 0 {
+			policy += " · jitter ±" + showNum(d.JitterPct) + "%"
 		}
 		meta = append(meta, htmlKV{"delivery", policy})
 	}
@@ -1347,6 +1382,34 @@ footer{margin-top:2.5em;padding-top:.5em;border-top:1px solid #d8dde3;color:#5f6
 {{template "chart" .StatusBars}}
 {{- else}}
 <p class="muted">No event was sent.</p>
+{{- end}}
+</section>
+
+{{- if .Health}}
+
+<section>
+<h2>Endpoint health</h2>
+<div class="scroll"><table>
+<thead><tr><th>event type</th><th class="n">deliveries</th><th class="n">success</th><th class="n">mean</th><th class="n">p95</th><th>failures</th></tr></thead>
+<tbody>
+{{- range .Health}}
+<tr><td>{{.Type}}</td><td class="n">{{.Deliveries}}</td><td class="n{{if .Unhealthy}} failed{{end}}">{{.Success}}</td><td class="n">{{.Mean}}</td><td class="n">{{.P95}}</td><td>{{.Failures}}</td></tr>
+{{- end}}
+</tbody>
+</table></div>
+<p class="note">Success counts deliveries acknowledged in the end, retries included; mean and p95 are the answer times of attempts (a timeout counts at its full wait); failures are attempts, by error class or status.</p>
+</section>
+{{- end}}
+
+<section>
+<h2>End state</h2>
+<p class="verdict {{if .Audit.Bad}}failed{{else}}held{{end}}">{{.Audit.Line}}.</p>
+{{- if .Audit.Problems}}
+<ul>
+{{- range .Audit.Problems}}
+<li>{{.}}</li>
+{{- end}}
+</ul>
 {{- end}}
 </section>
 

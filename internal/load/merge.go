@@ -11,6 +11,7 @@ import (
 	hdr "github.com/HdrHistogram/hdrhistogram-go"
 
 	"github.com/hamsasim/hamsasim/internal/event"
+	"github.com/hamsasim/hamsasim/internal/probe"
 	"github.com/hamsasim/hamsasim/internal/scenario"
 )
 
@@ -90,9 +91,32 @@ func Merge(parts []*Summary, partial bool) (*Summary, error) {
 	if len(missing) > 0 {
 		s.Notes = append(s.Notes, "partial merge: shard "+strings.Join(missing, ", ")+" missing; totals cover the shards given")
 	}
+	s.Health = healthOf(s)
 	s.Thresholds = Evaluate(ths, s)
 	s.Passed = !s.Interrupted && s.StopReason == "" && len(missing) == 0 && thresholdsHeld(s.Thresholds)
 	return s, nil
+}
+
+// addAudit adds a shard's audit to the merged one.
+func addAudit(to *Audit, a Audit) {
+	to.Acknowledged += a.Acknowledged
+	to.DeadLettered += a.DeadLettered
+	to.InFlight += a.InFlight
+	if to.Probe == "" {
+		to.Probe = a.Probe
+	}
+	to.Calls += a.Calls
+	to.Checked += a.Checked
+	to.Recorded += a.Recorded
+	to.Lost += a.Lost
+	to.Duplicated += a.Duplicated
+	to.NotFound += a.NotFound
+	to.Unchecked += a.Unchecked
+	for _, p := range a.Problems {
+		if len(to.Problems) < probe.MaxProblems {
+			to.Problems = append(to.Problems, p)
+		}
+	}
 }
 
 // thresholdsOf reads back the thresholds a summary was judged by.
@@ -134,6 +158,7 @@ func combine(parts []*Summary) (*Summary, error) {
 	hists := map[string]*hdr.Histogram{}
 	types := map[string]*Stats{}
 	var reasons, notes []string
+	var unaudited int64 // calls of shards whose end state was not audited
 	violations := map[string]*Violation{}
 	var vOrder []string
 	for _, p := range parts {
@@ -148,6 +173,10 @@ func combine(parts []*Summary) (*Summary, error) {
 		}
 		addCalls(&s.Calls, p.Calls)
 		s.DeadLetters += p.DeadLetters
+		addAudit(&s.Audit, p.Audit)
+		if p.Audit.Probe == "" {
+			unaudited += p.Calls.Started
+		}
 		addStats(&s.Overall, p.Overall)
 		for _, t := range p.PerType {
 			if types[t.Type] == nil {
@@ -174,6 +203,12 @@ func combine(parts []*Summary) (*Summary, error) {
 		}
 	}
 	s.StopReason = strings.Join(reasons, "; ")
+	if s.Audit.Probe != "" && unaudited > 0 {
+		// Some shards were audited, others not: their calls are unchecked,
+		// so a threshold on lost events cannot pass on the others' word.
+		s.Audit.Unchecked += unaudited
+		notes = append(notes, fmt.Sprintf("%d calls of shards run without --probe-url were not audited", unaudited))
+	}
 	s.Notes = notes
 	for _, k := range vOrder {
 		s.Violations = append(s.Violations, *violations[k])

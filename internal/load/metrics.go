@@ -2,7 +2,6 @@ package load
 
 import (
 	"encoding/base64"
-	"fmt"
 	"math"
 	"strconv"
 	"time"
@@ -298,16 +297,4 @@ func bucketWidthFor(arrival time.Duration) time.Duration {
 		w = (arrival/600 + time.Second - 1).Truncate(time.Second)
 	}
 	return w
-}
-
-// human formats milliseconds for a threshold verdict.
-func humanMs(v float64) string {
-	switch {
-	case v >= 1000:
-		return strconv.FormatFloat(v/1000, 'f', 3, 64) + "s"
-	case v >= 1:
-		return strconv.FormatFloat(v, 'f', 1, 64) + "ms"
-	default:
-		return fmt.Sprintf("%.0fµs", v*1000)
-	}
 }

@@ -9,6 +9,8 @@ import (
 	hdr "github.com/HdrHistogram/hdrhistogram-go"
 
 	"github.com/hamsasim/hamsasim/internal/event"
+	"github.com/hamsasim/hamsasim/internal/probe"
+	"github.com/hamsasim/hamsasim/internal/report"
 	"github.com/hamsasim/hamsasim/internal/scenario"
 )
 
@@ -42,17 +44,28 @@ func (r *run) summary(interrupted bool) *Summary {
 			BackoffBaseMs: sc.Delivery.Backoff.Base.Milliseconds(),
 			BackoffFactor: sc.Delivery.Backoff.Factor,
 			BackoffMaxMs:  sc.Delivery.Backoff.Max.Milliseconds(),
+			Schedule:      sc.Delivery.Schedule,
+			JitterPct:     sc.Delivery.Jitter * 100,
 		},
 		Calls:      r.calls,
 		Events:     subscribed(r.e.events),
 		Timeline:   Timeline{BucketMs: m.bucketWidth.Milliseconds(), Buckets: m.buckets},
 		Histograms: map[string]string{},
 	}
+	for _, w := range r.policy.Waits {
+		s.Delivery.WaitsMs = append(s.Delivery.WaitsMs, w.Milliseconds())
+	}
 	if s.Timeline.Buckets == nil {
 		s.Timeline.Buckets = []Bucket{}
 	}
 	s.Overall = m.overall.Stats
 	finishStats(&s.Overall, m.overall.hist, now)
+	s.DeadLetters = s.Overall.Failed // each failed delivery is a dead letter
+	s.Audit = Audit{
+		Acknowledged: s.Overall.Acked - s.Overall.DuplicatesAcked,
+		DeadLettered: s.DeadLetters,
+		InFlight:     s.Overall.Unsent,
+	}
 	s.Histograms["overall"] = encodeHist(m.overall.hist)
 	s.Lag = latencyOf(m.lag)
 	s.Histograms["lag"] = encodeHist(m.lag)
@@ -76,11 +89,42 @@ func (r *run) summary(interrupted bool) *Summary {
 	if n := lagNote(s, r.e.workers); n != "" {
 		s.Notes = append(s.Notes, n)
 	}
+	s.Health = healthOf(s)
 	s.Thresholds = Evaluate(sc.Thresholds, s)
 	// A run the drain cut short did not deliver every started call whole:
 	// it fails whatever the thresholds say.
 	s.Passed = !interrupted && s.StopReason == "" && thresholdsHeld(s.Thresholds)
 	return s
+}
+
+// Audited adds the endpoint's side of the end-state audit, as the probe API
+// at probeURL (shown redacted) told it for calls, and judges the thresholds
+// again.
+func (s *Summary) Audited(probeURL string, calls int, res probe.AuditResult, ths []scenario.Threshold) {
+	a := &s.Audit
+	a.Probe, a.Calls = probeURL, int64(calls)
+	a.Checked, a.Recorded, a.Lost, a.Duplicated = res.Checked, res.Recorded, res.Lost, res.Duplicated
+	a.NotFound, a.Unchecked, a.Problems = res.NotFound, res.Unchecked, res.Problems
+	if a.NotFound > 0 && a.NotFound == a.Checked && a.Acknowledged > 0 {
+		s.Notes = append(s.Notes, "the probe API had no record of any call (every one answered 404): check --probe-url")
+	}
+	s.Thresholds = Evaluate(ths, s)
+	s.Passed = !s.Interrupted && s.StopReason == "" && thresholdsHeld(s.Thresholds)
+}
+
+// healthOf is the endpoint's health from the summary's stats.
+func healthOf(s *Summary) []report.Health {
+	row := func(typ string, st Stats) report.Health {
+		return report.Health{
+			EventType: typ, Deliveries: st.Deliveries, Attempts: st.Attempts, SuccessPct: st.SuccessPct,
+			MeanMs: st.Latency.Mean, P95Ms: st.Latency.P95, Failures: report.Failures(st.Status),
+		}
+	}
+	out := make([]report.Health, 0, len(s.PerType)+1)
+	for _, t := range s.PerType {
+		out = append(out, row(t.Type, t.Stats))
+	}
+	return append(out, row("all", s.Overall))
 }
 
 func thresholdsHeld(ts []ThresholdResult) bool {
@@ -110,6 +154,10 @@ func Evaluate(ths []scenario.Threshold, s *Summary) []ThresholdResult {
 	out := make([]ThresholdResult, 0, len(ths))
 	for _, th := range ths {
 		tr := ThresholdResult{Threshold: th.String(), EventType: th.EventType, Metric: string(th.Metric)}
+		if th.Metric.WholeRun() {
+			out = append(out, judgeAudit(th, tr, s.Audit))
+			continue
+		}
 		st, ok := statsFor(s, th.EventType)
 		if !ok {
 			tr.NoData, tr.Held, tr.GotText = true, true, "no data"
@@ -125,7 +173,7 @@ func Evaluate(ths []scenario.Threshold, s *Summary) []ThresholdResult {
 				continue
 			}
 			tr.Got = latencyMetric(st.Latency, th.Metric)
-			tr.GotText = humanMs(tr.Got)
+			tr.GotText = report.Millis(tr.Got)
 			limit = ms(th.Latency)
 		case scenario.KindPercent:
 			tr.Got = st.SuccessPct
@@ -140,6 +188,34 @@ func Evaluate(ths []scenario.Threshold, s *Summary) []ThresholdResult {
 		out = append(out, tr)
 	}
 	return out
+}
+
+// judgeAudit judges a threshold on the end-state audit. Lost and duplicated
+// events are only known with a probe API; without one, or with calls it
+// could not check, such a threshold fails rather than pass unchecked.
+func judgeAudit(th scenario.Threshold, tr ThresholdResult, a Audit) ThresholdResult {
+	switch th.Metric {
+	case scenario.MetricDeadLetters:
+		tr.Got = float64(a.DeadLettered)
+	case scenario.MetricLost:
+		tr.Got = float64(a.Lost)
+	case scenario.MetricDuplicated:
+		tr.Got = float64(a.Duplicated)
+	}
+	tr.GotText = strconv.FormatInt(int64(tr.Got), 10)
+	tr.Held = th.Op.Holds(tr.Got, float64(th.Count))
+	if th.Metric == scenario.MetricDeadLetters {
+		return tr
+	}
+	switch {
+	case !a.probed():
+		tr.NoData, tr.Held = true, false
+		tr.GotText = "not checked: the endpoint's side needs --probe-url (a probe API)"
+	case a.Unchecked > 0:
+		tr.Held = false
+		tr.GotText += fmt.Sprintf(" (and %d calls not checked)", a.Unchecked)
+	}
+	return tr
 }
 
 func latencyMetric(l Latency, m scenario.Metric) float64 {
@@ -181,7 +257,7 @@ func (r *run) progressLine(final bool) {
 	o := r.m.overall
 	var p99 string
 	if o.hist.TotalCount() > 0 {
-		p99 = humanMs(usToMs(o.hist.ValueAtPercentile(99)))
+		p99 = report.Millis(usToMs(o.hist.ValueAtPercentile(99)))
 	} else {
 		p99 = "-"
 	}
@@ -230,7 +306,7 @@ func lagNote(s *Summary, workers int) string {
 	return fmt.Sprintf("attempts were sent late: p99 %s, worst %s after they were due, because all %d workers were waiting for answers; "+
 		"the target got the events later than the scenario times them, so it saw less load than asked. "+
 		"If the target has capacity left, raise --workers; otherwise this is its limit",
-		humanMs(s.Lag.P99), humanMs(s.Lag.Max), workers)
+		report.Millis(s.Lag.P99), report.Millis(s.Lag.Max), workers)
 }
 
 // subscribed lists the subscribed types in lifecycle order.

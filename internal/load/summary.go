@@ -6,6 +6,8 @@ import (
 	"fmt"
 	"io"
 	"time"
+
+	"github.com/hamsasim/hamsasim/internal/report"
 )
 
 // SummaryVersion is bumped when summary.json changes shape incompatibly;
@@ -48,6 +50,12 @@ type Summary struct {
 	// DeadLetters counts the deliveries given up on (written to
 	// dead-letters.jsonl when the run had a report folder).
 	DeadLetters int64 `json:"deadLetters"`
+	// Health is the endpoint's health per event type and for all ("all"),
+	// as a delivery portal shows it.
+	Health []report.Health `json:"health"`
+	// Audit is the end state: what the platform delivered and, with a
+	// probe API, what the endpoint recorded.
+	Audit Audit `json:"audit"`
 	// PerType holds one entry per event type that was sent, in lifecycle order.
 	PerType    []TypeStats       `json:"perType"`
 	Thresholds []ThresholdResult `json:"thresholds"`
@@ -78,13 +86,41 @@ type Shard struct {
 	Count int `json:"count"`
 }
 
+// Audit compares what the platform believes it delivered with what the
+// endpoint recorded. The platform's side is always there; the endpoint's
+// only when a probe API was asked (Probe is set).
+type Audit struct {
+	Acknowledged int64 `json:"acknowledged"` // distinct events the platform saw acknowledged
+	DeadLettered int64 `json:"deadLettered"` // deliveries given up on
+	InFlight     int64 `json:"inFlight"`     // deliveries not finished when the run ended
+	// Probe is the probe API's base URL (redacted); empty when the
+	// endpoint's side was not checked.
+	Probe      string `json:"probe,omitempty"`
+	Calls      int64  `json:"calls,omitempty"`    // calls asked about
+	Checked    int64  `json:"checked,omitempty"`  // calls the probe API answered for
+	Recorded   int64  `json:"recorded,omitempty"` // distinct events the endpoint recorded for them
+	Lost       int64  `json:"lost"`               // acknowledged but not recorded
+	Duplicated int64  `json:"duplicated"`         // processed beyond the distinct events
+	NotFound   int64  `json:"notFound,omitempty"` // calls the endpoint had no record of
+	Unchecked  int64  `json:"unchecked,omitempty"`
+	// Problems name the first calls with something lost, duplicated or
+	// not checked.
+	Problems []string `json:"problems,omitempty"`
+}
+
+// probed reports whether the endpoint's side was checked.
+func (a Audit) probed() bool { return a.Probe != "" }
+
 // DeliveryPolicy is the scenario's delivery policy, as run.
 type DeliveryPolicy struct {
 	TimeoutMs     int64   `json:"timeoutMs"`
 	Retries       int     `json:"retries"`
+	Schedule      string  `json:"schedule,omitempty"` // exponential, a preset's name, or list
 	BackoffBaseMs int64   `json:"backoffBaseMs"`
 	BackoffFactor float64 `json:"backoffFactor"`
 	BackoffMaxMs  int64   `json:"backoffMaxMs"`
+	WaitsMs       []int64 `json:"waitsMs,omitempty"` // the waits before retry 1, 2, ... of a preset or list (compressed by timeScale)
+	JitterPct     float64 `json:"jitterPct"`         // each wait spread over ± this share of itself
 }
 
 // Calls counts call lifecycles.

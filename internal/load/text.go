@@ -3,10 +3,11 @@ package load
 import (
 	"fmt"
 	"io"
-	"sort"
 	"strings"
 	"text/tabwriter"
 	"time"
+
+	"github.com/hamsasim/hamsasim/internal/report"
 )
 
 // Verdict is the one-line result of a run.
@@ -39,14 +40,14 @@ func WriteText(w io.Writer, s *Summary) error {
 	p("  deliveries %d: %d acknowledged, %d failed, %d unsent; %d attempts (%d retries, %d timeouts, %d errors); duplicates %d sent, %d acknowledged; %d contract violations\n",
 		o.Deliveries, o.Acked, o.Failed, o.Unsent, o.Attempts, o.Retries, o.Timeouts, o.Errors, o.Duplicates, o.DuplicatesAcked, o.ContractViolations)
 	p("  throughput %.1f attempts/s, %.1f acknowledged/s; sent after due: p50 %s, p99 %s, max %s\n\n",
-		o.AttemptsPerSec, o.AckedPerSec, humanMs(s.Lag.P50), humanMs(s.Lag.P99), humanMs(s.Lag.Max))
+		o.AttemptsPerSec, o.AckedPerSec, report.Millis(s.Lag.P50), report.Millis(s.Lag.P99), report.Millis(s.Lag.Max))
 
 	tw := tabwriter.NewWriter(&b, 0, 0, 2, ' ', tabwriter.AlignRight)
 	fmt.Fprintln(tw, "  event type\tdeliveries\tacked\tattempts\ttimeouts\terrors\tp50\tp90\tp99\tmax\tstatus\t")
 	row := func(name string, st Stats) {
 		l := st.Latency
 		fmt.Fprintf(tw, "  %s\t%d\t%d\t%d\t%d\t%d\t%s\t%s\t%s\t%s\t%s\t\n", name, st.Deliveries, st.Acked, st.Attempts, st.Timeouts, st.Errors,
-			humanMs(l.P50), humanMs(l.P90), humanMs(l.P99), humanMs(l.Max), statusLine(st.Status))
+			report.Millis(l.P50), report.Millis(l.P90), report.Millis(l.P99), report.Millis(l.Max), report.CountList(st.Status))
 	}
 	for _, t := range s.PerType {
 		row(t.Type, t.Stats)
@@ -55,6 +56,12 @@ func WriteText(w io.Writer, s *Summary) error {
 	if err := tw.Flush(); err != nil {
 		return err
 	}
+	if len(s.Health) > 0 {
+		p("\n")
+		if err := report.WriteHealth(&b, s.Health); err != nil {
+			return err
+		}
+	}
 	if c := s.Capacity; c != nil {
 		p("\ncapacity search (%s per stage):\n", time.Duration(c.StageMs)*time.Millisecond)
 		for _, st := range c.Stages {
@@ -62,7 +69,7 @@ func WriteText(w io.Writer, s *Summary) error {
 			if !st.Held {
 				mark = "broke: " + strings.Join(st.Broken, "; ")
 			}
-			p("  %8s calls/s  %9.1f events/s  p99 %-9s  success %.2f%%  %s\n", fmtRate(st.CallsPerSec), st.EventsPerSec, humanMs(st.P99), st.SuccessPct, mark)
+			p("  %8s calls/s  %9.1f events/s  p99 %-9s  success %.2f%%  %s\n", fmtRate(st.CallsPerSec), st.EventsPerSec, report.Millis(st.P99), st.SuccessPct, mark)
 		}
 		if c.Found {
 			p("  capacity: %s calls/s (%.0f events/s) held every threshold; %s\n", fmtRate(c.CallsPerSec), c.EventsPerSec, c.Limit)
@@ -95,6 +102,10 @@ func WriteText(w io.Writer, s *Summary) error {
 	for _, n := range s.Notes {
 		p("\nnote: %s\n", n)
 	}
+	p("\n%s\n", AuditLine(s.Audit))
+	for _, pr := range s.Audit.Problems {
+		p("  %s\n", pr)
+	}
 	if s.DeadLetters > 0 {
 		p("\ndead letters: %d deliveries given up on (dead-letters.jsonl; send them again with 'hamsasim redeliver')\n", s.DeadLetters)
 	}
@@ -106,21 +117,19 @@ func WriteText(w io.Writer, s *Summary) error {
 	return err
 }
 
-// statusLine lists attempt outcomes, most frequent first.
-func statusLine(m map[string]int64) string {
-	keys := make([]string, 0, len(m))
-	for k := range m {
-		keys = append(keys, k)
+// AuditLine says the end state in one line: what the platform delivered
+// and, when the probe API was asked, what the endpoint recorded.
+func AuditLine(a Audit) string {
+	line := fmt.Sprintf("end state: %d events acknowledged, %d dead-lettered, %d in flight", a.Acknowledged, a.DeadLettered, a.InFlight)
+	if a.Probe == "" {
+		return line + "; the endpoint's side was not checked (no --probe-url)"
 	}
-	sort.Slice(keys, func(i, j int) bool {
-		if m[keys[i]] != m[keys[j]] {
-			return m[keys[i]] > m[keys[j]]
-		}
-		return keys[i] < keys[j]
-	})
-	parts := make([]string, len(keys))
-	for i, k := range keys {
-		parts[i] = fmt.Sprintf("%s×%d", k, m[k])
+	line += fmt.Sprintf("; the endpoint recorded %d for the %d calls checked: %d lost, %d duplicated", a.Recorded, a.Checked, a.Lost, a.Duplicated)
+	if a.NotFound > 0 {
+		line += fmt.Sprintf(", %d calls unknown to it", a.NotFound)
 	}
-	return strings.Join(parts, " ")
+	if a.Unchecked > 0 {
+		line += fmt.Sprintf(", %d calls not checked", a.Unchecked)
+	}
+	return line
 }

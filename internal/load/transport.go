@@ -43,6 +43,9 @@ type exchange struct {
 	ended time.Time
 	err   error
 	class deliver.Class // set when the transport knows better than the error
+	// injected is set when the scenario's network fault, not the target,
+	// decided the attempt's fate.
+	injected bool
 }
 
 // taggedTransport times each attempt from the moment it is sent to the end
@@ -113,6 +116,7 @@ func (t *taggedTransport) fault(ctx context.Context, x *exchange) error {
 		if at < f.Start || at >= f.End() {
 			continue
 		}
+		x.injected = true
 		switch f.Kind {
 		case scenario.FaultBlackhole:
 			<-ctx.Done() // the request's timeout ends it

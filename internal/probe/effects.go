@@ -42,7 +42,7 @@ func Effects(ctx context.Context, d *deliver.Deliverer, probeURL string, callIDs
 		// the URL redacted.
 		target := base.JoinPath("calls", id).String()
 		shown := report.RedactURL(target)
-		rec, a, err := readCall(ctx, d, target, shown)
+		rec, a, err := readCall(ctx, d, target, shown, time.Now().Add(EffectsWait))
 		res := Result{Probe: "duplicate.effect", Check: check.DuplicateEffect, Status: a.Status, LatencyMs: a.Latency.Milliseconds(), ErrorClass: string(a.Class), Passed: true}
 		if err != nil {
 			hint := "check --probe-url: it is the base URL the probe API answers GET /calls/{callId} under"
@@ -79,10 +79,9 @@ func Effects(ctx context.Context, d *deliver.Deliverer, probeURL string, callIDs
 	return findings, results
 }
 
-// readCall reads one call record, waiting (up to EffectsWait) until the
-// target has processed everything it stored.
-func readCall(ctx context.Context, d *deliver.Deliverer, target, shown string) (*CallRecord, deliver.Attempt, error) {
-	deadline := time.Now().Add(EffectsWait)
+// readCall reads one call record, waiting (until deadline) for the target
+// to process everything it stored.
+func readCall(ctx context.Context, d *deliver.Deliverer, target, shown string, deadline time.Time) (*CallRecord, deliver.Attempt, error) {
 	for {
 		a := d.Send(ctx, deliver.Request{Method: http.MethodGet, Target: target, MsgID: "probe"}, 1, deliver.TriggerFirst)
 		if a.Class != deliver.ClassNone {

@@ -74,6 +74,10 @@ type Config struct {
 	// A probe event of a type the target failed in order is sent but not
 	// judged: its failure is the replay's finding, not the probe's.
 	Acked map[string]bool
+	// Events are the subscribed event types; a probe of another type (or
+	// of a type the platform does not know yet) is skipped, never sent, as
+	// the platform would not deliver it. Nil subscribes to all.
+	Events map[string]bool
 }
 
 // Result is one probe request and its verdict.
@@ -114,6 +118,13 @@ func (r *Runner) Run(ctx context.Context, groups map[string]bool) {
 // send sends one probe request and judges it. judge false records the
 // answer without a verdict (an event that only sets up the probe).
 func (r *Runner) send(ctx context.Context, spec check.ProbeSpec, signer deliver.Signer, judge bool, skipWhy string) deliver.Attempt {
+	// A body that is not an event (the malformed probe) has no type: it is
+	// about parsing, not subscriptions, and is sent.
+	if t := spec.Event.Type; r.cfg.Events != nil && t != "" && !r.cfg.Events[t] {
+		r.Results = append(r.Results, Result{Probe: spec.Name, Check: spec.Check, Event: spec.Event.Type, Passed: true,
+			Skipped: "not sent: the endpoint is not subscribed to " + t + " (--events)"})
+		return deliver.Attempt{Class: deliver.ClassCanceled}
+	}
 	req := deliver.Request{Target: r.cfg.Target, Body: spec.Event.Body, MsgID: deliver.MessageID(spec.Event.Key()), Signer: signer}
 	if spec.Event.Key() == "||" {
 		req.MsgID = deliver.MessageID(string(spec.Event.Body))
@@ -165,9 +176,30 @@ func (r *Runner) judged(t string) (bool, string) {
 	return false, t + " was not acknowledged in the replay either; that finding stands for this one"
 }
 
+// sample is an ordinary event for probes about auth and payloads: a
+// transcription.update, or, for an endpoint not subscribed to those, an
+// event of a type it is subscribed to.
+func (r *Runner) sample(name, text string, at time.Duration) event.Event {
+	for _, t := range []string{event.TranscriptionUpdate, event.CallStarted, event.CallAnswered, event.CallEnded} {
+		if r.cfg.Events != nil && !r.cfg.Events[t] {
+			continue
+		}
+		switch t {
+		case event.CallStarted:
+			return r.b.event(t, name, 0, 0, r.b.started())
+		case event.CallAnswered:
+			return r.b.event(t, name, 0, at, r.b.answered(at))
+		case event.CallEnded:
+			return r.b.event(t, name, 0, at, r.b.ended(r.b.transcript(512), at))
+		}
+		break
+	}
+	return r.b.event(event.TranscriptionUpdate, name, 0, at, r.b.turn(event.SpeakerUser, text))
+}
+
 func (r *Runner) auth(ctx context.Context) {
-	ev := r.b.event(event.TranscriptionUpdate, "auth", 0, 2*time.Second, r.b.turn(event.SpeakerUser, "Is anyone checking who sends this?"))
-	desc := func(what string) string { return fmt.Sprintf("transcription.update %s", what) }
+	ev := r.sample("auth", "Is anyone checking who sends this?", 2*time.Second)
+	desc := func(what string) string { return fmt.Sprintf("%s %s", ev.Type, what) }
 	switch r.cfg.Auth.Mode {
 	case AuthNone:
 		r.Results = append(r.Results, Result{Probe: "auth", Check: check.AuthMissing, Skipped: "no secret is configured: the target is tested in the platform's noAuth mode", Passed: true})
@@ -190,7 +222,7 @@ func (r *Runner) auth(ctx context.Context) {
 }
 
 func (r *Runner) payload(ctx context.Context) {
-	ev := r.b.event(event.TranscriptionUpdate, "payload", 0, 3*time.Second, r.b.turn(event.SpeakerAgent, "One moment please."))
+	ev := r.sample("payload", "One moment please.", 3*time.Second)
 	cut := ev
 	cut.Type, cut.CallID, cut.Timestamp = "", "", ""
 	cut.Body = ev.Body[:len(ev.Body)/2]
@@ -201,7 +233,7 @@ func (r *Runner) payload(ctx context.Context) {
 		if field == "eventType" {
 			bad.Type = ""
 		}
-		r.send(ctx, check.ProbeSpec{Name: "payload.invalid/no-" + field, Check: check.PayloadInvalid, Want: check.WantClientError, Event: bad, Request: "transcription.update without " + field}, nil, true, "")
+		r.send(ctx, check.ProbeSpec{Name: "payload.invalid/no-" + field, Check: check.PayloadInvalid, Want: check.WantClientError, Event: bad, Request: ev.Type + " without " + field}, nil, true, "")
 	}
 }
 

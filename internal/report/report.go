@@ -36,6 +36,8 @@ type Run struct {
 	NotSent         int             `json:"notSent"`      // events never sent (run stopped early)
 	Redeliveries    int             `json:"redeliveries"` // duplicate deliveries sent by the duplicate probe
 	Summary         Summary         `json:"summary"`
+	Events          []string        `json:"events,omitempty"` // the subscribed event types (--events); empty: all
+	Health          []Health        `json:"health"`
 	Calls           []Call          `json:"calls"`
 	Probes          []ProbeResult   `json:"probes"`
 	Hints           []string        `json:"hints,omitempty"` // the likely cause when many findings share one
@@ -85,6 +87,19 @@ type Delivery struct {
 	LatencyMs  int64  `json:"latencyMs"`
 	ErrorClass string `json:"errorClass,omitempty"`
 	Acked      bool   `json:"acknowledged"`
+	// AttemptLog is every attempt of the delivery, in order.
+	AttemptLog []Attempt `json:"attemptLog"`
+}
+
+// Attempt is one HTTP exchange of a delivery: why it was made ("first",
+// "retry N"), what came back, and how long the platform waited before the
+// next one.
+type Attempt struct {
+	Trigger    string `json:"trigger"`
+	Status     int    `json:"status"`
+	LatencyMs  int64  `json:"latencyMs"`
+	ErrorClass string `json:"errorClass,omitempty"`
+	WaitMs     int64  `json:"waitMs,omitempty"` // before the next attempt
 }
 
 // Tally moves notes out of Findings and fills Summary and Passed.

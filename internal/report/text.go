@@ -86,6 +86,12 @@ func WriteText(w io.Writer, r *Run) error {
 			}
 		}
 	}
+	if len(r.Health) > 0 && p.err == nil {
+		p.f("\n")
+		if err := WriteHealth(p.w, r.Health); err != nil {
+			p.err = err
+		}
+	}
 	for _, h := range r.Hints {
 		p.f("\nhint: %s\n", h)
 	}

@@ -55,9 +55,11 @@ func (p *parser) parse(data []byte) *Scenario {
 	s := &Scenario{
 		TimeScale: DefaultTimeScale,
 		Delivery: Delivery{
-			Timeout: DefaultTimeout,
-			Retries: DefaultRetries,
-			Backoff: Backoff{Base: DefaultBackoffBase, Factor: DefaultBackoffFactor, Max: DefaultBackoffMax},
+			Timeout:  DefaultTimeout,
+			Retries:  DefaultRetries,
+			Backoff:  Backoff{Base: DefaultBackoffBase, Factor: DefaultBackoffFactor, Max: DefaultBackoffMax},
+			Schedule: ScheduleExponential,
+			Jitter:   DefaultJitter,
 		},
 		Drain: DefaultDrain,
 	}
@@ -92,6 +94,12 @@ func (p *parser) parse(data []byte) *Scenario {
 	s.OutOfOrder = p.fraction(fields, "outOfOrder")
 	if n, ok := fields["delivery"]; ok {
 		p.delivery(n, &s.Delivery)
+	}
+	if w, ok := SchedulePresets[s.Delivery.Schedule]; ok {
+		s.Delivery.Waits = make([]time.Duration, len(w))
+		for i, d := range w {
+			s.Delivery.Waits[i] = time.Duration(float64(d) * s.TimeScale)
+		}
 	}
 	if n, ok := fields["drain"]; ok {
 		if d, ok := p.duration(n, "drain", MaxDrain); ok {
@@ -398,7 +406,7 @@ func (p *parser) mix(n *yaml.Node) []MixEntry {
 }
 
 func (p *parser) delivery(n *yaml.Node, d *Delivery) {
-	fields := p.Mapping(n, "delivery", "timeout", "retries", "backoff")
+	fields := p.Mapping(n, "delivery", "timeout", "retries", "backoff", "schedule", "jitter")
 	if fields == nil {
 		return
 	}
@@ -407,6 +415,7 @@ func (p *parser) delivery(n *yaml.Node, d *Delivery) {
 			d.Timeout = t
 		}
 	}
+	_, retriesGiven := fields["retries"]
 	if v, ok := fields["retries"]; ok {
 		rv := yamlfile.Deref(v)
 		r, err := strconv.Atoi(rv.Value)
@@ -416,8 +425,22 @@ func (p *parser) delivery(n *yaml.Node, d *Delivery) {
 			d.Retries = r
 		}
 	}
+	if v, ok := fields["jitter"]; ok {
+		d.Jitter = p.percent(v, "delivery.jitter")
+	}
+	if v, ok := fields["schedule"]; ok {
+		p.schedule(v, d, retriesGiven)
+	}
 	bn, ok := fields["backoff"]
 	if !ok {
+		return
+	}
+	if d.Schedule != ScheduleExponential {
+		what := "schedule " + d.Schedule
+		if d.Schedule == ScheduleList {
+			what = "a written-out schedule"
+		}
+		p.Errf(bn, "delivery.backoff", "is for the exponential schedule; %s sets the waits itself (remove one of the two)", what)
 		return
 	}
 	bf := p.Mapping(bn, "delivery.backoff", "base", "factor", "max")
@@ -447,6 +470,60 @@ func (p *parser) delivery(n *yaml.Node, d *Delivery) {
 			}
 		}
 	}
+}
+
+// schedule reads delivery.schedule: a schedule's name, or the waits before
+// retry 1, 2, ... written out. Unless retries is given too, a schedule
+// other than the exponential one retries once per wait.
+func (p *parser) schedule(n *yaml.Node, d *Delivery, retriesGiven bool) {
+	valid := strings.Join(ScheduleNames(), ", ") + ", or a list of waits like [5s, 1m, 10m]"
+	v := yamlfile.Deref(n)
+	switch {
+	case v.Kind == yaml.ScalarNode && v.Tag == "!!str":
+		name := v.Value
+		if _, ok := SchedulePresets[name]; !ok && name != ScheduleExponential {
+			p.Errf(n, "delivery.schedule", "%q is not a schedule%s (valid: %s)", name, yamlfile.DidYouMean(name, ScheduleNames()), valid)
+			return
+		}
+		d.Schedule = name
+	case v.Kind == yaml.SequenceNode:
+		items, ok := p.list(n, "delivery.schedule", "waits like 5s")
+		if !ok {
+			return
+		}
+		if len(items) == 0 || len(items) > MaxRetries {
+			p.Errf(n, "delivery.schedule", "needs 1 to %d waits, not %d", MaxRetries, len(items))
+			return
+		}
+		d.Schedule, d.Waits = ScheduleList, make([]time.Duration, 0, len(items))
+		for i, item := range items {
+			if w, ok := p.positiveDuration(item, fmt.Sprintf("delivery.schedule[%d]", i), MaxWait); ok {
+				d.Waits = append(d.Waits, w)
+			}
+		}
+	default:
+		p.Errf(n, "delivery.schedule", "must be %s, not %s", valid, describe(v))
+		return
+	}
+	if !retriesGiven && d.Schedule != ScheduleExponential {
+		if w, ok := SchedulePresets[d.Schedule]; ok {
+			d.Retries = len(w)
+		} else {
+			d.Retries = len(d.Waits)
+		}
+	}
+}
+
+// percent reads a share written as a percentage, "20%", from 0% to 100%.
+func (p *parser) percent(n *yaml.Node, path string) float64 {
+	v := yamlfile.Deref(n)
+	s, ok := strings.CutSuffix(v.Value, "%")
+	f, err := strconv.ParseFloat(strings.TrimSpace(s), 64)
+	if v.Kind != yaml.ScalarNode || !ok || err != nil || f < 0 || f > 100 || math.IsNaN(f) {
+		p.Errf(n, path, "must be a percentage from 0%% to 100%%, like 20%%, not %s", describe(v))
+		return 0
+	}
+	return f / 100
 }
 
 func (p *parser) thresholds(n *yaml.Node) []Threshold {

@@ -8,6 +8,7 @@ package scenario
 
 import (
 	"errors"
+	"slices"
 	"time"
 
 	"github.com/hamsasim/hamsasim/internal/yamlfile"
@@ -25,6 +26,7 @@ const (
 	DefaultBackoffBase   = 1 * time.Second
 	DefaultBackoffFactor = 2.0
 	DefaultBackoffMax    = 30 * time.Second
+	DefaultJitter        = 0.2 // ±20 %
 	DefaultDrain         = 2 * time.Minute
 )
 
@@ -37,6 +39,7 @@ const (
 	MaxRetries       = 10
 	MaxDrain         = time.Hour
 	MaxBackoff       = 10 * time.Minute // for backoff.base and backoff.max
+	MaxWait          = 24 * time.Hour   // for each wait of a written-out schedule
 	MaxBackoffFactor = 10.0
 	MaxWeight        = 1_000_000.0
 	MaxFaultLatency  = 60 * time.Second
@@ -101,9 +104,36 @@ type MixEntry struct {
 
 // Delivery is how the simulated platform delivers each event.
 type Delivery struct {
-	Timeout time.Duration // per attempt
-	Retries int           // attempts after the first
-	Backoff Backoff
+	Timeout  time.Duration // per attempt
+	Retries  int           // attempts after the first
+	Backoff  Backoff       // the exponential schedule, used when Waits is empty
+	Schedule string        // the schedule's name: ScheduleExponential, a preset, or ScheduleList
+	Waits    []time.Duration
+	Jitter   float64 // 0..1: each wait is spread over ±Jitter of itself
+}
+
+// Retry schedule names. A preset's waits are real platform waits, multiplied
+// by the scenario's timeScale like the calls themselves.
+const (
+	ScheduleExponential = "exponential" // backoff: base × factor^n, capped at max
+	ScheduleList        = "list"        // waits written out in the scenario
+)
+
+// SchedulePresets are the named retry schedules: the waits before retry 1,
+// 2, ... The Standard Webhooks specification's example schedule retries
+// after 5 s, 5 min, 30 min, 2 h, 5 h, 10 h and 10 h.
+var SchedulePresets = map[string][]time.Duration{
+	"standard-webhooks": {5 * time.Second, 5 * time.Minute, 30 * time.Minute, 2 * time.Hour, 5 * time.Hour, 10 * time.Hour, 10 * time.Hour},
+}
+
+// ScheduleNames lists the schedule names a scenario may give, for messages.
+func ScheduleNames() []string {
+	names := []string{ScheduleExponential}
+	for n := range SchedulePresets {
+		names = append(names, n)
+	}
+	slices.Sort(names[1:])
+	return names
 }
 
 // Backoff is the wait before retry n (from 0): min(Base*Factor^n, Max).

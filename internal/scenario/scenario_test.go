@@ -119,7 +119,8 @@ func TestShippedScenarios(t *testing.T) {
 	assert.Equal(t, scenario.FaultBlackhole, f.Kind)
 	assert.Equal(t, 20*time.Second, f.Length)
 	assert.Greater(t, f.Start, outage.Duration/4, "in the middle, not at the start")
-	assert.Less(t, f.End(), outage.Duration*3/4, "in the middle, with time to recover")
+	assert.LessOrEqual(t, f.End()+10*time.Second, outage.Duration, "in the middle, with time to recover")
+	assert.Equal(t, []string{"lost == 0", "duplicated == 0"}, thresholdStrings(outage)[1:3], "the audit decides")
 }
 
 func thresholdStrings(s *scenario.Scenario) []string {
@@ -146,9 +147,11 @@ func TestParseFull(t *testing.T) {
 		Duplicates: 0.02,
 		OutOfOrder: 1,
 		Delivery: scenario.Delivery{
-			Timeout: 2500 * time.Millisecond,
-			Retries: 0,
-			Backoff: scenario.Backoff{Base: 250 * time.Millisecond, Factor: 1, Max: 250 * time.Millisecond},
+			Timeout:  2500 * time.Millisecond,
+			Retries:  0,
+			Backoff:  scenario.Backoff{Base: 250 * time.Millisecond, Factor: 1, Max: 250 * time.Millisecond},
+			Schedule: scenario.ScheduleExponential,
+			Jitter:   0.1,
 		},
 		Drain: 0,
 		Thresholds: []scenario.Threshold{
@@ -177,7 +180,8 @@ func TestDefaults(t *testing.T) {
 	assert.Equal(t, 0.0, s.OutOfOrder)
 	assert.Equal(t, scenario.Delivery{
 		Timeout: 5 * time.Second, Retries: 2,
-		Backoff: scenario.Backoff{Base: time.Second, Factor: 2, Max: 30 * time.Second},
+		Backoff:  scenario.Backoff{Base: time.Second, Factor: 2, Max: 30 * time.Second},
+		Schedule: scenario.ScheduleExponential, Jitter: 0.2,
 	}, s.Delivery)
 	assert.Equal(t, 2*time.Minute, s.Drain)
 	assert.Empty(t, s.Thresholds)
@@ -191,8 +195,41 @@ func TestPartialDeliveryKeepsDefaults(t *testing.T) {
 	require.NoError(t, err)
 	assert.Equal(t, scenario.Delivery{
 		Timeout: 5 * time.Second, Retries: 5,
-		Backoff: scenario.Backoff{Base: time.Second, Factor: 3, Max: 30 * time.Second},
+		Backoff:  scenario.Backoff{Base: time.Second, Factor: 3, Max: 30 * time.Second},
+		Schedule: scenario.ScheduleExponential, Jitter: 0.2,
 	}, s.Delivery)
+}
+
+func TestSchedules(t *testing.T) {
+	t.Parallel()
+	head := "name: s\nduration: 1m\narrival: {constant: 1}\nmix: [{fixture: a, weight: 1}]\ntimeScale: 0.05\n"
+	tests := []struct {
+		name        string
+		delivery    string
+		wantName    string
+		wantRetries int
+		wantWaits   []time.Duration
+		wantJitter  float64
+	}{
+		{"a preset is compressed by timeScale and retries once per wait", "delivery: {schedule: standard-webhooks}", "standard-webhooks", 7,
+			[]time.Duration{250 * time.Millisecond, 15 * time.Second, 90 * time.Second, 6 * time.Minute, 15 * time.Minute, 30 * time.Minute, 30 * time.Minute}, 0.2},
+		{"retries given bound a preset", "delivery: {schedule: standard-webhooks, retries: 2, jitter: 0%}", "standard-webhooks", 2,
+			[]time.Duration{250 * time.Millisecond, 15 * time.Second, 90 * time.Second, 6 * time.Minute, 15 * time.Minute, 30 * time.Minute, 30 * time.Minute}, 0},
+		{"written-out waits are taken as written", "delivery: {schedule: [1s, 30s, 2m], jitter: 50%}", scenario.ScheduleList, 3,
+			[]time.Duration{time.Second, 30 * time.Second, 2 * time.Minute}, 0.5},
+		{"exponential by name", "delivery: {schedule: exponential, backoff: {base: 2s}}", scenario.ScheduleExponential, 2, nil, 0.2},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			s, err := scenario.Parse([]byte(head+tt.delivery+"\n"), "inline.yaml")
+			require.NoError(t, err)
+			assert.Equal(t, tt.wantName, s.Delivery.Schedule)
+			assert.Equal(t, tt.wantRetries, s.Delivery.Retries)
+			assert.Equal(t, tt.wantWaits, s.Delivery.Waits)
+			assert.InDelta(t, tt.wantJitter, s.Delivery.Jitter, 1e-9)
+		})
+	}
 }
 
 func constant(rate float64, d time.Duration) *scenario.Scenario {
@@ -375,12 +412,13 @@ func TestMetricKind(t *testing.T) {
 		"p50": scenario.KindLatency, "p90": scenario.KindLatency, "p95": scenario.KindLatency, "p99": scenario.KindLatency, "max": scenario.KindLatency,
 		"success":  scenario.KindPercent,
 		"timeouts": scenario.KindCount, "errors": scenario.KindCount, "duplicates_unacknowledged": scenario.KindCount, "contract_violations": scenario.KindCount,
+		"lost": scenario.KindCount, "duplicated": scenario.KindCount, "dead_letters": scenario.KindCount,
 		"p98": 0,
 	}
 	for m, k := range want {
 		assert.Equal(t, k, m.Kind(), string(m))
 	}
-	assert.Len(t, scenario.Metrics, 10)
+	assert.Len(t, scenario.Metrics, 13)
 }
 
 func TestOpHolds(t *testing.T) {

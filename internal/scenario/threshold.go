@@ -27,13 +27,24 @@ const (
 	MetricErrors                   Metric = "errors"
 	MetricDuplicatesUnacknowledged Metric = "duplicates_unacknowledged"
 	MetricContractViolations       Metric = "contract_violations"
+	// The end-state audit's counts, over the whole run (no event type):
+	MetricLost        Metric = "lost"         // acknowledged, but the endpoint has no record (needs a probe API)
+	MetricDuplicated  Metric = "duplicated"   // processed more than once by the endpoint (needs a probe API)
+	MetricDeadLetters Metric = "dead_letters" // deliveries the platform gave up on
 )
+
+// WholeRun reports whether the metric is counted over the whole run only,
+// so a threshold on it may not name an event type.
+func (m Metric) WholeRun() bool {
+	return m == MetricLost || m == MetricDuplicated || m == MetricDeadLetters
+}
 
 // Metrics lists every metric, latencies first.
 var Metrics = []Metric{
 	MetricP50, MetricP90, MetricP95, MetricP99, MetricMax,
 	MetricSuccess,
 	MetricTimeouts, MetricErrors, MetricDuplicatesUnacknowledged, MetricContractViolations,
+	MetricLost, MetricDuplicated, MetricDeadLetters,
 }
 
 // ValueKind is the unit of a metric's value.
@@ -53,7 +64,8 @@ func (m Metric) Kind() ValueKind {
 		return KindLatency
 	case MetricSuccess:
 		return KindPercent
-	case MetricTimeouts, MetricErrors, MetricDuplicatesUnacknowledged, MetricContractViolations:
+	case MetricTimeouts, MetricErrors, MetricDuplicatesUnacknowledged, MetricContractViolations,
+		MetricLost, MetricDuplicated, MetricDeadLetters:
 		return KindCount
 	}
 	return 0
@@ -176,6 +188,9 @@ func parseThreshold(text string) (Threshold, string) {
 	if t.Metric.Kind() == 0 {
 		return t, fmt.Sprintf("%q is not a metric%s (valid: %s)", t.Metric, yamlfile.DidYouMean(string(t.Metric), metricNames()), strings.Join(metricNames(), ", "))
 	}
+	if t.EventType != "" && t.Metric.WholeRun() {
+		return t, fmt.Sprintf("%s is counted over the whole run, not per event type: write %q", t.Metric, strings.TrimSpace(strings.TrimPrefix(s, t.EventType)))
+	}
 
 	v := strings.TrimSpace(s[j:])
 	if v == "" {
@@ -248,7 +263,20 @@ func human(d time.Duration) string {
 func ParseThreshold(text string) (Threshold, error) {
 	t, msg := parseThreshold(text)
 	if msg != "" {
-		return Threshold{}, fmt.Errorf("%w: threshold %q %s", ErrInvalid, text, msg)
+		return Threshold{}, &ThresholdError{Text: text, Reason: msg}
 	}
 	return t, nil
 }
+
+// ThresholdError is a threshold that does not parse; it wraps ErrInvalid.
+type ThresholdError struct {
+	Text   string // the threshold as written
+	Reason string // what is wrong, as a sentence that quotes the text
+}
+
+func (e *ThresholdError) Error() string {
+	return fmt.Sprintf("%s: threshold %q %s", ErrInvalid, e.Text, e.Reason)
+}
+
+// Unwrap makes errors.Is(err, ErrInvalid) hold.
+func (e *ThresholdError) Unwrap() error { return ErrInvalid }

@@ -17,7 +17,9 @@ import (
 	"github.com/hamsasim/hamsasim/internal/deliver"
 	"github.com/hamsasim/hamsasim/internal/event"
 	"github.com/hamsasim/hamsasim/internal/fixture"
+	"github.com/hamsasim/hamsasim/internal/load"
 	"github.com/hamsasim/hamsasim/internal/probe"
+	"github.com/hamsasim/hamsasim/internal/scenario"
 )
 
 // Suite is what every scenario of a run shares. It is read-only once the
@@ -35,6 +37,8 @@ type Suite struct {
 	Getenv func(string) string
 	Client deliverClient
 	Seed   uint64
+	// Scenario reads a load scenario: a file, or a shipped scenario's name.
+	Scenario func(name string) (*scenario.Scenario, error)
 
 	instances atomic.Int64
 }
@@ -63,6 +67,7 @@ type world struct {
 	events    []event.Event // the call's events, expanded lazily
 	edits     map[string][]edit
 	answers   []answer
+	load      *load.Summary // the last load run
 }
 
 type edit struct {

@@ -1,0 +1,142 @@
+package probe
+
+import (
+	"context"
+	"fmt"
+	"net/http"
+	"net/url"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/hamsasim/hamsasim/internal/deliver"
+	"github.com/hamsasim/hamsasim/internal/event"
+	"github.com/hamsasim/hamsasim/internal/report"
+)
+
+// MaxTypes bounds the event types an Expected counts.
+const MaxTypes = 8
+
+// Audit limits.
+const (
+	AuditWorkers = 8               // probe requests in flight at once
+	AuditTimeout = 2 * time.Minute // the whole audit; calls not reached by then are unchecked
+	MaxProblems  = 20              // calls named in AuditResult.Problems
+)
+
+// Expected is what the platform believes it delivered for one call: per
+// event type, in event.Types order, the distinct events acknowledged.
+type Expected struct {
+	CallID string
+	Acked  [MaxTypes]uint32
+}
+
+// AuditResult compares what the platform delivered with what the endpoint
+// recorded, call by call, through the probe API.
+type AuditResult struct {
+	Checked    int64    // calls the probe API answered for
+	Recorded   int64    // distinct events the endpoint recorded for them
+	Lost       int64    // events acknowledged but not recorded
+	Duplicated int64    // times processing took effect beyond the distinct events
+	NotFound   int64    // calls the endpoint has no record of at all (404)
+	Unchecked  int64    // calls the probe API did not answer for, or that the audit did not reach
+	Problems   []string // the first calls with something lost, duplicated or unchecked
+}
+
+// Audit asks the probe API (GET {probeURL}/calls/{callId}) what the
+// endpoint recorded for each call and compares it with what the platform
+// saw acknowledged. A call the endpoint answers 404 for recorded nothing.
+// It waits, across all calls, up to EffectsWait for the endpoint to finish
+// processing what it stored, and gives up on the rest after AuditTimeout.
+// Safe to call once per run; d carries the probe's credentials.
+func Audit(ctx context.Context, d *deliver.Deliverer, probeURL string, calls []Expected) AuditResult {
+	ctx, cancel := context.WithTimeout(ctx, AuditTimeout)
+	defer cancel()
+	base, err := url.Parse(probeURL)
+	if err != nil {
+		base = &url.URL{}
+	}
+	deadline := time.Now().Add(EffectsWait)
+	var (
+		next atomic.Int64
+		mu   sync.Mutex
+		res  AuditResult
+		wg   sync.WaitGroup
+	)
+	problem := func(format string, args ...any) {
+		if len(res.Problems) < MaxProblems {
+			res.Problems = append(res.Problems, fmt.Sprintf(format, args...))
+		}
+	}
+	for range min(AuditWorkers, len(calls)) {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for {
+				i := int(next.Add(1) - 1)
+				if i >= len(calls) {
+					return
+				}
+				c := &calls[i]
+				if ctx.Err() != nil {
+					mu.Lock()
+					res.Unchecked++
+					problem("call %s: not checked: %s", c.CallID, "the audit ran out of time")
+					mu.Unlock()
+					continue
+				}
+				target := base.JoinPath("calls", c.CallID).String()
+				rec, a, err := readCall(ctx, d, target, report.RedactURL(target), deadline)
+				mu.Lock()
+				switch {
+				case err != nil && a.Status == http.StatusNotFound:
+					res.NotFound++
+					compare(&res, c, &CallRecord{}, problem)
+				case err != nil:
+					res.Unchecked++
+					problem("call %s: not checked: %s", c.CallID, err)
+				default:
+					compare(&res, c, rec, problem)
+				}
+				mu.Unlock()
+			}
+		}()
+	}
+	wg.Wait()
+	return res
+}
+
+// compare adds one call's record to res.
+func compare(res *AuditResult, c *Expected, rec *CallRecord, problem func(string, ...any)) {
+	res.Checked++
+	var lost, dup []string
+	for i, t := range event.Types {
+		if i >= MaxTypes {
+			break
+		}
+		stored := rec.Events[t]
+		res.Recorded += int64(stored)
+		if n := int(c.Acked[i]) - stored; n > 0 {
+			res.Lost += int64(n)
+			lost = append(lost, fmt.Sprintf("%s %d acknowledged, %d recorded", t, c.Acked[i], stored))
+		}
+		if n := rec.Effects[t] - stored; n > 0 {
+			res.Duplicated += int64(n)
+			dup = append(dup, fmt.Sprintf("%s took effect %d times for %s", t, rec.Effects[t], plural(stored, "event")))
+		}
+	}
+	if len(lost) > 0 {
+		problem("call %s: lost: %s", c.CallID, strings.Join(lost, "; "))
+	}
+	if len(dup) > 0 {
+		problem("call %s: duplicated: %s", c.CallID, strings.Join(dup, "; "))
+	}
+}
+
+func plural(n int, noun string) string {
+	if n == 1 {
+		return "1 " + noun
+	}
+	return fmt.Sprintf("%d %ss", n, noun)
+}

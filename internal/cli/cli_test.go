@@ -222,8 +222,8 @@ func TestUsageErrors(t *testing.T) {
 		{"unknown fault", []string{"receiver", "--no-auth", "--fault", "slow"}, `unknown fault mode "slow" (valid: auth-off, body-limit-100k`},
 		{"receiver without secret", []string{"receiver"}, "WEBHOOK_SECRET is not set"},
 		{"stray argument", []string{"simulate", "extra"}, `unknown command "extra"`},
-		{"fixtures subcommand typo", []string{"fixtures", "valdate"}, `unknown command "valdate" for "hamsasim fixtures" (valid: validate)`},
-		{"fixtures without subcommand", []string{"fixtures"}, "hamsasim fixtures needs a subcommand: validate"},
+		{"fixtures subcommand typo", []string{"fixtures", "valdate"}, `unknown command "valdate" for "hamsasim fixtures" (valid: new, validate)`},
+		{"fixtures without subcommand", []string{"fixtures"}, "hamsasim fixtures needs a subcommand: new or validate"},
 		{"validate a missing path", []string{"fixtures", "validate", "no/such"}, "fixture path no/such: no such file or folder"},
 		{"empty fixtures flag", []string{"simulate", "--fixtures", ""}, "--fixtures: an empty path"},
 		{"port out of range", []string{"simulate", "--target", "http://localhost:99999/x"}, "port 99999 is not a port number"},
@@ -330,6 +330,10 @@ var volatile = []struct {
 	{regexp.MustCompile(`127\.0\.0\.1:\d+`), "127.0.0.1:PORT"},
 	{regexp.MustCompile(`"timestamp":"[0-9T:.-]+Z"`), `"timestamp":"TS"`},
 	{regexp.MustCompile(`hamsasim-wrong-[0-9a-f]+`), "hamsasim-wrong-X"},
+	{regexp.MustCompile(`"(meanMs|p95Ms)": [0-9.e+-]+`), `"$1": 0`},
+	// The endpoint health table: its mean and p95 columns.
+	{regexp.MustCompile(`(?m)^(  \S+\s+\d+\s+[\d.]+%\s+)\S+\s+\S+\s+(.*)$`), "${1}MEAN  P95  $2"},
+	{regexp.MustCompile(`(?m)^(  event type\s+deliveries\s+success\s+)mean\s+p95\s+failures$`), "${1}mean  p95  failures"},
 }
 
 func normalise(s, target string) string {

@@ -16,9 +16,9 @@ func newFixturesCmd(e *env) *cobra.Command {
 		RunE: func(cmd *cobra.Command, args []string) error {
 			// A typo must not pass a CI step: no subcommand is an error.
 			if len(args) > 0 {
-				return usageError("unknown command %q for \"hamsasim fixtures\" (valid: validate)", args[0])
+				return usageError("unknown command %q for \"hamsasim fixtures\" (valid: new, validate)", args[0])
 			}
-			return usageError("hamsasim fixtures needs a subcommand: validate")
+			return usageError("hamsasim fixtures needs a subcommand: new or validate")
 		},
 	}
 	var spec string
@@ -49,6 +49,6 @@ Exit 0 when all are valid, 2 otherwise, with file:line and field for each proble
 		},
 	}
 	validate.Flags().StringVar(&spec, "spec", "", "OpenAPI contract (default: the shipped one)")
-	cmd.AddCommand(validate)
+	cmd.AddCommand(validate, newFixturesNewCmd(e))
 	return cmd
 }

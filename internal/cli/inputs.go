@@ -15,6 +15,8 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/spf13/cobra"
+
 	"github.com/hamsasim/hamsasim"
 	"github.com/hamsasim/hamsasim/internal/contract"
 	"github.com/hamsasim/hamsasim/internal/deliver"
@@ -53,6 +55,15 @@ func loadContract(path string) (*contract.Contract, error) {
 // unique across the set.
 func loadFixtures(paths []string) ([]*fixture.Fixture, error) {
 	return loadFixturesAs("--fixtures", paths)
+}
+
+// fixturesFlag is loadFixtures for a command's --fixtures flag: given but
+// empty is a mistake, not a request for the shipped fixtures.
+func fixturesFlag(cmd *cobra.Command, paths []string) ([]*fixture.Fixture, error) {
+	if cmd.Flags().Changed("fixtures") && len(paths) == 0 {
+		return nil, usageError("--fixtures: an empty path (omit the flag to use the shipped fixtures)")
+	}
+	return loadFixtures(paths)
 }
 
 // loadFixturesAs is loadFixtures naming the paths' source (a flag, or

@@ -117,8 +117,10 @@ works on a fresh machine.`,
 		return usageError("%s: %s (see 'hamsasim %s --help')", c.Name(), err, c.Name())
 	})
 	root.AddCommand(
+		newTriggerCmd(e),
 		newSimulateCmd(e),
 		newLoadCmd(e),
+		newCaptureCmd(e),
 		newReportCmd(e),
 		newRedeliverCmd(e),
 		newReceiverCmd(e),
@@ -126,8 +128,14 @@ works on a fresh machine.`,
 		newFeaturesCmd(e),
 		newStepsCmd(e),
 		newFixturesCmd(e),
+		newConfigCmd(e),
 		newVersionCmd(e),
 	)
+	// Values a command was not given on the command line come from
+	// HAMSASIM_* variables, then the config file (see 'hamsasim config --help').
+	root.PersistentFlags().String(configFlag, "", "config file (default: "+ConfigFileName+" in the working directory if present, or $"+flagEnv(configFlag)+"; '' for none)")
+	root.PersistentPreRunE = configHook(e)
+	registerCompletions(root)
 	return root
 }
 

@@ -16,6 +16,7 @@ import (
 
 	"github.com/hamsasim/hamsasim/internal/deliver"
 	"github.com/hamsasim/hamsasim/internal/event"
+	"github.com/hamsasim/hamsasim/internal/override"
 	"github.com/hamsasim/hamsasim/internal/probe"
 	"github.com/hamsasim/hamsasim/internal/report"
 	"github.com/hamsasim/hamsasim/internal/simulate"
@@ -40,6 +41,9 @@ type simulateCmd struct {
 	probes      []string
 	probeURL    string
 	insecure    bool
+	overrides   overrideFlags
+	params      []string
+	events      []string
 }
 
 func newSimulateCmd(e *env) *cobra.Command {
@@ -59,7 +63,8 @@ Exit codes: 0 passed, 1 findings of severity error (or warnings with
 --strict), 2 bad flags or input files, 130 interrupted.`,
 		Example: `  hamsasim simulate
   WEBHOOK_SECRET='Bearer sk_test_123' hamsasim simulate --target https://staging.example.com/webhooks/hamsa --junit reports/simulate.xml
-  hamsasim simulate --fixtures fixtures/calls/job-interview.yaml --json out.json`,
+  hamsasim simulate --fixtures fixtures/calls/job-interview.yaml --json out.json
+  hamsasim simulate --param application_id=A-1 --set data.data.speaker=bot`,
 		Args: cobra.NoArgs,
 		RunE: s.run,
 	}
@@ -79,8 +84,11 @@ Exit codes: 0 passed, 1 findings of severity error (or warnings with
 	f.StringVar(&s.start, "start", "", "call start time for event timestamps, RFC 3339 (default: now)")
 	f.Float64Var(&s.timeScale, "time-scale", 0, "pace events by their offsets: 1 real time, 0.1 ten times faster, 0 back to back")
 	f.IntVar(&s.retries, "retries", 2, "retries after a timeout, 5xx, 408, 429 or connection error (4xx are never retried)")
+	f.StringSliceVar(&s.events, "events", nil, "deliver only these event types, as to an endpoint subscribed to a subset; probes of other types are skipped (default all): "+strings.Join(event.Types, ","))
 	f.BoolVar(&s.strict, "strict", false, "fail on warnings too")
 	f.BoolVarP(&s.quiet, "quiet", "q", false, "print only the verdict line")
+	s.overrides.add(f, "every event of the lifecycle that has the field's parent object (an event without it is sent unchanged; a --set that fits no event is an error)")
+	f.StringArrayVar(&s.params, "param", nil, "set a param of every fixture before expansion, key=value (repeatable): sent in call.started and echoed in call.ended's outcomeResult; "+valueHelp+" (a JSON array or object is sent as a JSON string, as params carry them)")
 	return cmd
 }
 
@@ -94,21 +102,9 @@ func (s *simulateCmd) run(cmd *cobra.Command, _ []string) error {
 	if s.timeScale < 0 || s.timeScale > 10 {
 		return usageError("--time-scale %v: use 0 (no pacing) up to 10", s.timeScale)
 	}
-	seed := rand.Uint64()
-	if s.seed != "" {
-		v, err := strconv.ParseUint(s.seed, 10, 64)
-		if err != nil {
-			return usageError("--seed %q is not a whole number from 0 to %d", s.seed, uint64(1<<64-1))
-		}
-		seed = v
-	}
-	start := time.Now().UTC()
-	if s.start != "" {
-		t, err := time.Parse(time.RFC3339Nano, s.start)
-		if err != nil {
-			return usageError("--start %q is not an RFC 3339 time like 2025-03-01T09:00:00Z", s.start)
-		}
-		start = t.UTC()
+	seed, start, err := parseSeedStart(s.seed, s.start)
+	if err != nil {
+		return err
 	}
 	if err := prepareOutputs([][2]string{{"--json", s.jsonOut}, {"--junit", s.junitOut}}); err != nil {
 		return err
@@ -117,10 +113,20 @@ func (s *simulateCmd) run(cmd *cobra.Command, _ []string) error {
 	if err != nil {
 		return err
 	}
-	if cmd.Flags().Changed("fixtures") && len(s.fixtures) == 0 {
-		return usageError("--fixtures: an empty path (omit the flag to use the shipped fixtures)")
+	fixtures, err := fixturesFlag(cmd, s.fixtures)
+	if err != nil {
+		return err
 	}
-	fixtures, err := loadFixtures(s.fixtures)
+
+	ops, err := s.overrides.ops()
+	if err != nil {
+		return err
+	}
+	params, err := parseParams(s.params)
+	if err != nil {
+		return err
+	}
+	events, err := parseEvents(s.events)
 	if err != nil {
 		return err
 	}
@@ -171,9 +177,11 @@ func (s *simulateCmd) run(cmd *cobra.Command, _ []string) error {
 		Target: target, Shown: shown, Fixtures: fixtures, Contract: c, Deliverer: d,
 		Seed: seed, Start: start, Concurrency: s.concurrency, TimeScale: s.timeScale,
 		Groups: groups, ProbeAuth: a.probe, ProbeURL: probeURL,
+		Params: params, Overrides: ops, Events: events,
 	})
 	if err != nil {
-		if errors.Is(err, simulate.ErrInvalidEvent) {
+		// Run checks fixtures and overrides before it sends anything.
+		if errors.Is(err, simulate.ErrInvalidEvent) || errors.Is(err, override.ErrNoField) {
 			return usageError("%s", err)
 		}
 		return err
@@ -238,6 +246,28 @@ func (s *simulateCmd) write(r *report.Run) error {
 		}
 	}
 	return nil
+}
+
+// parseSeedStart reads --seed (default random) and --start (default now),
+// which together make a run's call ids and timestamps reproducible.
+func parseSeedStart(seedFlag, startFlag string) (uint64, time.Time, error) {
+	seed := rand.Uint64()
+	if seedFlag != "" {
+		v, err := strconv.ParseUint(seedFlag, 10, 64)
+		if err != nil {
+			return 0, time.Time{}, usageError("--seed %q is not a whole number from 0 to %d", seedFlag, uint64(1<<64-1))
+		}
+		seed = v
+	}
+	start := time.Now().UTC()
+	if startFlag != "" {
+		t, err := time.Parse(time.RFC3339Nano, startFlag)
+		if err != nil {
+			return 0, time.Time{}, usageError("--start %q is not an RFC 3339 time like 2025-03-01T09:00:00Z", startFlag)
+		}
+		start = t.UTC()
+	}
+	return seed, start, nil
 }
 
 func parseGroups(list []string) (map[string]bool, error) {

@@ -16,6 +16,7 @@ import (
 	"github.com/hamsasim/hamsasim/internal/deliver"
 	"github.com/hamsasim/hamsasim/internal/event"
 	"github.com/hamsasim/hamsasim/internal/fixture"
+	"github.com/hamsasim/hamsasim/internal/override"
 	"github.com/hamsasim/hamsasim/internal/probe"
 	"github.com/hamsasim/hamsasim/internal/report"
 )
@@ -58,6 +59,22 @@ type Config struct {
 	// ProbeURL is the base URL of the target's probe API (GET /calls/{callId}),
 	// used to check that redeliveries take effect once. Empty skips that check.
 	ProbeURL string
+	// Params set (or replace) params of every fixture before it is
+	// expanded, so that they are sent in call.started and echoed in
+	// call.ended's outcomeResult (and in the probes' events). A param
+	// replaces an outcome field of the same name: the echo carries the param.
+	Params map[string]any
+	// Overrides change the lifecycle's events after expansion: each applies
+	// to every event whose body has the field's parent object (an unset:
+	// the field). One that applies to no event is an error wrapping
+	// override.ErrNoField. Events are re-encoded, and their duplicate key
+	// and signature follow the body sent; they are sent even if the change
+	// breaks the contract.
+	Overrides []override.Op
+	// Events are the subscribed event types: only these are delivered, as
+	// to an endpoint subscribed to a subset, and probes of other types are
+	// skipped. Nil subscribes to all.
+	Events map[string]bool
 }
 
 // AllGroups selects every probe group.
@@ -73,7 +90,7 @@ func AllGroups() map[string]bool {
 // contract, so that a bad fixture is reported before anything is sent.
 func Calls(cfg Config) ([][]event.Event, error) {
 	calls := make([][]event.Event, len(cfg.Fixtures))
-	for i, f := range cfg.Fixtures {
+	for i, f := range withParams(cfg.Fixtures, cfg.Params) {
 		evs, err := f.Expand(fixture.Options{Seed: cfg.Seed, Start: cfg.Start})
 		if err != nil {
 			return nil, err
@@ -87,7 +104,37 @@ func Calls(cfg Config) ([][]event.Event, error) {
 		}
 		calls[i] = evs
 	}
+	if err := override.Lifecycle(calls, cfg.Overrides); err != nil {
+		return nil, err
+	}
 	return calls, nil
+}
+
+// withParams returns copies of the fixtures with params set; the fixtures
+// themselves are not changed.
+func withParams(fs []*fixture.Fixture, params map[string]any) []*fixture.Fixture {
+	if len(params) == 0 {
+		return fs
+	}
+	out := make([]*fixture.Fixture, len(fs))
+	for i, f := range fs {
+		cp := *f
+		cp.Params = make(map[string]any, len(f.Params)+len(params))
+		cp.Outcome = make(map[string]any, len(f.Outcome))
+		for k, v := range f.Params {
+			cp.Params[k] = v
+		}
+		for k, v := range f.Outcome {
+			if _, set := params[k]; !set {
+				cp.Outcome[k] = v
+			}
+		}
+		for k, v := range params {
+			cp.Params[k] = v
+		}
+		out[i] = &cp
+	}
+	return out
 }
 
 // Run replays the fixtures and returns the report. It stops early when ctx
@@ -109,9 +156,15 @@ func Run(ctx context.Context, cfg Config) (*report.Run, error) {
 		// Redeliveries follow the original deliveries: they need the replay.
 		cfg.Groups[probe.GroupLifecycle] = true
 	}
+	cfg.Fixtures, cfg.Params = withParams(cfg.Fixtures, cfg.Params), nil
 	calls, err := Calls(cfg)
 	if err != nil {
 		return nil, err
+	}
+	callIDs := make([]string, len(calls))
+	for i, evs := range calls {
+		callIDs[i] = evs[0].CallID
+		calls[i] = subscribed(evs, cfg.Events)
 	}
 	total := 0
 	for _, c := range calls {
@@ -198,7 +251,7 @@ func Run(ctx context.Context, cfg Config) (*report.Run, error) {
 	}
 	for i, evs := range calls {
 		f := cfg.Fixtures[i]
-		c := report.Call{Fixture: f.Name, Source: f.Source, CallID: evs[0].CallID, Events: len(evs), Deliveries: []report.Delivery{}}
+		c := report.Call{Fixture: f.Name, Source: f.Source, CallID: callIDs[i], Events: len(evs), Deliveries: []report.Delivery{}}
 		for _, res := range results[i] {
 			final := res.Final()
 			if final.Class == deliver.ClassCanceled && len(res.Attempts) == 1 {
@@ -216,6 +269,7 @@ func Run(ctx context.Context, cfg Config) (*report.Run, error) {
 				Seq: res.Event.Seq, Event: res.Event.Type, Offset: res.Event.Offset.String(), Timestamp: res.Event.Timestamp,
 				Bytes: len(res.Event.Body), Attempts: made, Status: final.Status,
 				LatencyMs: final.Latency.Milliseconds(), ErrorClass: string(final.Class), Acked: res.Acked(),
+				AttemptLog: attemptLog(res),
 			})
 			for _, f := range check.Delivery(cfg.Contract, res) {
 				reproduce(&f, cfg, res.Event)
@@ -233,7 +287,7 @@ func Run(ctx context.Context, cfg Config) (*report.Run, error) {
 	for i := range calls {
 		dupFindings = append(dupFindings, dupes[i]...)
 		if redelivered[i] > 0 {
-			dupCalls = append(dupCalls, calls[i][0].CallID)
+			dupCalls = append(dupCalls, callIDs[i])
 		}
 	}
 	r.Findings = append(r.Findings, check.Aggregate(dupFindings)...)
@@ -252,7 +306,7 @@ func Run(ctx context.Context, cfg Config) (*report.Run, error) {
 		}
 		pr := probe.NewRunner(probe.Config{
 			Target: cfg.Target, Shown: cfg.shown(), Deliverer: cfg.Deliverer, Contract: cfg.Contract, Template: template(cfg.Fixtures),
-			Seed: cfg.Seed, Start: cfg.Start, Auth: cfg.ProbeAuth, Acked: acked, Observe: b.observe,
+			Seed: cfg.Seed, Start: cfg.Start, Auth: cfg.ProbeAuth, Acked: acked, Observe: b.observe, Events: cfg.Events,
 		})
 		pr.Run(runCtx, cfg.Groups)
 		r.Probes = append(r.Probes, pr.Results...)
@@ -271,9 +325,46 @@ func Run(ctx context.Context, cfg Config) (*report.Run, error) {
 		r.Findings = append(r.Findings, check.New(check.TargetUnreachable,
 			stoppedMessage(cfg.BreakerThreshold, r.NotSent)))
 	}
+	r.Health = report.HealthOf(r.Calls, event.Types)
+	for _, t := range event.Types {
+		if cfg.Events != nil && cfg.Events[t] {
+			r.Events = append(r.Events, t)
+		}
+	}
 	check.Sort(r.Findings)
 	r.Tally()
 	return r, nil
+}
+
+// subscribed keeps the events of the subscribed types, in order; nil keeps all.
+func subscribed(evs []event.Event, types map[string]bool) []event.Event {
+	if types == nil {
+		return evs
+	}
+	out := evs[:0:0]
+	for _, ev := range evs {
+		if types[ev.Type] {
+			out = append(out, ev)
+		}
+	}
+	return out
+}
+
+// attemptLog is a delivery's attempts as the report shows them.
+func attemptLog(res deliver.Result) []report.Attempt {
+	out := make([]report.Attempt, 0, len(res.Attempts))
+	for _, a := range res.Attempts {
+		if a.Class == deliver.ClassCanceled {
+			continue // never really made
+		}
+		trig := string(a.Trigger)
+		if a.Trigger == deliver.TriggerRetry {
+			trig = fmt.Sprintf("%s %d", deliver.TriggerRetry, a.N-1)
+		}
+		out = append(out, report.Attempt{Trigger: trig, Status: a.Status, LatencyMs: a.Latency.Milliseconds(),
+			ErrorClass: string(a.Class), WaitMs: a.RetryDelay.Milliseconds()})
+	}
+	return out
 }
 
 func (cfg Config) shown() string {

@@ -1,0 +1,180 @@
+package cli
+
+import (
+	"fmt"
+	"slices"
+	"sort"
+	"strings"
+	"text/tabwriter"
+
+	"github.com/spf13/cobra"
+
+	"github.com/hamsasim/hamsasim/internal/suggest"
+)
+
+// defaultConfigCommand is the command `hamsasim config` describes when
+// none is named.
+const defaultConfigCommand = "simulate"
+
+type configCmd struct {
+	e *env
+}
+
+func newConfigCmd(e *env) *cobra.Command {
+	c := &configCmd{e: e}
+	return &cobra.Command{
+		Use:   "config [COMMAND] [FLAGS]",
+		Short: "Print the effective configuration of a command: flags, HAMSASIM_* variables and hamsasim.yaml",
+		Long: `Prints what a command would run with: every flag that does not have its
+default, its value and where it came from (flag, env HAMSASIM_X, or
+hamsasim.yaml:LINE), and the config file read. The command is simulate
+unless named; flags after it are taken as that command's.
+
+Where values come from, first match wins:
+  1. the flag on the command line
+  2. the variable HAMSASIM_<FLAG> (upper case, dashes as _): HAMSASIM_TARGET,
+     HAMSASIM_SECRET_ENV, HAMSASIM_EVENTS=call.started,call.ended (a
+     repeatable flag such as --threshold takes one value per line)
+  3. the config file: --config FILE, else $HAMSASIM_CONFIG, else hamsasim.yaml
+     in the working directory if there is one (--config '' reads none)
+  4. the flag's default
+
+The config file's keys are flag names (one spelling: secret-env, not
+secretEnv). Top-level keys apply to every command that has the flag; a
+section named after a command (simulate:, load:, features:, report: merge:)
+applies to that command and wins over the top level. Values are scalars, or
+lists for flags that take several. Paths are relative to the working
+directory, as on the command line.
+
+  target: https://staging.example.com/webhooks/hamsa
+  secret-env: STAGING_WEBHOOK_SECRET
+  load:
+    scenario: steady
+    events: [call.started, call.ended]
+
+Secrets never go in the file or a HAMSASIM_* variable: secret-env names the
+variable that holds the secret, and this command only says whether it is set.
+URLs are shown without user info or query.`,
+		Example: `  hamsasim config
+  hamsasim config load --scenario steady
+  HAMSASIM_TARGET=https://staging.example.com/hooks hamsasim config features`,
+		DisableFlagParsing: true,
+		ValidArgsFunction:  c.complete,
+		RunE:               c.run,
+	}
+}
+
+func (c *configCmd) run(cmd *cobra.Command, args []string) error {
+	for _, a := range args {
+		if a == "--" {
+			break
+		}
+		if a == "-h" || a == "--help" {
+			return cmd.Help()
+		}
+	}
+	root := cmd.Root()
+	target, rest, err := root.Find(args)
+	if err != nil || !configurable(target) || target.Parent() != nil && !configurable(target.Parent()) {
+		return usageError("config: %s", c.unknownCommand(root, args))
+	}
+	if target == root {
+		target, _, _ = root.Find([]string{defaultConfigCommand})
+	}
+	if err := target.ParseFlags(rest); err != nil {
+		return usageError("config %s: %s (see 'hamsasim %s --help')", commandPath(target), err, commandPath(target))
+	}
+	eff, err := applyConfig(target, c.e.getenv, ".")
+	if err != nil {
+		return usageError("%w", err)
+	}
+	c.print(target, eff)
+	return nil
+}
+
+// unknownCommand says which word of args is not a command, and what is.
+func (c *configCmd) unknownCommand(root *cobra.Command, args []string) string {
+	var names []string
+	for _, s := range root.Commands() {
+		if configurable(s) && !s.Hidden {
+			names = append(names, s.Name())
+		}
+	}
+	sort.Strings(names)
+	word := ""
+	for _, a := range args {
+		if !strings.HasPrefix(a, "-") {
+			word = a
+			break
+		}
+	}
+	hint := ""
+	if near := suggest.Name(word, names, 2); near != "" {
+		hint = "; did you mean " + near + "?"
+	}
+	return fmt.Sprintf("%q is not a command it can describe%s (commands: %s)", word, hint, strings.Join(names, ", "))
+}
+
+func (c *configCmd) print(target *cobra.Command, eff *effectiveConfig) {
+	out := c.e.stdout
+	path := "hamsasim " + commandPath(target)
+	switch {
+	case eff.file != "":
+		fmt.Fprintf(out, "config file: %s (from %s)\n", eff.file, eff.how)
+	case eff.how == "--config":
+		fmt.Fprintf(out, "config file: none (--config '')\n")
+	default:
+		fmt.Fprintf(out, "config file: none (no %s in the working directory; --config FILE or %s names one)\n", ConfigFileName, flagEnv(configFlag))
+	}
+	fmt.Fprintf(out, "command:     %s\n\n", path)
+	origins := slices.Clone(eff.origins)
+	sort.Slice(origins, func(i, j int) bool { return origins[i].flag.Name < origins[j].flag.Name })
+	if len(origins) == 0 {
+		fmt.Fprintf(out, "every flag has its default ('%s --help' lists them)\n", path)
+	} else {
+		tw := tabwriter.NewWriter(out, 0, 0, 2, ' ', 0)
+		fmt.Fprintln(tw, "flag\tvalue\tfrom")
+		for _, o := range origins {
+			fmt.Fprintf(tw, "--%s\t%s\t%s\n", o.flag.Name, displayValue(o.flag), o.from)
+		}
+		tw.Flush()
+		fmt.Fprintf(out, "\nevery other flag has its default ('%s --help' lists them)\n", path)
+	}
+	if name := secretVariable(target); name != "" {
+		state := "not set"
+		if c.e.getenv(name) != "" {
+			state = "set"
+		}
+		fmt.Fprintf(out, "\nsecret (the value is never shown):\n  %s: %s\n", name, state)
+	}
+}
+
+// secretVariable is the variable the command reads its secret from, or ""
+// for a command that takes none: --secret-env, else the auth mode's default.
+func secretVariable(c *cobra.Command) string {
+	f := c.Flags().Lookup("secret-env")
+	if f == nil {
+		return ""
+	}
+	if v := f.Value.String(); v != "" {
+		return v
+	}
+	if a := c.Flags().Lookup("auth"); a != nil && a.Value.String() == "hmac" {
+		return DefaultSigningSecretEnv
+	}
+	return DefaultSecretEnv
+}
+
+// complete offers the commands config can describe, then their flags.
+func (c *configCmd) complete(cmd *cobra.Command, args []string, toComplete string) ([]cobra.Completion, cobra.ShellCompDirective) {
+	if len(args) > 0 {
+		return nil, cobra.ShellCompDirectiveNoFileComp
+	}
+	var out []cobra.Completion
+	for _, s := range cmd.Root().Commands() {
+		if configurable(s) && !s.Hidden && strings.HasPrefix(s.Name(), toComplete) {
+			out = append(out, cobra.CompletionWithDesc(s.Name(), s.Short))
+		}
+	}
+	return out, cobra.ShellCompDirectiveNoFileComp
+}

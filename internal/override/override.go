@@ -1,0 +1,423 @@
+// Package override changes fields of webhook event bodies: the --set and
+// --unset flags of trigger and simulate, and the --param flag that sets a
+// fixture's param before it is expanded. A path is dotted field names with
+// optional list indexes, e.g. data.data.outcomeResult.application_id or
+// data.data.transcription[0].Agent. A value is JSON when it parses as a JSON
+// literal (3, true, null, "text", {...}, [...]) and plain text otherwise.
+package override
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+	"regexp"
+	"sort"
+	"strconv"
+	"strings"
+
+	"github.com/hamsasim/hamsasim/internal/event"
+)
+
+// Sentinel errors, matched with errors.Is.
+var (
+	// ErrSyntax is wrapped when a flag's argument is not path=value or a path.
+	ErrSyntax = errors.New("invalid override")
+	// ErrNoField is wrapped when a path does not lead to a field of a body.
+	ErrNoField = errors.New("no such field")
+	// ErrBody is wrapped when an event body is not a JSON object.
+	ErrBody = errors.New("the event body is not JSON")
+)
+
+// Error is one override that cannot be read or applied. Its text starts
+// with the flag and the path, then says what is wrong.
+type Error struct {
+	Flag, Path string
+	Msg        string
+	Kind       error // ErrSyntax or ErrNoField
+}
+
+func (e *Error) Error() string {
+	if e.Path == "" {
+		return e.Flag + ": " + e.Msg
+	}
+	return e.Flag + " " + e.Path + ": " + e.Msg
+}
+
+// Unwrap makes errors.Is(err, Kind) hold.
+func (e *Error) Unwrap() error { return e.Kind }
+
+func syntaxErr(flag, path, format string, args ...any) error {
+	return &Error{Flag: flag, Path: path, Msg: fmt.Sprintf(format, args...), Kind: ErrSyntax}
+}
+
+// maxPathSteps bounds how deep a path may reach.
+const maxPathSteps = 64
+
+// Op is one change: set the field at Path to Value, or remove it (Unset).
+type Op struct {
+	Flag  string // the flag it came from, for messages: --set, --unset
+	Path  string // as given
+	Value any    // decoded JSON (numbers as json.Number); unused by Unset
+	Unset bool
+	steps []step
+}
+
+// String shows the op as it was given on the command line.
+func (o Op) String() string {
+	if o.Unset {
+		return o.Flag + " " + o.Path
+	}
+	v, _ := event.Marshal(o.Value)
+	return fmt.Sprintf("%s %s=%s", o.Flag, o.Path, v)
+}
+
+type step struct {
+	key   string
+	index int // -1: a key of an object
+}
+
+func (s step) String() string {
+	if s.index >= 0 {
+		return fmt.Sprintf("[%d]", s.index)
+	}
+	return s.key
+}
+
+var segment = regexp.MustCompile(`^([^.\[\]=]+)((?:\[\d+\])*)$`)
+var index = regexp.MustCompile(`\d+`)
+
+// ParseSet reads a --set argument, path=value.
+func ParseSet(flag, arg string) (Op, error) {
+	path, raw, ok := strings.Cut(arg, "=")
+	if !ok {
+		return Op{}, syntaxErr(flag, strconv.Quote(arg), "use path=value, e.g. %s data.data.outcomeResult.application_id=A-1", flag)
+	}
+	steps, err := parsePath(flag, path)
+	if err != nil {
+		return Op{}, err
+	}
+	return Op{Flag: flag, Path: path, Value: ParseValue(raw), steps: steps}, nil
+}
+
+// ParseUnset reads an --unset argument, a path.
+func ParseUnset(flag, arg string) (Op, error) {
+	if strings.Contains(arg, "=") {
+		return Op{}, syntaxErr(flag, strconv.Quote(arg), "give only the field's path (to change a value, use --set path=value)")
+	}
+	steps, err := parsePath(flag, arg)
+	if err != nil {
+		return Op{}, err
+	}
+	if steps[len(steps)-1].index >= 0 {
+		return Op{}, syntaxErr(flag, arg, "a list element cannot be removed, only replaced with --set")
+	}
+	return Op{Flag: flag, Path: arg, Unset: true, steps: steps}, nil
+}
+
+// ParseValue reads a value: JSON if it parses as one JSON literal (numbers
+// kept exactly, as json.Number), otherwise the text itself as a string.
+func ParseValue(raw string) any {
+	// A literal followed by more ("3 apples") is text, not JSON.
+	v, err := parseJSON([]byte(raw))
+	if err != nil {
+		return raw
+	}
+	return v
+}
+
+func parsePath(flag, path string) ([]step, error) {
+	example := "data.data.outcomeResult.application_id or data.data.transcription[0].Agent"
+	if strings.TrimSpace(path) == "" {
+		return nil, syntaxErr(flag, "", "an empty field path (use a path like %s)", example)
+	}
+	var out []step
+	for _, part := range strings.Split(path, ".") {
+		m := segment.FindStringSubmatch(part)
+		if m == nil {
+			return nil, syntaxErr(flag, path, "not a field path like %s", example)
+		}
+		out = append(out, step{key: m[1], index: -1})
+		for _, idx := range index.FindAllString(m[2], -1) {
+			n, err := strconv.Atoi(idx)
+			if err != nil {
+				return nil, syntaxErr(flag, path, "index %s is too large", idx)
+			}
+			out = append(out, step{index: n})
+		}
+	}
+	if len(out) > maxPathSteps {
+		return nil, syntaxErr(flag, path, "at most %d levels deep", maxPathSteps)
+	}
+	return out, nil
+}
+
+// decode reads a body keeping numbers exact.
+func decode(body []byte) (*object, error) {
+	v, err := parseJSON(body)
+	o, ok := v.(*object)
+	if err != nil || !ok {
+		return nil, ErrBody
+	}
+	return o, nil
+}
+
+// walk follows the op's path to the container that holds its last step.
+// strict errors say what exists where the path breaks; otherwise a missing
+// container is (nil, nil).
+func (o Op) walk(root *object) (any, error) {
+	var cur any = root
+	for i, s := range o.steps[:len(o.steps)-1] {
+		next, err := o.child(cur, i, s)
+		if err != nil {
+			return nil, err
+		}
+		cur = next
+	}
+	last := o.steps[len(o.steps)-1]
+	switch c := cur.(type) {
+	case *object:
+		if last.index >= 0 {
+			return nil, o.noField(len(o.steps)-1, "is an object, not a list", keys(c))
+		}
+	case []any:
+		if last.index < 0 {
+			return nil, o.noField(len(o.steps)-1, fmt.Sprintf("is a list of %d, not an object", len(c)), "")
+		}
+		if last.index >= len(c) {
+			return nil, o.noField(len(o.steps)-1, fmt.Sprintf("is a list of %d; valid indexes are 0 to %d", len(c), len(c)-1), "")
+		}
+	default:
+		return nil, o.noField(len(o.steps)-1, "is "+kind(cur)+", which has no fields", "")
+	}
+	return cur, nil
+}
+
+func (o Op) child(cur any, i int, s step) (any, error) {
+	switch c := cur.(type) {
+	case *object:
+		if s.index >= 0 {
+			return nil, o.noField(i, "is an object, not a list", keys(c))
+		}
+		v, ok := c.get(s.key)
+		if !ok {
+			return nil, o.missing(i, c)
+		}
+		return v, nil
+	case []any:
+		if s.index < 0 {
+			return nil, o.noField(i, fmt.Sprintf("is a list of %d, not an object", len(c)), "")
+		}
+		if s.index >= len(c) {
+			return nil, o.noField(i, fmt.Sprintf("is a list of %d; valid indexes are 0 to %d", len(c), len(c)-1), "")
+		}
+		return c[s.index], nil
+	}
+	return nil, o.noField(i, "is "+kind(cur)+", which has no fields", "")
+}
+
+// prefix is the path up to (not including) step i, for messages.
+func (o Op) prefix(i int) string {
+	var b strings.Builder
+	for _, s := range o.steps[:i] {
+		if s.index < 0 && b.Len() > 0 {
+			b.WriteByte('.')
+		}
+		b.WriteString(s.String())
+	}
+	if b.Len() == 0 {
+		return "the event"
+	}
+	return b.String()
+}
+
+func (o Op) missing(i int, c *object) error {
+	return &Error{Flag: o.Flag, Path: o.Path, Kind: ErrNoField,
+		Msg: fmt.Sprintf("%s has no field %q (fields there: %s)", o.prefix(i), o.steps[i].key, keys(c))}
+}
+
+func (o Op) noField(i int, what, fields string) error {
+	if fields != "" {
+		what += " (fields there: " + fields + ")"
+	}
+	return &Error{Flag: o.Flag, Path: o.Path, Kind: ErrNoField, Msg: o.prefix(i) + " " + what}
+}
+
+func keys(o *object) string {
+	if len(o.keys) == 0 {
+		return "none"
+	}
+	ks := append([]string(nil), o.keys...)
+	sort.Strings(ks)
+	return strings.Join(ks, ", ")
+}
+
+func kind(v any) string {
+	switch v.(type) {
+	case nil:
+		return "null"
+	case string:
+		return "a string"
+	case json.Number:
+		return "a number"
+	case bool:
+		return "a boolean"
+	}
+	return "a value"
+}
+
+// apply changes root in place. The container must exist; an Unset of a
+// field that is not there is an error.
+func (o Op) apply(root *object) error {
+	cur, err := o.walk(root)
+	if err != nil {
+		return err
+	}
+	last := o.steps[len(o.steps)-1]
+	switch c := cur.(type) {
+	case *object:
+		if o.Unset {
+			if _, ok := c.get(last.key); !ok {
+				return o.missing(len(o.steps)-1, c)
+			}
+			c.del(last.key)
+			return nil
+		}
+		c.set(last.key, o.Value)
+	case []any:
+		c[last.index] = o.Value
+	}
+	return nil
+}
+
+// Applies reports whether o can change body: the field's parent object (or
+// list, with the index in range) exists, and for an Unset the field itself.
+func (o Op) Applies(body []byte) bool {
+	root, err := decode(body)
+	if err != nil {
+		return false
+	}
+	return o.apply(root) == nil
+}
+
+// Apply returns body with every op applied in order, re-encoded as the
+// platform encodes events. The first op that does not fit the body is an
+// error that names its flag and path and says what exists at that level.
+// With no ops the body is returned unchanged.
+func Apply(body []byte, ops []Op) ([]byte, error) {
+	if len(ops) == 0 {
+		return body, nil
+	}
+	root, err := decode(body)
+	if err != nil {
+		return nil, err
+	}
+	for _, o := range ops {
+		if err := o.apply(root); err != nil {
+			return nil, err
+		}
+	}
+	return event.Marshal(root)
+}
+
+// Event returns ev with ops applied to its body. The envelope fields ev
+// carries outside the body (eventType, callId, timestamp) are read back
+// from the new body, so that the duplicate key and the webhook-id derived
+// from it describe what is actually sent.
+func Event(ev event.Event, ops []Op) (event.Event, error) {
+	body, err := Apply(ev.Body, ops)
+	if err != nil {
+		return ev, err
+	}
+	return refresh(ev, body), nil
+}
+
+func refresh(ev event.Event, body []byte) event.Event {
+	ev.Body = body
+	var env struct {
+		EventType any `json:"eventType"`
+		CallID    any `json:"callId"`
+		Timestamp any `json:"timestamp"`
+	}
+	if json.Unmarshal(body, &env) != nil {
+		return ev
+	}
+	// A field changed to a non-string (or removed) keeps the key it had:
+	// the event still needs one to be told apart.
+	if s, ok := env.EventType.(string); ok {
+		ev.Type = s
+	}
+	if s, ok := env.CallID.(string); ok {
+		ev.CallID = s
+	}
+	if s, ok := env.Timestamp.(string); ok {
+		ev.Timestamp = s
+	}
+	return ev
+}
+
+// Lifecycle applies each op to every event whose body it fits (see
+// Applies), re-encoding only the events that changed. An op that fits no
+// event at all is an error wrapping ErrNoField: a typo in a path must not
+// pass silently.
+func Lifecycle(calls [][]event.Event, ops []Op) error {
+	used := make([]bool, len(ops))
+	for _, evs := range calls {
+		for i := range evs {
+			if len(ops) == 0 {
+				break
+			}
+			root, err := decode(evs[i].Body)
+			if err != nil {
+				return err
+			}
+			changed := false
+			for k, o := range ops {
+				if o.apply(root) == nil {
+					used[k], changed = true, true
+				}
+			}
+			if !changed {
+				continue
+			}
+			body, err := event.Marshal(root)
+			if err != nil {
+				return err
+			}
+			evs[i] = refresh(evs[i], body)
+		}
+	}
+	for k, o := range ops {
+		if !used[k] {
+			what := "the field's parent object"
+			if o.Unset {
+				what = "the field"
+			}
+			return &Error{Flag: o.Flag, Path: o.Path, Kind: ErrNoField, Msg: "no event of the run has " + what}
+		}
+	}
+	return nil
+}
+
+// Param reads a --param argument, key=value, into a param's value: a
+// string, int64, float64, bool or nil, as a fixture's params hold. A JSON
+// array or object stays text: params carry them as JSON strings.
+func Param(flag, arg string) (string, any, error) {
+	key, raw, ok := strings.Cut(arg, "=")
+	if !ok || strings.TrimSpace(key) == "" {
+		return "", nil, syntaxErr(flag, strconv.Quote(arg), "use key=value, e.g. %s application_id=A-1", flag)
+	}
+	switch v := ParseValue(raw).(type) {
+	case json.Number:
+		if i, err := v.Int64(); err == nil {
+			return key, i, nil
+		}
+		f, err := v.Float64()
+		if err != nil {
+			return "", nil, syntaxErr(flag, key, "%s is not a number JSON can carry", raw)
+		}
+		return key, f, nil
+	case string, bool, nil:
+		return key, v, nil
+	}
+	return key, raw, nil
+}

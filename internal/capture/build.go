@@ -200,7 +200,6 @@ func build(evs []received, incomplete bool, endAfter time.Duration) (*fixture.Fi
 	}
 
 	// Turns and tools, in time order.
-	var turnAt, toolAt []time.Duration
 	for i, e := range evs {
 		b := bodies[i]
 		switch e.typ {
@@ -217,7 +216,6 @@ func build(evs []received, incomplete bool, endAfter time.Duration) (*fixture.Fi
 				t.Confidence = c
 			}
 			f.Turns = append(f.Turns, t)
-			turnAt = append(turnAt, t.At)
 		case event.ToolExecuted:
 			name, _ := digString(b, "data", "data", "toolName")
 			if name == "" {
@@ -233,7 +231,6 @@ func build(evs []received, incomplete bool, endAfter time.Duration) (*fixture.Fi
 				Input: plain(dig(b, "data", "data", "input")), Output: plain(dig(b, "data", "data", "output")),
 				Duration: time.Duration(ms) * time.Millisecond,
 			})
-			toolAt = append(toolAt, offset(i))
 		}
 	}
 

@@ -217,16 +217,9 @@ func (c *Capturer) Handler() http.Handler {
 	mux := http.NewServeMux()
 	mux.HandleFunc("POST /webhook", c.serveEvent)
 	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, _ *http.Request) {
-		writeJSON(w, http.StatusOK, map[string]any{"ok": true})
+		event.WriteJSON(w, http.StatusOK, map[string]any{"ok": true})
 	})
 	return mux
-}
-
-type answer struct {
-	Received  bool   `json:"received,omitempty"`
-	Duplicate bool   `json:"duplicate,omitempty"`
-	Warning   string `json:"warning,omitempty"`
-	Error     string `json:"error,omitempty"`
 }
 
 // serveEvent answers at once: it keeps the event in memory and leaves the
@@ -271,27 +264,27 @@ func (c *Capturer) serveEvent(w http.ResponseWriter, req *http.Request) {
 	if status != http.StatusOK {
 		w.Header().Set("Retry-After", "30")
 	}
-	writeJSON(w, status, a)
+	event.WriteJSON(w, status, a)
 }
 
 // accept keeps one event, or says why not.
-func (c *Capturer) accept(callID, typ, ts string, at, now time.Time, body []byte) (int, answer) {
+func (c *Capturer) accept(callID, typ, ts string, at, now time.Time, body []byte) (int, event.Answer) {
 	key := event.DuplicateKey(callID, typ, ts)
 	size := int64(len(body))
-	ok := answer{Received: true}
+	ok := event.Answer{Received: true}
 	if !event.Known(typ) {
 		ok.Warning = "Unknown event type"
 	}
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	if c.shut {
-		return http.StatusServiceUnavailable, answer{Error: "Shutting down"}
+		return http.StatusServiceUnavailable, event.Answer{Error: "Shutting down"}
 	}
 	if seen, written := c.closed[callID]; written {
 		h := hashKey(key)
 		if seen[h] {
 			c.stats.Duplicates++
-			return http.StatusOK, answer{Received: true, Duplicate: true}
+			return http.StatusOK, event.Answer{Received: true, Duplicate: true}
 		}
 		if c.buffered+size > c.cfg.MaxBufferedBytes {
 			return c.full("the events held in memory reached their limit")
@@ -315,7 +308,7 @@ func (c *Capturer) accept(callID, typ, ts string, at, now time.Time, body []byte
 	if oc != nil && oc.keys[key] {
 		c.stats.Duplicates++
 		oc.lastSeen = now
-		return http.StatusOK, answer{Received: true, Duplicate: true}
+		return http.StatusOK, event.Answer{Received: true, Duplicate: true}
 	}
 	switch {
 	case oc == nil && len(c.calls) >= c.cfg.MaxOpenCalls:
@@ -342,13 +335,13 @@ func (c *Capturer) accept(callID, typ, ts string, at, now time.Time, body []byte
 }
 
 // full answers 503: the platform retries later, when calls were written.
-func (c *Capturer) full(why string) (int, answer) {
+func (c *Capturer) full(why string) (int, event.Answer) {
 	c.stats.Refused[http.StatusServiceUnavailable]++
 	if !c.refusedAt["503"] {
 		c.refusedAt["503"] = true
 		c.push(job{notice: &Notice{Refused: &Refused{Status: http.StatusServiceUnavailable, Reason: "events answered 503 (the platform retries them later): " + why}}})
 	}
-	return http.StatusServiceUnavailable, answer{Error: "Capture is full: " + why}
+	return http.StatusServiceUnavailable, event.Answer{Error: "Capture is full: " + why}
 }
 
 func (c *Capturer) refuse(w http.ResponseWriter, status int, msg, why string) {
@@ -359,7 +352,7 @@ func (c *Capturer) refuse(w http.ResponseWriter, status int, msg, why string) {
 		c.push(job{notice: &Notice{Refused: &Refused{Status: status, Reason: why}}})
 	}
 	c.mu.Unlock()
-	writeJSON(w, status, answer{Error: msg})
+	event.WriteJSON(w, status, event.Answer{Error: msg})
 }
 
 // closeCall moves a call from the open ones to the writer. Call with mu held.
@@ -398,13 +391,6 @@ func hashKey(k string) uint64 {
 // reference receiver does).
 func (c *Capturer) authorized(got string) bool {
 	return c.bearer.OK(got)
-}
-
-func writeJSON(w http.ResponseWriter, status int, v any) {
-	body, _ := event.Marshal(v)
-	w.Header().Set("Content-Type", "application/json")
-	w.WriteHeader(status)
-	w.Write(body)
 }
 
 // work is the background writer: it checks events for drift, writes calls

@@ -7,6 +7,7 @@ package event
 import (
 	"bytes"
 	"encoding/json"
+	"net/http"
 	"time"
 )
 
@@ -160,4 +161,26 @@ func Marshal(v any) ([]byte, error) {
 		return nil, err
 	}
 	return bytes.TrimRight(buf.Bytes(), "\n"), nil
+}
+
+// Answer is the body a receiver answers an event with, as the contract
+// describes it: received (or a duplicate of an event already received),
+// with a warning, or an error.
+type Answer struct {
+	Received  bool   `json:"received,omitempty"`
+	Duplicate bool   `json:"duplicate,omitempty"`
+	Warning   string `json:"warning,omitempty"`
+	Error     string `json:"error,omitempty"`
+}
+
+// WriteJSON writes v as a JSON answer with the given status; if v cannot be
+// encoded, it answers 500 with a JSON error instead.
+func WriteJSON(w http.ResponseWriter, status int, v any) {
+	body, err := Marshal(v)
+	if err != nil {
+		status, body = http.StatusInternalServerError, []byte(`{"error":"Internal server error"}`)
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(status)
+	_, _ = w.Write(body)
 }

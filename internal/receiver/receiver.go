@@ -129,17 +129,9 @@ func (r *Receiver) Handler() http.Handler {
 	mux.HandleFunc("POST /webhook", r.serveEvent)
 	mux.HandleFunc("GET /calls/{callId}", r.serveCall)
 	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, _ *http.Request) {
-		writeJSON(w, http.StatusOK, map[string]any{"ok": true})
+		event.WriteJSON(w, http.StatusOK, map[string]any{"ok": true})
 	})
 	return mux
-}
-
-// answer is the body of every answer to an event.
-type answer struct {
-	Received  bool   `json:"received,omitempty"`
-	Duplicate bool   `json:"duplicate,omitempty"`
-	Warning   string `json:"warning,omitempty"`
-	Error     string `json:"error,omitempty"`
 }
 
 func (r *Receiver) serveEvent(w http.ResponseWriter, req *http.Request) {
@@ -211,12 +203,12 @@ func (r *Receiver) serveEvent(w http.ResponseWriter, req *http.Request) {
 		r.fail(w, http.StatusServiceUnavailable, "Temporarily unavailable")
 		return
 	}
-	a := answer{Received: true, Duplicate: dup}
+	a := event.Answer{Received: true, Duplicate: dup}
 	if !known {
 		a.Warning = "Unknown event type"
 	}
 	r.log.Info("event", "eventType", typ, "callId", callID, "duplicate", dup)
-	writeJSON(w, http.StatusOK, a)
+	event.WriteJSON(w, http.StatusOK, a)
 }
 
 // authorized compares the whole header with the expected value in constant
@@ -232,7 +224,7 @@ func (r *Receiver) fail(w http.ResponseWriter, status int, msg string) {
 		fmt.Fprintf(w, htmlErrorPage, status, msg)
 		return
 	}
-	writeJSON(w, status, answer{Error: msg})
+	event.WriteJSON(w, status, event.Answer{Error: msg})
 }
 
 func (r *Receiver) serveCall(w http.ResponseWriter, req *http.Request) {
@@ -241,29 +233,19 @@ func (r *Receiver) serveCall(w http.ResponseWriter, req *http.Request) {
 		ok = sign.Verify(req.Header, r.cfg.SigningKey, nil, time.Now()) == nil
 	}
 	if !ok {
-		writeJSON(w, http.StatusUnauthorized, answer{Error: "Unauthorized"})
+		event.WriteJSON(w, http.StatusUnauthorized, event.Answer{Error: "Unauthorized"})
 		return
 	}
 	rec, err := r.store.call(req.Context(), req.PathValue("callId"))
 	switch {
 	case errors.Is(err, errNoCall):
-		writeJSON(w, http.StatusNotFound, answer{Error: "No such call"})
+		event.WriteJSON(w, http.StatusNotFound, event.Answer{Error: "No such call"})
 	case err != nil:
 		r.log.Error("reading call failed", "err", err)
-		writeJSON(w, http.StatusServiceUnavailable, answer{Error: "Temporarily unavailable"})
+		event.WriteJSON(w, http.StatusServiceUnavailable, event.Answer{Error: "Temporarily unavailable"})
 	default:
-		writeJSON(w, http.StatusOK, rec)
+		event.WriteJSON(w, http.StatusOK, rec)
 	}
-}
-
-func writeJSON(w http.ResponseWriter, status int, v any) {
-	body, err := event.Marshal(v)
-	if err != nil {
-		status, body = http.StatusInternalServerError, []byte(`{"error":"Internal server error"}`)
-	}
-	w.Header().Set("Content-Type", "application/json")
-	w.WriteHeader(status)
-	w.Write(body)
 }
 
 // Serve answers on l until ctx is done, then shuts down gracefully: it waits

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"errors"
+	"fmt"
 	"io"
 	"sync"
 	"testing"
@@ -14,6 +15,8 @@ import (
 	vegeta "github.com/tsenart/vegeta/v12/lib"
 
 	"github.com/hamsasim/hamsasim/internal/load"
+	"github.com/hamsasim/hamsasim/internal/probe"
+	"github.com/hamsasim/hamsasim/internal/scenario"
 )
 
 const shardable = `
@@ -112,6 +115,26 @@ func TestShardsMergeToTheUnshardedRun(t *testing.T) {
 		bucketAttempts += b.Attempts
 	}
 	assert.Equal(t, merged.Overall.Attempts, bucketAttempts)
+
+	// The end-state audit adds up; a shard that was not audited leaves its
+	// calls unchecked, so a threshold on lost events cannot pass on the
+	// other shard's word.
+	ths := []scenario.Threshold{{Metric: scenario.MetricLost, Op: scenario.OpEqual}}
+	parts[0].Audited("http://127.0.0.1:1", int(parts[0].Calls.Started),
+		probe.AuditResult{Checked: parts[0].Calls.Started, Recorded: parts[0].Audit.Acknowledged}, ths)
+	require.True(t, parts[0].Passed)
+	half, err := load.Merge(parts, false)
+	require.NoError(t, err)
+	assert.Equal(t, parts[1].Calls.Started, half.Audit.Unchecked)
+	assert.Contains(t, half.Notes, fmt.Sprintf("%d calls of shards run without --probe-url were not audited", parts[1].Calls.Started))
+	parts[1].Audited("http://127.0.0.1:1", int(parts[1].Calls.Started),
+		probe.AuditResult{Checked: parts[1].Calls.Started, Recorded: parts[1].Audit.Acknowledged - 1, Lost: 1, Problems: []string{"call x: lost"}}, ths)
+	both, err := load.Merge(parts, false)
+	require.NoError(t, err)
+	assert.Zero(t, both.Audit.Unchecked)
+	assert.EqualValues(t, 1, both.Audit.Lost)
+	assert.Equal(t, whole.Audit.Acknowledged, both.Audit.Acknowledged)
+	assert.Equal(t, []string{"call x: lost"}, both.Audit.Problems)
 }
 
 func TestMergeRefusesShardsOfDifferentRuns(t *testing.T) {

@@ -3,12 +3,14 @@ package cli
 import (
 	"encoding/json"
 	"encoding/xml"
+	"net"
 	"net/http"
 	"net/http/httptest"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -277,4 +279,26 @@ func TestLoadEventsFlag(t *testing.T) {
 	s := readSummary(t, dir)
 	require.Len(t, s.PerType, 1)
 	assert.Equal(t, "call.ended", s.PerType[0].Type)
+}
+
+// A target that stops answering trips the breaker; the audit is then not
+// attempted (it would only wait out its time limit): every call is
+// unchecked and the run fails at once.
+func TestLoadBreakerSkipsTheAudit(t *testing.T) {
+	t.Parallel()
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	require.NoError(t, err)
+	addr := l.Addr().String()
+	require.NoError(t, l.Close())
+	dir := filepath.Join(t.TempDir(), "run")
+	began := time.Now()
+	r := runCLI(t, nil, "load", "--scenario", "steady", "--duration", "2m", "--auth", "none", "--target", "http://"+addr+"/webhook",
+		"--probe-url", "http://"+addr, "--breaker", "1s", "--report-dir", dir, "--seed", "3", "--threshold", "lost == 0")
+	require.Equal(t, ExitFindings, r.code, r.stdout+r.stderr)
+	assert.Less(t, time.Since(began), time.Minute)
+	s := readSummary(t, dir)
+	assert.True(t, strings.HasPrefix(s.StopReason, "target.unreachable: "), s.StopReason)
+	assert.Equal(t, s.Calls.Started, s.Audit.Unchecked)
+	assert.Equal(t, []string{"not audited: the target stopped answering (target.unreachable)"}, s.Audit.Problems)
+	assert.Contains(t, r.stdout, "stopped early: target.unreachable")
 }

@@ -1047,8 +1047,10 @@ func (r *run) breakerSees(a deliver.Attempt, x *exchange) {
 		return
 	}
 	if a.Status != 0 {
-		r.silent = 0
-		clear(r.silentBy)
+		if r.silent > 0 {
+			r.silent = 0
+			clear(r.silentBy)
+		}
 		return
 	}
 	if r.silent == 0 {
@@ -1075,10 +1077,12 @@ func (r *run) breakerSees(a deliver.Attempt, x *exchange) {
 // ended.
 const UnreachableReason = "target.unreachable"
 
-// TriggerHeader names, in each record of results.bin, why the attempt was
-// made: "first", "retry N", "redelivery" (a duplicate the platform sent
-// after an acknowledgement) or "redelivery, retry N". The records' Headers
-// otherwise stay empty: the answer's own headers are not kept.
+// TriggerHeader names, in a record of results.bin, why the attempt was
+// made: "retry N", "redelivery" (a duplicate the platform sent after an
+// acknowledgement) or "redelivery, retry N". A record without it is a first
+// attempt: most are, and encoding nothing for them keeps the results stream
+// as cheap as before. The records' Headers otherwise stay empty: the
+// answer's own headers are not kept.
 const TriggerHeader = "X-Hamsasim-Trigger"
 
 // triggerHeaders are shared, read-only: one per trigger, built once.
@@ -1104,6 +1108,9 @@ var triggerHeaders = func() (h [2][scenario.MaxRetries + 2]http.Header) {
 }()
 
 func triggerHeader(duplicate bool, attempt int) http.Header {
+	if !duplicate && attempt <= 1 {
+		return nil // a first attempt
+	}
 	d := 0
 	if duplicate {
 		d = 1

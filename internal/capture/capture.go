@@ -65,10 +65,9 @@ type Config struct {
 	Authorization string
 	// SigningKey, if set, requires Standard Webhooks signatures instead.
 	SigningKey []byte
-	// Contract checks every event; Spec is the same document's bytes, read
-	// for the fields each event type declares (unknown fields are drift).
+	// Contract checks every event, and says which fields each event type
+	// declares (unknown fields are drift).
 	Contract *contract.Contract
-	Spec     []byte
 	// Redact replaces phone numbers, e-mail addresses and names.
 	Redact bool
 	// Scrub, if set, cleans every string written (the run's secrets).
@@ -197,12 +196,8 @@ func New(cfg Config) (*Capturer, error) {
 	if err := os.MkdirAll(cfg.Out, 0o755); err != nil {
 		return nil, fmt.Errorf("cannot create %s: %w", cfg.Out, err)
 	}
-	d, err := newDetector(cfg.Contract, cfg.Spec)
-	if err != nil {
-		return nil, err
-	}
 	c := &Capturer{
-		cfg: cfg, drift: d,
+		cfg: cfg, drift: newDetector(cfg.Contract),
 		calls: map[string]*openCall{}, closed: map[string]map[uint64]bool{}, refusedAt: map[string]bool{},
 		wake: make(chan struct{}, 1), done: make(chan struct{}), stop: make(chan struct{}),
 	}

@@ -3,15 +3,11 @@ package capture
 import (
 	"encoding/json"
 	"fmt"
-	"io"
-	"log/slog"
 	"regexp"
 	"sort"
 	"strings"
 	"sync"
 
-	"github.com/pb33f/libopenapi"
-	"github.com/pb33f/libopenapi/datamodel"
 	"github.com/pb33f/libopenapi/datamodel/high/base"
 
 	"github.com/hamsasim/hamsasim/internal/contract"
@@ -52,32 +48,17 @@ type shape struct {
 // maxShapeDepth bounds the walk through the contract's schemas ($ref cycles).
 const maxShapeDepth = 16
 
-// shapes reads, for each webhook of the contract document, which object
-// fields it declares, so that fields the contract does not name can be
-// reported (the contract itself allows them: the platform may add fields).
-func shapes(spec []byte) (map[string]*shape, error) {
-	cfg := datamodel.NewDocumentConfiguration()
-	cfg.Logger = slog.New(slog.NewTextHandler(io.Discard, nil))
-	doc, err := libopenapi.NewDocumentWithConfiguration(spec, cfg)
-	if err != nil {
-		return nil, fmt.Errorf("%w: %v", contract.ErrInvalid, err)
-	}
-	model, err := doc.BuildV3Model()
-	if err != nil || model == nil || model.Model.Webhooks == nil {
-		return nil, fmt.Errorf("%w: the document has no webhooks to read fields from", contract.ErrInvalid)
-	}
+// shapes reads, for each webhook of the contract, which object fields it
+// declares, so that fields the contract does not name can be reported (the
+// contract itself allows them: the platform may add fields).
+func shapes(c *contract.Contract) map[string]*shape {
 	out := map[string]*shape{}
-	for name, item := range model.Model.Webhooks.FromOldest() {
-		if item.Post == nil || item.Post.RequestBody == nil || item.Post.RequestBody.Content == nil {
-			continue
+	for _, name := range c.EventTypes() {
+		if sc := c.RequestSchema(name); sc != nil {
+			out[name] = shapeOf([]*base.SchemaProxy{sc}, 0)
 		}
-		mt, ok := item.Post.RequestBody.Content.Get("application/json")
-		if !ok || mt == nil || mt.Schema == nil {
-			continue
-		}
-		out[name] = shapeOf([]*base.SchemaProxy{mt.Schema}, 0)
 	}
-	return out, nil
+	return out
 }
 
 // shapeOf merges schemas that all apply to one value (allOf, and the
@@ -195,16 +176,12 @@ type detector struct {
 // field in every event cannot grow memory or the output without end.
 const MaxDrifts = 1000
 
-func newDetector(c *contract.Contract, spec []byte) (*detector, error) {
+func newDetector(c *contract.Contract) *detector {
 	d := &detector{c: c, seen: map[string]*Drift{}}
-	if len(spec) > 0 {
-		s, err := shapes(spec)
-		if err != nil {
-			return nil, err
-		}
-		d.shapes = s
+	if c != nil {
+		d.shapes = shapes(c)
 	}
-	return d, nil
+	return d
 }
 
 var (

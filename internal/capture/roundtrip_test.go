@@ -46,7 +46,7 @@ func newCapture(t *testing.T, cfg capture.Config) (*capture.Capturer, *httptest.
 		cfg.Out = t.TempDir()
 	}
 	if cfg.Contract == nil {
-		cfg.Contract, cfg.Spec = testContract(t), hamsasim.Contract()
+		cfg.Contract = testContract(t)
 	}
 	var notices []capture.Notice
 	cfg.Notify = func(n capture.Notice) { notices = append(notices, n) }

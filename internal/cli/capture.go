@@ -13,7 +13,6 @@ import (
 
 	"github.com/spf13/cobra"
 
-	"github.com/hamsasim/hamsasim"
 	"github.com/hamsasim/hamsasim/internal/capture"
 )
 
@@ -84,12 +83,6 @@ func (c *captureCmd) run(cmd *cobra.Command, _ []string) error {
 	if err != nil {
 		return err
 	}
-	spec := hamsasim.Contract()
-	if c.spec != "" {
-		if spec, err = os.ReadFile(c.spec); err != nil {
-			return usageError("--spec %s: %s", c.spec, ioWords(err))
-		}
-	}
 	if err := writableDir(c.out); err != nil {
 		return err
 	}
@@ -98,7 +91,7 @@ func (c *captureCmd) run(cmd *cobra.Command, _ []string) error {
 	scrub := a.scrubber()
 	cp, err := capture.New(capture.Config{
 		Out: c.out, Authorization: a.bearer, SigningKey: a.key,
-		Contract: ct, Spec: spec, Redact: !c.noRedact, Scrub: scrub.Clean, Idle: c.idle,
+		Contract: ct, Redact: !c.noRedact, Scrub: scrub.Clean, Idle: c.idle,
 		Notify: p.notice,
 	})
 	if err != nil {

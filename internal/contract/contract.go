@@ -20,6 +20,7 @@ import (
 	"github.com/pb33f/libopenapi-validator/config"
 	verrors "github.com/pb33f/libopenapi-validator/errors"
 	"github.com/pb33f/libopenapi/datamodel"
+	"github.com/pb33f/libopenapi/datamodel/high/base"
 	v3 "github.com/pb33f/libopenapi/datamodel/high/v3"
 	"github.com/pb33f/libopenapi/index"
 )
@@ -115,6 +116,20 @@ func (c *Contract) warm() {
 
 // EventTypes lists the webhooks in the contract, in document order.
 func (c *Contract) EventTypes() []string { return append([]string(nil), c.names...) }
+
+// RequestSchema is the JSON schema of eventType's request body, or nil when
+// the contract has no such webhook or no application/json body for it.
+func (c *Contract) RequestSchema(eventType string) *base.SchemaProxy {
+	item, ok := c.webhooks[eventType]
+	if !ok || item.Post == nil || item.Post.RequestBody == nil || item.Post.RequestBody.Content == nil {
+		return nil
+	}
+	mt, ok := item.Post.RequestBody.Content.Get("application/json")
+	if !ok || mt == nil {
+		return nil
+	}
+	return mt.Schema
+}
 
 // Has reports whether the contract describes eventType.
 func (c *Contract) Has(eventType string) bool { _, ok := c.webhooks[eventType]; return ok }

@@ -490,3 +490,16 @@ func uniq(s []string) []string {
 	}
 	return out
 }
+
+func TestRequestSchema(t *testing.T) {
+	t.Parallel()
+	c := loadShipped(t)
+	for _, typ := range c.EventTypes() {
+		sc := c.RequestSchema(typ)
+		require.NotNil(t, sc, typ)
+		require.NotNil(t, sc.Schema(), typ)
+		s := sc.Schema()
+		assert.True(t, s.Properties != nil || len(s.AllOf) > 0, "%s: the body's schema declares its fields", typ)
+	}
+	assert.Nil(t, c.RequestSchema("call.transferred"))
+}

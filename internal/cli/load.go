@@ -370,7 +370,7 @@ func (l *loadCmd) run(cmd *cobra.Command, _ []string) error {
 		s.Notes = append(s.Notes, "the results file is incomplete: "+err.Error())
 	}
 	if probeURL != "" && !s.Interrupted {
-		if strings.HasPrefix(s.StopReason, load.UnreachableReason) {
+		if s.Unreachable {
 			// Asking a target that stopped answering would only wait out
 			// the audit's time limit: every call is unchecked.
 			s.Audited(report.RedactURL(probeURL), len(expected)+unrecorded, probe.AuditResult{

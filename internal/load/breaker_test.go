@@ -44,6 +44,7 @@ delivery: {retries: 3, backoff: {base: 50ms}}
 	assert.Less(t, time.Since(began), time.Minute, "ended by the breaker, not the 5-minute duration")
 	assert.True(t, strings.HasPrefix(s.StopReason, load.UnreachableReason+": "), s.StopReason)
 	assert.Contains(t, s.StopReason, "refused ×")
+	assert.True(t, s.Unreachable)
 	assert.False(t, s.Passed)
 	assert.Zero(t, s.Overall.Acked)
 	assert.Positive(t, s.Overall.Unsent, "what was never sent is counted, not lost")
@@ -72,6 +73,7 @@ faults:
 	s, err := newEngine(t, sc, srv.URL+"/hook", load.WithBreaker(time.Second)).Run(context.Background())
 	require.NoError(t, err)
 	assert.Empty(t, s.StopReason)
+	assert.False(t, s.Unreachable)
 	assert.Positive(t, s.Overall.Timeouts, "the blackhole timed attempts out")
 	assert.Equal(t, s.Overall.Deliveries, s.Overall.Acked, "and retries got every event through")
 }

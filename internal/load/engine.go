@@ -378,6 +378,7 @@ type run struct {
 	silent      int64
 	silentSince time.Time
 	silentBy    map[deliver.Class]int64
+	unreachable bool // the breaker stopped the run
 }
 
 type verdict struct {
@@ -1069,6 +1070,7 @@ func (r *run) breakerSees(a deliver.Attempt, x *exchange) {
 		classes = append(classes, fmt.Sprintf("%s ×%d", c, n))
 	}
 	slices.Sort(classes)
+	r.unreachable = true
 	r.stop(fmt.Sprintf("%s: no answer from the target for %s (%d attempts in a row: %s), so the run stopped sending, as a platform's circuit breaker would",
 		UnreachableReason, r.e.breaker, r.silent, strings.Join(classes, ", ")))
 }

@@ -163,6 +163,7 @@ func combine(parts []*Summary) (*Summary, error) {
 	var vOrder []string
 	for _, p := range parts {
 		s.Interrupted = s.Interrupted || p.Interrupted
+		s.Unreachable = s.Unreachable || p.Unreachable
 		if p.StopReason != "" && !slices.Contains(reasons, p.StopReason) {
 			reasons = append(reasons, p.StopReason)
 		}

@@ -38,6 +38,7 @@ func (r *run) summary(interrupted bool) *Summary {
 		ElapsedMs:   now.Milliseconds(),
 		Interrupted: interrupted,
 		StopReason:  r.stopped,
+		Unreachable: r.unreachable,
 		Delivery: DeliveryPolicy{
 			TimeoutMs:     sc.Delivery.Timeout.Milliseconds(),
 			Retries:       sc.Delivery.Retries,

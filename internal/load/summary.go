@@ -36,7 +36,10 @@ type Summary struct {
 	ElapsedMs   int64  `json:"elapsedMs"`
 	Interrupted bool   `json:"interrupted"`
 	StopReason  string `json:"stopReason,omitempty"` // why the run ended early, if it did
-	Passed      bool   `json:"passed"`
+	// Unreachable is set when the circuit breaker ended the run: the target
+	// gave no answer at all for the breaker's window.
+	Unreachable bool `json:"unreachable,omitempty"`
+	Passed      bool `json:"passed"`
 
 	Delivery DeliveryPolicy `json:"delivery"`
 	// Events are the subscribed event types (--events); empty means all.

@@ -77,7 +77,7 @@ func start(ctx context.Context, pin Pinning, spec procSpec) (*process, error) {
 	cmd.Env = append(os.Environ(), spec.Env...)
 	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
 	cmd.Cancel = func() error { return syscall.Kill(-cmd.Process.Pid, syscall.SIGKILL) }
-	cmd.WaitDelay = 5 * time.Second
+	cmd.WaitDelay = killWait
 	p := &process{name: spec.Name, cmd: cmd, stderr: &tailBuffer{max: 8 << 10}, done: make(chan struct{})}
 	cmd.Stdout = spec.Stdout
 	cmd.Stderr = p.stderr
@@ -323,3 +323,6 @@ func statusKB(status []byte, key string) (int64, bool) {
 	}
 	return 0, false
 }
+
+// killWait is how long a killed generator's output may still be read.
+const killWait = 3 * time.Second

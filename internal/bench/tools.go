@@ -12,6 +12,7 @@ import (
 	"strconv"
 	"time"
 
+	"github.com/hamsasim/hamsasim/internal/deliver"
 	"github.com/hamsasim/hamsasim/internal/load"
 )
 
@@ -187,7 +188,7 @@ export const options = {
 export default function () {
   http.post(%s, body, params);
 }
-`, workers, d, q(bodyFile), q(authorization), requestTimeout, workers, d.Milliseconds(), k6GracefulStop, q(target))
+`, workers, d, q(bodyFile), q(authorization), requestTimeout, workers, d.Milliseconds(), requestTimeout.String(), q(target))
 }
 
 // VegetaTarget is the one line of vegeta's JSON targets file: a POST of
@@ -211,8 +212,7 @@ func VegetaTarget(target string, body []byte, authorization string) ([]byte, err
 
 // Bounds on every run, so a stuck tool cannot hold the bench.
 const (
-	requestTimeout = 5 * time.Second // per request, as the scenario's delivery timeout
-	k6GracefulStop = "5s"
+	requestTimeout = deliver.AckBudget // per request, as the scenario's delivery timeout
 	peerGrace      = 30 * time.Second // on top of -duration, for start-up and stop
 	reportTimeout  = 60 * time.Second // vegeta report
 	sampleEvery    = 50 * time.Millisecond

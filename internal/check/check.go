@@ -247,7 +247,7 @@ func Delivery(c *contract.Contract, r deliver.Result) []Finding {
 			continue
 		}
 		n++
-		if a.Class == deliver.ClassTimeout || (a.Class == deliver.ClassNone && a.Latency >= deliver.AckBudget) {
+		if Slow(a, deliver.AckBudget) {
 			slow = append(slow, a)
 		}
 		if !a.OK() {
@@ -279,8 +279,8 @@ func Delivery(c *contract.Contract, r deliver.Result) []Finding {
 		}
 		out = append(out, f)
 	}
-	if final.OK() && c != nil {
-		if v := c.ValidateAnswer(r.Event.Type, r.Event.Body, final.Status, final.Header, final.Body); len(v) > 0 {
+	if final.OK() {
+		if v := answerViolations(c, r.Event.Type, r.Event.Body, final); len(v) > 0 {
 			f := base(ResponseSchema, final)
 			f.Message = fmt.Sprintf("the %d answer to %s does not match the contract: %s", final.Status, r.Event.Type, joinViolations(v, 3))
 			out = append(out, f)
@@ -307,6 +307,8 @@ func Outcome(a deliver.Attempt) string {
 		return fmt.Sprintf("answered %d", a.Status)
 	case deliver.ClassTimeout:
 		return fmt.Sprintf("got no complete answer within %s", seconds(a.Latency.Round(100*time.Millisecond)))
+	case deliver.ClassLate:
+		return fmt.Sprintf("answered %d after %s, past the platform's %s budget (it had given up)", a.Status, seconds(a.Latency), seconds(deliver.AckBudget))
 	case deliver.ClassRefused:
 		return "could not connect (connection refused)"
 	case deliver.ClassReset:

@@ -49,7 +49,7 @@ func Probe(c *contract.Contract, p ProbeSpec, a deliver.Attempt) []Finding {
 		return f
 	}
 	var out []Finding
-	if a.Class == deliver.ClassTimeout || (a.Class == deliver.ClassNone && a.Latency >= deliver.AckBudget) {
+	if Slow(a, deliver.AckBudget) {
 		out = append(out, mk(Latency5s, fmt.Sprintf("%s took %s (the limit is %s)", p.Request, seconds(a.Latency), seconds(deliver.AckBudget))))
 	}
 	answered := a.Class == deliver.ClassNone
@@ -62,7 +62,7 @@ func Probe(c *contract.Contract, p ProbeSpec, a deliver.Attempt) []Finding {
 		if !a.OK() {
 			out = append(out, mk(p.Check, fmt.Sprintf("%s %s; expected a 2xx acknowledgement", p.Request, Outcome(a))))
 		} else if c != nil && p.Event.Type != "" && c.Has(p.Event.Type) {
-			if v := c.ValidateAnswer(p.Event.Type, p.Event.Body, a.Status, a.Header, a.Body); len(v) > 0 {
+			if v := answerViolations(c, p.Event.Type, p.Event.Body, a); len(v) > 0 {
 				out = append(out, mk(ResponseSchema, fmt.Sprintf("the %d answer to %s does not match the contract: %s", a.Status, p.Request, joinViolations(v, 3))))
 			}
 		}

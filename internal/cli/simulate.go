@@ -1,7 +1,6 @@
 package cli
 
 import (
-	"crypto/tls"
 	"errors"
 	"fmt"
 	"io"
@@ -300,13 +299,10 @@ func count(n int, noun string) string {
 // retries with backoff 1 s, 2 s, 4 s... (at most 30 s), conns connections,
 // and with insecure no certificate checks.
 func newDeliverer(a *authSetup, retries, conns int, insecure bool) (*deliver.Deliverer, *http.Client, error) {
-	client := deliver.NewHTTPClient(conns)
-	if insecure {
-		client.Transport.(*http.Transport).TLSClientConfig = &tls.Config{InsecureSkipVerify: true} //nolint:gosec // asked for with --insecure
-	}
+	client := deliver.NewHTTPClient(conns, insecure)
 	d, err := deliver.New(
 		deliver.WithSigner(a.signer),
-		deliver.WithRetryPolicy(deliver.Backoff{Attempts: retries + 1, Base: time.Second, Factor: 2, Max: 30 * time.Second}),
+		deliver.WithRetryPolicy(deliver.BackoffOf(retries+1)),
 		deliver.WithHTTPClient(client),
 	)
 	if err != nil {

@@ -10,9 +10,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"net"
 	"net/http"
-	"net/url"
 	"strings"
 	"time"
 
@@ -22,8 +20,17 @@ import (
 
 // AckBudget is the platform's rule: a receiver must answer 2xx within this
 // long, or the platform gives up on the attempt and retries. It is the one
-// definition of the 5-second rule in hamsasim.
+// definition of the 5-second rule in hamsasim: every default, limit and
+// message that speaks of it derives from this constant.
 const AckBudget = 5 * time.Second
+
+// Acknowledged is the one decision of whether the platform counts an answer
+// as a successful delivery: a complete HTTP answer with a 2xx status
+// (whatever its body or content type) that arrived within AckBudget. Every
+// command, the load engine and the Gherkin steps decide through it.
+func Acknowledged(status int, class Class, latency time.Duration) bool {
+	return class == ClassNone && status >= 200 && status < 300 && latency < AckBudget
+}
 
 // Defaults for New.
 const (
@@ -41,7 +48,8 @@ type Class string
 // The error classes of an attempt.
 const (
 	ClassNone      Class = ""
-	ClassTimeout   Class = "timeout"   // no complete answer within AckBudget
+	ClassTimeout   Class = "timeout"   // no complete answer within the attempt's time limit
+	ClassLate      Class = "late"      // an answer came, but after AckBudget: the platform had given up
 	ClassRefused   Class = "refused"   // connection refused
 	ClassReset     Class = "reset"     // connection reset or closed mid-answer
 	ClassDNS       Class = "dns"       // host name did not resolve
@@ -78,8 +86,22 @@ type Attempt struct {
 	RetryDelay time.Duration // wait before the next attempt, if one follows
 }
 
-// OK reports whether the attempt was acknowledged: a 2xx answer within AckBudget.
-func (a Attempt) OK() bool { return a.Class == ClassNone && a.Status >= 200 && a.Status < 300 }
+// OK reports whether the attempt was acknowledged (see Acknowledged).
+func (a Attempt) OK() bool { return Acknowledged(a.Status, a.Class, a.Latency) }
+
+// Answered reports whether the target answered at all, late or not: the
+// circuit breaker counts only attempts that got no answer.
+func (a Attempt) Answered() bool { return a.Status != 0 }
+
+// lateIfSlow marks an answer that came after AckBudget. Its status is kept
+// for the record, but the platform never saw it: it had given up on the
+// attempt and will retry, as after a timeout.
+func (a *Attempt) lateIfSlow() {
+	if a.Class == ClassNone && a.Status != 0 && a.Latency >= AckBudget {
+		a.Class = ClassLate
+		a.Err = fmt.Sprintf("answered %d after %.1f s, past the platform's %s budget", a.Status, a.Latency.Seconds(), AckBudget)
+	}
+}
 
 // Result is the whole delivery of one event: every attempt, in order.
 type Result struct {
@@ -215,30 +237,9 @@ func New(opts ...Option) (*Deliverer, error) {
 		}
 	}
 	if d.client == nil {
-		d.client = NewHTTPClient(64)
+		d.client = NewHTTPClient(64, false)
 	}
 	return d, nil
-}
-
-// NewHTTPClient returns the client the platform side uses: HTTP/1.1, no
-// redirects followed, connections kept alive up to maxConns per host.
-func NewHTTPClient(maxConns int) *http.Client {
-	tr := &http.Transport{
-		Proxy:                 nil,
-		DialContext:           (&net.Dialer{Timeout: AckBudget, KeepAlive: 30 * time.Second}).DialContext,
-		MaxIdleConns:          maxConns,
-		MaxIdleConnsPerHost:   maxConns,
-		IdleConnTimeout:       60 * time.Second,
-		TLSHandshakeTimeout:   AckBudget,
-		ResponseHeaderTimeout: AckBudget,
-		ForceAttemptHTTP2:     false,
-	}
-	return &http.Client{
-		Transport: tr,
-		CheckRedirect: func(*http.Request, []*http.Request) error {
-			return http.ErrUseLastResponse
-		},
-	}
 }
 
 // Deliver sends ev to target, retrying as the policy says. It returns when
@@ -348,7 +349,8 @@ func (d *Deliverer) Send(ctx context.Context, r Request, n int, trig Trigger) At
 	if method == "" {
 		method = http.MethodPost
 	}
-	req, err := http.NewRequestWithContext(actx, method, target, bytes.NewReader(body))
+	var conn connOf
+	req, err := http.NewRequestWithContext(conn.trace(actx), method, target, bytes.NewReader(body))
 	if err != nil {
 		a.Class, a.Err = ClassTransport, "cannot build the request: "+err.Error()
 		return a
@@ -372,7 +374,7 @@ func (d *Deliverer) Send(ctx context.Context, r Request, n int, trig Trigger) At
 	resp, err := d.client.Do(req)
 	if err != nil {
 		a.Latency = time.Since(begin)
-		a.Class, a.Err = classify(ctx, actx, err)
+		a.Class, a.Err = classifyOn(ctx, actx, &conn, err)
 		return a
 	}
 	a.Status = resp.StatusCode
@@ -395,56 +397,9 @@ func (d *Deliverer) Send(ctx context.Context, r Request, n int, trig Trigger) At
 	resp.Body.Close()
 	a.Latency = time.Since(begin)
 	if readErr != nil {
-		a.Class, a.Err = classify(ctx, actx, readErr)
+		a.Class, a.Err = classifyOn(ctx, actx, &conn, readErr)
 		a.Err = "answer cut off: " + a.Err
 	}
+	a.lateIfSlow()
 	return a
-}
-
-// Classify turns a transport error into a Class and a sentence, for callers
-// that make their own requests (the load engine). It never includes the
-// request, and so never the Authorization value.
-func Classify(err error) (Class, string) {
-	return classify(context.Background(), context.Background(), err)
-}
-
-// classify turns a transport error into a Class and a sentence. It never
-// includes the request (and so never the Authorization value).
-func classify(parent, attempt context.Context, err error) (Class, string) {
-	if parent.Err() != nil {
-		return ClassCanceled, "the run was interrupted"
-	}
-	if errors.Is(err, context.DeadlineExceeded) || attempt.Err() != nil {
-		return ClassTimeout, "no complete answer within the time limit"
-	}
-	var ne net.Error
-	if errors.As(err, &ne) && ne.Timeout() {
-		return ClassTimeout, "no complete answer within the time limit"
-	}
-	var dnsErr *net.DNSError
-	if errors.As(err, &dnsErr) {
-		return ClassDNS, "host name did not resolve: " + dnsErr.Name
-	}
-	msg := err.Error()
-	var ue *url.Error
-	if errors.As(err, &ue) {
-		msg = ue.Err.Error()
-	}
-	low := strings.ToLower(msg)
-	switch {
-	case strings.Contains(low, "connection refused"):
-		return ClassRefused, "connection refused"
-	case strings.Contains(low, "connection reset"), strings.Contains(low, "broken pipe"),
-		errors.Is(err, io.EOF), errors.Is(err, io.ErrUnexpectedEOF), strings.Contains(low, "server closed"):
-		return ClassReset, "connection closed before a complete answer"
-	case strings.Contains(low, `malformed http response "\x00\x00`):
-		// Binary where a status line should be: the length and type of an
-		// HTTP/2 frame (the server's SETTINGS or GOAWAY).
-		return ClassProtocol, "the answer is HTTP/2 frames, not HTTP/1.1: the target speaks only HTTP/2 and the platform delivers over HTTP/1.1"
-	case strings.Contains(low, "tls"), strings.Contains(low, "x509"), strings.Contains(low, "certificate"):
-		return ClassTLS, "TLS failed: " + msg
-	case strings.Contains(low, "malformed http"), strings.Contains(low, "malformed mime"):
-		return ClassProtocol, "the answer is not valid HTTP: " + msg
-	}
-	return ClassTransport, msg
 }

@@ -60,7 +60,7 @@ func fakeClock(t *testing.T) (*mocks.Clock, *[]time.Duration) {
 
 func newDeliverer(t *testing.T, opts ...deliver.Option) *deliver.Deliverer {
 	t.Helper()
-	client := deliver.NewHTTPClient(4)
+	client := deliver.NewHTTPClient(4, false)
 	t.Cleanup(client.CloseIdleConnections)
 	d, err := deliver.New(append([]deliver.Option{deliver.WithHTTPClient(client)}, opts...)...)
 	require.NoError(t, err)

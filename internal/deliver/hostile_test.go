@@ -192,7 +192,7 @@ func nxdomainResolver(t *testing.T) (*net.Resolver, *atomic.Int32) {
 // platformClient is deliver.NewHTTPClient with tweaks, closed when the test ends.
 func platformClient(t *testing.T, tweak func(*http.Transport)) *http.Client {
 	t.Helper()
-	c := deliver.NewHTTPClient(4)
+	c := deliver.NewHTTPClient(4, false)
 	tweak(c.Transport.(*http.Transport))
 	t.Cleanup(c.CloseIdleConnections)
 	return c

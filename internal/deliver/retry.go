@@ -54,9 +54,22 @@ type Backoff struct {
 	RetryAfterMax time.Duration
 }
 
-// DefaultBackoff is 3 attempts, waiting 1 s then 2 s.
-func DefaultBackoff() Backoff {
-	return Backoff{Attempts: 3, Base: time.Second, Factor: 2, Max: 30 * time.Second}
+// The platform's default retry schedule: the one source of every retry
+// default (simulate's --retries, a scenario's delivery block).
+const (
+	DefaultAttempts      = 3 // the first attempt and 2 retries
+	DefaultBackoffBase   = time.Second
+	DefaultBackoffFactor = 2.0
+	DefaultBackoffMax    = 30 * time.Second
+)
+
+// DefaultBackoff is DefaultAttempts attempts, waiting 1 s then 2 s (doubling,
+// at most 30 s).
+func DefaultBackoff() Backoff { return BackoffOf(DefaultAttempts) }
+
+// BackoffOf is the default schedule with attempts attempts in all.
+func BackoffOf(attempts int) Backoff {
+	return Backoff{Attempts: attempts, Base: DefaultBackoffBase, Factor: DefaultBackoffFactor, Max: DefaultBackoffMax}
 }
 
 // Next implements RetryPolicy, drawing the jitter at random.

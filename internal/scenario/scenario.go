@@ -11,6 +11,7 @@ import (
 	"slices"
 	"time"
 
+	"github.com/hamsasim/hamsasim/internal/deliver"
 	"github.com/hamsasim/hamsasim/internal/yamlfile"
 )
 
@@ -21,11 +22,11 @@ var ErrInvalid = errors.New("invalid scenario")
 // Defaults for the optional fields, applied by Parse.
 const (
 	DefaultTimeScale     = 1.0
-	DefaultTimeout       = 5 * time.Second
-	DefaultRetries       = 2
-	DefaultBackoffBase   = 1 * time.Second
-	DefaultBackoffFactor = 2.0
-	DefaultBackoffMax    = 30 * time.Second
+	DefaultTimeout       = deliver.AckBudget // the platform's budget per attempt
+	DefaultRetries       = deliver.DefaultAttempts - 1
+	DefaultBackoffBase   = deliver.DefaultBackoffBase
+	DefaultBackoffFactor = deliver.DefaultBackoffFactor
+	DefaultBackoffMax    = deliver.DefaultBackoffMax
 	DefaultJitter        = 0.2 // ±20 %
 	DefaultDrain         = 2 * time.Minute
 )
@@ -112,6 +113,19 @@ type Delivery struct {
 	Jitter   float64 // 0..1: each wait is spread over ±Jitter of itself
 }
 
+// Policy is the delivery's retry schedule as the deliverer applies it. A
+// preset or written-out schedule is not capped by the exponential
+// backoff's max; a Retry-After always is (30 s unless the scenario says).
+func (d Delivery) Policy() deliver.Backoff {
+	b := deliver.Backoff{Attempts: d.Retries + 1, Jitter: d.Jitter, RetryAfterMax: d.Backoff.Max}
+	if d.Schedule == ScheduleExponential || len(d.Waits) == 0 {
+		b.Base, b.Factor, b.Max = d.Backoff.Base, d.Backoff.Factor, d.Backoff.Max
+	} else {
+		b.Waits = d.Waits
+	}
+	return b
+}
+
 // Retry schedule names. A preset's waits are real platform waits, multiplied
 // by the scenario's timeScale like the calls themselves.
 const (
@@ -123,7 +137,15 @@ const (
 // 2, ... The Standard Webhooks specification's example schedule retries
 // after 5 s, 5 min, 30 min, 2 h, 5 h, 10 h and 10 h.
 var SchedulePresets = map[string][]time.Duration{
-	"standard-webhooks": {5 * time.Second, 5 * time.Minute, 30 * time.Minute, 2 * time.Hour, 5 * time.Hour, 10 * time.Hour, 10 * time.Hour},
+	"standard-webhooks": seconds(5, 5*60, 30*60, 2*3600, 5*3600, 10*3600, 10*3600),
+}
+
+func seconds(s ...int) []time.Duration {
+	out := make([]time.Duration, len(s))
+	for i, n := range s {
+		out[i] = time.Duration(n) * time.Second
+	}
+	return out
 }
 
 // ScheduleNames lists the schedule names a scenario may give, for messages.

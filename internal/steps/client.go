@@ -1,7 +1,6 @@
 package steps
 
 import (
-	"crypto/tls"
 	"net/http"
 
 	"github.com/hamsasim/hamsasim/internal/deliver"
@@ -12,11 +11,7 @@ type Client struct{ http *http.Client }
 
 // NewClient returns a Client; insecure skips certificate verification.
 func NewClient(conns int, insecure bool) *Client {
-	c := deliver.NewHTTPClient(conns)
-	if insecure {
-		c.Transport.(*http.Transport).TLSClientConfig = &tls.Config{InsecureSkipVerify: true} //nolint:gosec // asked for with --insecure
-	}
-	return &Client{http: c}
+	return &Client{http: deliver.NewHTTPClient(conns, insecure)}
 }
 
 // Close closes the idle connections of the pool.

@@ -436,7 +436,7 @@ func withinSeconds(ctx context.Context, secs string) error {
 	w := get(ctx)
 	var bad []string
 	for _, a := range w.answers {
-		if a.attempt.Class == deliver.ClassTimeout || a.attempt.Latency.Seconds() >= limit {
+		if check.Slow(a.attempt, time.Duration(limit*float64(time.Second))) {
 			bad = append(bad, fmt.Sprintf("%s took %.2f s", a.what, a.attempt.Latency.Seconds()))
 		}
 	}

@@ -4,7 +4,7 @@ BIN     := bin/hamsasim
 MOCKERY := github.com/vektra/mockery/v2@v2.53.7
 REPORTS := reports
 
-.PHONY: all build demo test lint vet fmt-check mocks clean bench fuzz
+.PHONY: all build demo test lint vet fmt-check mocks clean bench bench-large fuzz
 
 all: build
 
@@ -53,6 +53,12 @@ fmt-check:
 bench:
 	$(GO) build -o bin/hamsasim-bench ./cmd/hamsasim-bench
 	GO=$(GO) ./bin/hamsasim-bench -out $(REPORTS)/bench/ $(BENCH_FLAGS)
+
+# The large mode: hamsasim with 100,000 calls in flight (peak RSS under
+# 300 MB), one round beside the peers.
+bench-large:
+	$(GO) build -o bin/hamsasim-bench ./cmd/hamsasim-bench
+	GO=$(GO) ./bin/hamsasim-bench -out $(REPORTS)/bench-large/ -runs 1 -in-flight 100000 -scenario internal/bench/testdata/in-flight-100k.yaml $(BENCH_FLAGS)
 
 # Regenerate the committed mocks with the pinned mockery.
 mocks:

@@ -23,6 +23,7 @@ func main() {
 	flag.StringVar(&cfg.Out, "out", bench.DefaultOut, "directory for bench.txt, bench.json and the tools' logs")
 	flag.StringVar(&cfg.Hamsasim, "hamsasim", "", "a built hamsasim binary (default: go build ./cmd/hamsasim into a temporary directory)")
 	flag.StringVar(&cfg.Scenario, "scenario", bench.DefaultScenario, "the scenario hamsasim runs; its mix also sizes vegeta's and k6's body")
+	flag.IntVar(&cfg.InFlight, "in-flight", bench.MaxInFlight, fmt.Sprintf("calls hamsasim holds in flight at most; %d is the large mode (peak RSS under %.0f MB)", bench.LargeInFlight, bench.LargeMemoryLimitMB))
 	flag.Parse()
 	if flag.NArg() > 0 {
 		fmt.Fprintf(os.Stderr, "hamsasim-bench: unexpected arguments %q; it takes flags only (see -h)\n", flag.Args())

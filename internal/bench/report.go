@@ -22,6 +22,7 @@ type Report struct {
 	Runs         int           `json:"runs"`
 	DurationMs   int64         `json:"durationMs"` // of each tool's load
 	Workers      int           `json:"workers"`
+	InFlight     int           `json:"inFlight"` // hamsasim's --max-in-flight
 	Scenario     string        `json:"scenario"`
 	ScenarioFile string        `json:"scenarioFile"`
 	Pinning      Pinning       `json:"pinning"`
@@ -106,7 +107,11 @@ func (r *Report) summarize() {
 			stops[x.StopReason]++
 		}
 	}
-	r.Memory = NewMemory(peaks, inFlight, MemoryLimitMB, MaxInFlight)
+	target := r.InFlight
+	if target == 0 {
+		target = MaxInFlight
+	}
+	r.Memory = NewMemory(peaks, inFlight, MemoryLimitFor(target), int64(target))
 	for _, s := range r.Summary {
 		if s.Errors > 0 {
 			r.Notes = append(r.Notes, fmt.Sprintf("%s: %s failed requests over %d runs (see the logs)", s.Tool, commas(float64(s.Errors)), s.Runs))

@@ -338,7 +338,7 @@ func (b *bench) runHamsasim(ctx context.Context, round int) (RunResult, error) {
 	m, err := b.runGenerator(ctx, ToolHamsasim, []string{
 		b.hamsasim, "load", "--scenario", b.cfg.Scenario, "--target", b.target,
 		"--duration", b.cfg.Duration.String(), "--workers", strconv.Itoa(b.cfg.Workers),
-		"--max-in-flight", strconv.Itoa(MaxInFlight), "--report-dir", dir, "--quiet",
+		"--max-in-flight", strconv.Itoa(b.cfg.InFlight), "--report-dir", dir, "--quiet",
 	}, []string{"WEBHOOK_SECRET=" + Authorization}, b.cfg.Duration+b.drain+peerGrace,
 		func(code int) bool { return code == 0 || code == 1 })
 	if err != nil {

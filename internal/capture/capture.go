@@ -8,11 +8,9 @@ package capture
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"hash/fnv"
-	"io"
 	"net"
 	"net/http"
 	"os"
@@ -25,8 +23,8 @@ import (
 	"github.com/hamsasim/hamsasim/internal/contract"
 	"github.com/hamsasim/hamsasim/internal/event"
 	"github.com/hamsasim/hamsasim/internal/fixture"
+	"github.com/hamsasim/hamsasim/internal/intake"
 	"github.com/hamsasim/hamsasim/internal/receiver"
-	"github.com/hamsasim/hamsasim/internal/sign"
 )
 
 // Defaults for Config.
@@ -129,7 +127,7 @@ type Stats struct {
 // with New, serve Handler, and Close it to write what is still open.
 type Capturer struct {
 	cfg    Config
-	bearer sign.Bearer
+	intake *intake.Intake
 	drift  *detector
 
 	mu         sync.Mutex
@@ -202,7 +200,7 @@ func New(cfg Config) (*Capturer, error) {
 		wake: make(chan struct{}, 1), done: make(chan struct{}), stop: make(chan struct{}),
 	}
 	c.stats.Refused = map[int]int{}
-	c.bearer = sign.NewBearer(cfg.Authorization)
+	c.intake = intake.New(intake.Config{Authorization: cfg.Authorization, SigningKey: cfg.SigningKey, MaxBodyBytes: cfg.MaxBodyBytes, Now: cfg.Now})
 	go c.work()
 	return c, nil
 }
@@ -220,42 +218,17 @@ func (c *Capturer) Handler() http.Handler {
 // serveEvent answers at once: it keeps the event in memory and leaves the
 // contract check and the writing of files to the background writer.
 func (c *Capturer) serveEvent(w http.ResponseWriter, req *http.Request) {
-	if c.cfg.SigningKey == nil && !c.authorized(req.Header.Get("Authorization")) {
-		c.refuse(w, http.StatusUnauthorized, "Unauthorized", "requests without the expected Authorization were answered 401")
-		return
-	}
-	body, err := io.ReadAll(http.MaxBytesReader(w, req.Body, c.cfg.MaxBodyBytes))
+	env, body, err := c.intake.Read(w, req)
 	if err != nil {
-		var mbe *http.MaxBytesError
-		if errors.As(err, &mbe) {
-			c.refuse(w, http.StatusRequestEntityTooLarge,
-				fmt.Sprintf("Payload too large: events over %d bytes are not captured", c.cfg.MaxBodyBytes),
-				fmt.Sprintf("an event over %d bytes was answered 413 and not captured", c.cfg.MaxBodyBytes))
-			return
-		}
-		c.refuse(w, http.StatusBadRequest, "Invalid payload", "a request whose body could not be read was answered 400")
-		return
-	}
-	if c.cfg.SigningKey != nil && sign.Verify(req.Header, c.cfg.SigningKey, body, c.cfg.Now()) != nil {
-		c.refuse(w, http.StatusUnauthorized, "Unauthorized", "requests without a valid signature were answered 401")
-		return
-	}
-	var raw struct {
-		EventType *string `json:"eventType"`
-		CallID    *string `json:"callId"`
-		Timestamp *string `json:"timestamp"`
-	}
-	if json.Unmarshal(body, &raw) != nil || raw.EventType == nil || raw.CallID == nil || raw.Timestamp == nil ||
-		*raw.EventType == "" || *raw.CallID == "" || *raw.Timestamp == "" {
-		c.refuse(w, http.StatusBadRequest, "Invalid payload", "a body that is not JSON or lacks eventType, callId or timestamp was answered 400")
+		c.refuseIntake(w, err)
 		return
 	}
 	now := c.cfg.Now()
-	at, err := time.Parse(time.RFC3339Nano, *raw.Timestamp)
+	at, err := time.Parse(time.RFC3339Nano, env.Timestamp)
 	if err != nil {
 		at = now
 	}
-	status, a := c.accept(*raw.CallID, *raw.EventType, *raw.Timestamp, at, now, body)
+	status, a := c.accept(env, at, now, body)
 	if status != http.StatusOK {
 		w.Header().Set("Retry-After", "30")
 	}
@@ -263,8 +236,8 @@ func (c *Capturer) serveEvent(w http.ResponseWriter, req *http.Request) {
 }
 
 // accept keeps one event, or says why not.
-func (c *Capturer) accept(callID, typ, ts string, at, now time.Time, body []byte) (int, event.Answer) {
-	key := event.DuplicateKey(callID, typ, ts)
+func (c *Capturer) accept(env event.Parsed, at, now time.Time, body []byte) (int, event.Answer) {
+	callID, typ, key := env.CallID, env.EventType, env.Key()
 	size := int64(len(body))
 	ok := event.Answer{Received: true}
 	if !event.Known(typ) {
@@ -339,6 +312,26 @@ func (c *Capturer) full(why string) (int, event.Answer) {
 	return http.StatusServiceUnavailable, event.Answer{Error: "Capture is full: " + why}
 }
 
+// refuseIntake answers a request the intake did not take, saying why in
+// the first notice of its kind.
+func (c *Capturer) refuseIntake(w http.ResponseWriter, err error) {
+	status := intake.Status(err)
+	switch {
+	case errors.Is(err, intake.ErrUnauthorized):
+		c.refuse(w, status, "Unauthorized", "requests without the expected Authorization were answered 401")
+	case errors.Is(err, intake.ErrSignature):
+		c.refuse(w, status, "Unauthorized", "requests without a valid signature were answered 401")
+	case errors.Is(err, intake.ErrTooLarge):
+		c.refuse(w, status,
+			fmt.Sprintf("Payload too large: events over %d bytes are not captured", c.cfg.MaxBodyBytes),
+			fmt.Sprintf("an event over %d bytes was answered 413 and not captured", c.cfg.MaxBodyBytes))
+	case errors.Is(err, intake.ErrUnreadable):
+		c.refuse(w, status, "Invalid payload", "a request whose body could not be read was answered 400")
+	default:
+		c.refuse(w, status, "Invalid payload", "a body that is not JSON or lacks eventType, callId or timestamp was answered 400")
+	}
+}
+
 func (c *Capturer) refuse(w http.ResponseWriter, status int, msg, why string) {
 	c.mu.Lock()
 	c.stats.Refused[status]++
@@ -379,13 +372,6 @@ func hashKey(k string) uint64 {
 	h := fnv.New64a()
 	h.Write([]byte(k))
 	return h.Sum64()
-}
-
-// authorized compares the whole header with the expected value in constant
-// time, hashing first so that the length does not leak either (as the
-// reference receiver does).
-func (c *Capturer) authorized(got string) bool {
-	return c.bearer.OK(got)
 }
 
 // work is the background writer: it checks events for drift, writes calls

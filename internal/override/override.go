@@ -331,26 +331,23 @@ func Event(ev event.Event, ops []Op) (event.Event, error) {
 	return refresh(ev, body), nil
 }
 
+// refresh sets ev's body and reads back its envelope. A field changed to
+// a non-string, to "" or removed keeps the value it had: the event still
+// needs a duplicate key to be told apart.
 func refresh(ev event.Event, body []byte) event.Event {
 	ev.Body = body
-	var env struct {
-		EventType any `json:"eventType"`
-		CallID    any `json:"callId"`
-		Timestamp any `json:"timestamp"`
-	}
-	if json.Unmarshal(body, &env) != nil {
+	env, err := event.ParseEnvelope(body)
+	if errors.Is(err, event.ErrNotJSON) {
 		return ev
 	}
-	// A field changed to a non-string (or removed) keeps the key it had:
-	// the event still needs one to be told apart.
-	if s, ok := env.EventType.(string); ok {
-		ev.Type = s
+	if env.EventType != "" {
+		ev.Type = env.EventType
 	}
-	if s, ok := env.CallID.(string); ok {
-		ev.CallID = s
+	if env.CallID != "" {
+		ev.CallID = env.CallID
 	}
-	if s, ok := env.Timestamp.(string); ok {
-		ev.Timestamp = s
+	if env.Timestamp != "" {
+		ev.Timestamp = env.Timestamp
 	}
 	return ev
 }

@@ -18,6 +18,7 @@ import (
 	"github.com/hamsasim/hamsasim/internal/deliver"
 	"github.com/hamsasim/hamsasim/internal/event"
 	"github.com/hamsasim/hamsasim/internal/fixture"
+	"github.com/hamsasim/hamsasim/internal/override"
 	"github.com/hamsasim/hamsasim/internal/probe"
 	"github.com/hamsasim/hamsasim/internal/report"
 	"github.com/hamsasim/hamsasim/internal/sign"
@@ -240,7 +241,7 @@ func setParams(ctx context.Context, table *godog.Table) error {
 
 func setField(ctx context.Context, path, eventType, raw string) error {
 	w := get(ctx)
-	if _, err := parsePath(path); err != nil {
+	if _, err := override.ParsePath(path); err != nil {
 		return err
 	}
 	w.edits[eventType] = append(w.edits[eventType], edit{path: path, value: parseValue(raw)})
@@ -250,7 +251,7 @@ func setField(ctx context.Context, path, eventType, raw string) error {
 
 func removeField(ctx context.Context, path, eventType string) error {
 	w := get(ctx)
-	if _, err := parsePath(path); err != nil {
+	if _, err := override.ParsePath(path); err != nil {
 		return err
 	}
 	w.edits[eventType] = append(w.edits[eventType], edit{path: path, remove: true})

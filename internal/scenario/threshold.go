@@ -121,7 +121,7 @@ func (t Threshold) String() string {
 	var v string
 	switch t.Metric.Kind() {
 	case KindLatency:
-		v = human(t.Latency)
+		v = yamlfile.ShortDuration(t.Latency)
 	case KindPercent:
 		v = strconv.FormatFloat(t.Percent, 'f', -1, 64) + "%"
 	case KindCount:
@@ -206,7 +206,7 @@ func parseThreshold(text string) (Threshold, string) {
 			return t, fmt.Sprintf("%s is a latency: the value must be a duration with a unit like 5s or 250ms, not %q", t.Metric, v)
 		}
 		if d <= 0 || d > maxThresholdLatency {
-			return t, fmt.Sprintf("%s is a latency: the value must be longer than 0 and at most %s, not %s", t.Metric, human(maxThresholdLatency), v)
+			return t, fmt.Sprintf("%s is a latency: the value must be longer than 0 and at most %s, not %s", t.Metric, yamlfile.ShortDuration(maxThresholdLatency), v)
 		}
 		t.Latency = d
 	case KindPercent:
@@ -244,18 +244,6 @@ func metricNames() []string {
 		names[i] = string(m)
 	}
 	return names
-}
-
-// human prints a duration without trailing zero units: 24h, 2m, 1m30s.
-func human(d time.Duration) string {
-	s := d.String()
-	if strings.HasSuffix(s, "m0s") {
-		s = s[:len(s)-2]
-	}
-	if strings.HasSuffix(s, "h0m") {
-		s = s[:len(s)-2]
-	}
-	return s
 }
 
 // ParseThreshold reads one threshold in its written form, as a scenario's

@@ -50,23 +50,31 @@ func applyEdit(body []byte, e edit) ([]byte, error) {
 	return d.Marshal()
 }
 
-// parseValue reads a step's expected or new value: JSON (true, 3, null,
-// "text", {...}) if it parses as JSON, else the text itself.
-func parseValue(raw string) any {
-	dec := json.NewDecoder(strings.NewReader(raw))
-	dec.UseNumber()
-	var v any
-	if err := dec.Decode(&v); err == nil {
-		return v
-	}
-	return raw
+// parseValue reads a step's expected or new value as the --set flag reads
+// one (override.ParseValue): JSON if the whole text is one JSON literal,
+// else the text itself.
+func parseValue(raw string) any { return override.ParseValue(raw) }
+
+// sameJSON compares two JSON values, whatever their field order.
+func sameJSON(a, b any) bool {
+	x, errx := canonical(a)
+	y, erry := canonical(b)
+	return errx == nil && erry == nil && bytes.Equal(x, y)
 }
 
-// sameJSON compares two decoded JSON values.
-func sameJSON(a, b any) bool {
-	x, _ := json.Marshal(a)
-	y, _ := json.Marshal(b)
-	return bytes.Equal(x, y)
+// canonical encodes v with objects' fields sorted and numbers as written.
+func canonical(v any) ([]byte, error) {
+	b, err := json.Marshal(v)
+	if err != nil {
+		return nil, err
+	}
+	dec := json.NewDecoder(bytes.NewReader(b))
+	dec.UseNumber()
+	var plain any
+	if err := dec.Decode(&plain); err != nil {
+		return nil, err
+	}
+	return json.Marshal(plain)
 }
 
 func show(v any) string {

@@ -115,4 +115,10 @@ func TestJSONPath(t *testing.T) {
 	assert.Equal(t, "text", parseValue("text"))
 	assert.True(t, sameJSON(parseValue(`"text"`), "text"))
 	assert.True(t, sameJSON(parseValue("true"), true))
+	assert.Equal(t, "3 apples", parseValue("3 apples"), "a literal followed by more is text, as for --set")
+	assert.True(t, sameJSON(parseValue(`{"b":1,"a":[2]}`), map[string]any{"a": []any{2}, "b": 1}), "field order does not matter")
+	assert.False(t, sameJSON(parseValue(`{"a":1}`), map[string]any{"a": 2}))
+	out, err = applyEdit([]byte(`{"x":1}`), edit{path: "o", value: parseValue(`{"z":1,"y":2}`)})
+	require.NoError(t, err)
+	assert.Equal(t, `{"x":1,"o":{"z":1,"y":2}}`, string(out), "an object value is sent as written")
 }

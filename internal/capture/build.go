@@ -96,60 +96,102 @@ func plain(v any) any {
 // fixture's name and the instance, so that a fixture replayed many times
 // makes distinct calls) and whatever the notes name.
 func build(evs []received, incomplete bool, endAfter time.Duration) (*fixture.Fixture, []string) {
+	b := newBuilder(evs)
+	b.envelope()
+	b.caller()
+	b.params()
+	b.turnsAndTools()
+	b.answer()
+	b.end(incomplete, endAfter)
+	f := b.f
+	if !f.Call.Answered {
+		f.Call.Ring = 0
+	}
+	fixTimeline(f, b.note)
+	if f.Call.Answered {
+		if d, ok := digNumber(b.ended, "data", "data", "callDuration"); ok {
+			want := int64((f.End.At - f.Call.Ring).Round(time.Second) / time.Second)
+			if int64(d) != want {
+				b.note("callDuration %v s differs from the time from answer to hang-up (%d s): the replay sends %d", d, want, want)
+			}
+		}
+	}
+	return f, b.notes
+}
+
+// builder holds one call's events while build makes its fixture.
+type builder struct {
+	evs                      []received       // in time order
+	bodies                   []map[string]any // evs' decoded bodies
+	first                    map[string]int   // index of each known type's first event
+	started, answered, ended map[string]any   // first body of each; nil when none arrived
+	start                    time.Time        // the call's start: call.started's, else the first event's
+	f                        *fixture.Fixture
+	notes                    []string
+}
+
+func newBuilder(evs []received) *builder {
 	evs = append([]received(nil), evs...)
 	sort.SliceStable(evs, func(i, j int) bool { return evs[i].at.Before(evs[j].at) })
-	var notes []string
-	note := func(format string, args ...any) { notes = append(notes, fmt.Sprintf(format, args...)) }
-
-	bodies := make([]map[string]any, len(evs))
-	first := map[string]int{}
+	b := &builder{evs: evs, bodies: make([]map[string]any, len(evs)), first: map[string]int{},
+		f: &fixture.Fixture{Params: map[string]any{}, Outcome: map[string]any{}, Call: fixture.Call{Answered: true}}}
 	unknown := map[string]int{}
 	for i, e := range evs {
-		bodies[i] = decode(e.body)
+		b.bodies[i] = decode(e.body)
 		if !event.Known(e.typ) {
 			unknown[e.typ]++
 			continue
 		}
-		if _, ok := first[e.typ]; !ok {
-			first[e.typ] = i
+		if _, ok := b.first[e.typ]; !ok {
+			b.first[e.typ] = i
 		}
 	}
 	for _, t := range sortedKeys(unknown) {
-		note("%d %s event(s) not kept: the fixture format has no place for event types it does not know", unknown[t], t)
+		b.note("%d %s event(s) not kept: the fixture format has no place for event types it does not know", unknown[t], t)
 	}
-	pick := func(typ string) map[string]any {
-		if i, ok := first[typ]; ok {
-			return bodies[i]
-		}
-		return nil
-	}
-	started, answered, ended := pick(event.CallStarted), pick(event.CallAnswered), pick(event.CallEnded)
-
-	start := evs[0].at
-	if i, ok := first[event.CallStarted]; ok {
-		start = evs[i].at
+	b.started, b.answered, b.ended = b.pick(event.CallStarted), b.pick(event.CallAnswered), b.pick(event.CallEnded)
+	b.start = evs[0].at
+	if i, ok := b.first[event.CallStarted]; ok {
+		b.start = evs[i].at
 	} else {
-		note("call.started was not received: the call starts at the first event received")
+		b.note("call.started was not received: the call starts at the first event received")
 	}
-	offset := func(i int) time.Duration {
-		d := evs[i].at.Sub(start).Truncate(time.Millisecond)
-		if d < 0 {
-			return 0
-		}
-		return d
-	}
+	return b
+}
 
-	f := &fixture.Fixture{Params: map[string]any{}, Outcome: map[string]any{}, Call: fixture.Call{Answered: true}}
-	// The envelope: the first event that names each field.
-	for _, b := range append([]map[string]any{started, answered, ended}, bodies...) {
+func (b *builder) note(format string, args ...any) {
+	b.notes = append(b.notes, fmt.Sprintf(format, args...))
+}
+
+// pick is the first body of type typ, or nil.
+func (b *builder) pick(typ string) map[string]any {
+	if i, ok := b.first[typ]; ok {
+		return b.bodies[i]
+	}
+	return nil
+}
+
+// offset is event i's time since the call's start, never negative.
+func (b *builder) offset(i int) time.Duration {
+	d := b.evs[i].at.Sub(b.start).Truncate(time.Millisecond)
+	if d < 0 {
+		return 0
+	}
+	return d
+}
+
+// envelope takes project and agent from the first event that names each.
+func (b *builder) envelope() {
+	f := b.f
+	for _, body := range append([]map[string]any{b.started, b.answered, b.ended}, b.bodies...) {
 		if f.Project == "" {
-			f.Project, _ = digString(b, "projectId")
+			f.Project, _ = digString(body, "projectId")
 		}
 		if f.Agent.ID == "" {
-			f.Agent.ID, _ = digString(b, "agentId")
+			f.Agent.ID, _ = digString(body, "agentId")
 		}
 		if f.Agent.Name == "" {
-			f.Agent.Name, _ = digString(b, "agentName")
+			f.Agent.Name, _ = digString(body, "agentName")
 		}
 	}
 	for _, fld := range []struct {
@@ -158,148 +200,168 @@ func build(evs []received, incomplete bool, endAfter time.Duration) (*fixture.Fi
 	}{{&f.Project, "projectId"}, {&f.Agent.ID, "agentId"}, {&f.Agent.Name, "agentName"}} {
 		if *fld.v == "" {
 			*fld.v = "unknown"
-			note("%s was empty or missing: the fixture says %q", fld.name, "unknown")
+			b.note("%s was empty or missing: the fixture says %q", fld.name, "unknown")
 		}
 	}
+}
 
-	// The caller: call.started, else the other events that repeat it.
-	for _, b := range []map[string]any{started, answered, ended} {
-		if f.Call.Direction == "" {
-			f.Call.Direction, _ = digString(b, "data", "data", "callDirection")
+// caller takes the direction and numbers from call.started, else from the
+// other events that repeat them.
+func (b *builder) caller() {
+	c := &b.f.Call
+	for _, body := range []map[string]any{b.started, b.answered, b.ended} {
+		if c.Direction == "" {
+			c.Direction, _ = digString(body, "data", "data", "callDirection")
 		}
-		if f.Call.From == "" {
-			f.Call.From, _ = digString(b, "data", "data", "fromNumber")
+		if c.From == "" {
+			c.From, _ = digString(body, "data", "data", "fromNumber")
 		}
-		if f.Call.To == "" {
-			f.Call.To, _ = digString(b, "data", "data", "toNumber")
+		if c.To == "" {
+			c.To, _ = digString(body, "data", "data", "toNumber")
 		}
 	}
-	if f.Call.Direction != "inbound" && f.Call.Direction != "outbound" {
-		note("callDirection %q is not inbound or outbound: the fixture says inbound", f.Call.Direction)
-		f.Call.Direction = "inbound"
+	if c.Direction != "inbound" && c.Direction != "outbound" {
+		b.note("callDirection %q is not inbound or outbound: the fixture says inbound", c.Direction)
+		c.Direction = "inbound"
 	}
-	for _, n := range []*string{&f.Call.From, &f.Call.To} {
+	for _, n := range []*string{&c.From, &c.To} {
 		if !validPhone(*n) {
-			note("a caller number missing or not in E.164 form was replaced by %s", placeholderPhone)
+			b.note("a caller number missing or not in E.164 form was replaced by %s", placeholderPhone)
 			*n = placeholderPhone
 		}
 	}
+}
 
-	// Params, as call.started sent them.
-	if p, ok := dig(started, "data", "data", "params").(map[string]any); ok {
-		for k, v := range p {
-			v = plain(v)
-			switch v.(type) {
-			case map[string]any, []any:
-				b, _ := event.Marshal(v)
-				v = string(b)
-				note("param %q was an array or object: the fixture sends it as a JSON string", k)
-			}
-			f.Params[k] = v
-		}
+// params takes the params as call.started sent them.
+func (b *builder) params() {
+	p, ok := dig(b.started, "data", "data", "params").(map[string]any)
+	if !ok {
+		return
 	}
+	for k, v := range p {
+		v = plain(v)
+		switch v.(type) {
+		case map[string]any, []any:
+			j, _ := event.Marshal(v)
+			v = string(j)
+			b.note("param %q was an array or object: the fixture sends it as a JSON string", k)
+		}
+		b.f.Params[k] = v
+	}
+}
 
-	// Turns and tools, in time order.
-	for i, e := range evs {
-		b := bodies[i]
+// turnsAndTools takes the turns and tools, in time order.
+func (b *builder) turnsAndTools() {
+	for i, e := range b.evs {
 		switch e.typ {
 		case event.TranscriptionUpdate:
-			speaker, _ := digString(b, "data", "data", "speaker")
-			text, _ := digString(b, "data", "data", "text")
-			t := fixture.Turn{At: offset(i), Speaker: event.SpeakerAgent, Text: text, Confidence: 1}
-			if speaker == event.SpeakerUser {
-				t.Speaker, t.Confidence = event.SpeakerUser, 0.92
-			} else if speaker != event.SpeakerAgent {
-				note("speaker %q at +%s is kept as agent", speaker, t.At)
-			}
-			if c, ok := digNumber(b, "data", "data", "confidence"); ok && c >= 0 && c <= 1 {
-				t.Confidence = c
-			}
-			f.Turns = append(f.Turns, t)
+			b.f.Turns = append(b.f.Turns, b.turn(i))
 		case event.ToolExecuted:
-			name, _ := digString(b, "data", "data", "toolName")
-			if name == "" {
-				name = "unknown"
-				note("a tool.executed without toolName at +%s is named %q", offset(i), name)
-			}
-			ms, _ := digNumber(b, "data", "data", "duration")
-			if ms < 0 || math.IsNaN(ms) || ms > float64(7*24*time.Hour/time.Millisecond) {
-				ms = 0
-			}
-			f.Tools = append(f.Tools, fixture.Tool{
-				At: offset(i), Name: name,
-				Input: plain(dig(b, "data", "data", "input")), Output: plain(dig(b, "data", "data", "output")),
-				Duration: time.Duration(ms) * time.Millisecond,
-			})
+			b.f.Tools = append(b.f.Tools, b.tool(i))
 		}
 	}
+}
 
-	// The answer.
-	last := time.Duration(0)
-	for i := range evs {
-		if d := offset(i); d > last && evs[i].typ != event.CallEnded {
-			last = d
-		}
+func (b *builder) turn(i int) fixture.Turn {
+	body := b.bodies[i]
+	speaker, _ := digString(body, "data", "data", "speaker")
+	text, _ := digString(body, "data", "data", "text")
+	t := fixture.Turn{At: b.offset(i), Speaker: event.SpeakerAgent, Text: text, Confidence: 1}
+	if speaker == event.SpeakerUser {
+		t.Speaker, t.Confidence = event.SpeakerUser, 0.92
+	} else if speaker != event.SpeakerAgent {
+		b.note("speaker %q at +%s is kept as agent", speaker, t.At)
 	}
-	if i, ok := first[event.CallAnswered]; ok {
-		f.Call.Ring = offset(i)
-		if ms, ok := digNumber(answered, "data", "data", "ringDuration"); ok && time.Duration(ms)*time.Millisecond != f.Call.Ring {
-			note("ringDuration %v ms differs from call.answered's offset (%s): the fixture replays the offset", ms, f.Call.Ring)
+	if c, ok := digNumber(body, "data", "data", "confidence"); ok && c >= 0 && c <= 1 {
+		t.Confidence = c
+	}
+	return t
+}
+
+func (b *builder) tool(i int) fixture.Tool {
+	body := b.bodies[i]
+	name, _ := digString(body, "data", "data", "toolName")
+	if name == "" {
+		name = "unknown"
+		b.note("a tool.executed without toolName at +%s is named %q", b.offset(i), name)
+	}
+	ms, _ := digNumber(body, "data", "data", "duration")
+	if ms < 0 || math.IsNaN(ms) || ms > float64(7*24*time.Hour/time.Millisecond) {
+		ms = 0
+	}
+	return fixture.Tool{
+		At: b.offset(i), Name: name,
+		Input: plain(dig(body, "data", "data", "input")), Output: plain(dig(body, "data", "data", "output")),
+		Duration: time.Duration(ms) * time.Millisecond,
+	}
+}
+
+// answer sets when the call was answered, or that it was not.
+func (b *builder) answer() {
+	f := b.f
+	if i, ok := b.first[event.CallAnswered]; ok {
+		f.Call.Ring = b.offset(i)
+		if ms, ok := digNumber(b.answered, "data", "data", "ringDuration"); ok && time.Duration(ms)*time.Millisecond != f.Call.Ring {
+			b.note("ringDuration %v ms differs from call.answered's offset (%s): the fixture replays the offset", ms, f.Call.Ring)
 		}
 	} else if len(f.Turns) > 0 || len(f.Tools) > 0 {
-		note("call.answered was not received but the call has speech or tools: the replay sends one")
+		b.note("call.answered was not received but the call has speech or tools: the replay sends one")
 		f.Call.Ring = time.Millisecond
 	} else {
 		f.Call.Answered = false
 	}
+}
 
-	// The end.
-	if i, ok := first[event.CallEnded]; ok {
-		f.End.At = offset(i)
-		if rec, ok := digString(ended, "data", "data", "conversationRecording"); ok && rec != "" {
-			f.End.Recording = recording(rec, note)
-		}
-		if res, ok := dig(ended, "data", "data", "outcomeResult").(map[string]any); ok {
-			for k, v := range res {
-				v = plain(v)
-				pv, isParam := f.Params[k]
-				switch {
-				case !isParam:
-					f.Outcome[k] = v
-				case !reflect.DeepEqual(pv, v):
-					note("outcomeResult.%s differs from the param sent in call.started: the replay echoes the param", k)
-				}
-			}
-			for k := range f.Params {
-				if _, ok := res[k]; !ok {
-					note("param %q was not echoed in outcomeResult: the replay echoes it", k)
-				}
+// end sets the hang-up, recording, outcome and, without updates, the turns
+// of call.ended's transcript. Without call.ended the call ends endAfter
+// after its last event.
+func (b *builder) end(incomplete bool, endAfter time.Duration) {
+	f := b.f
+	i, ok := b.first[event.CallEnded]
+	if !ok {
+		last := time.Duration(0)
+		for i := range b.evs {
+			if d := b.offset(i); d > last {
+				last = d
 			}
 		}
-		if len(f.Turns) == 0 {
-			f.Turns = transcriptTurns(dig(ended, "data", "data", "transcription"), f.Call.Ring, f.End.At, note)
-		} else if tr, ok := dig(ended, "data", "data", "transcription").([]any); ok && len(tr) != len(f.Turns) {
-			note("call.ended's transcript has %d turns and %d transcription.update events arrived: the replay's transcript is the updates'", len(tr), len(f.Turns))
-		}
-	} else {
 		f.End.At = last + endAfter
 		if !incomplete {
-			note("call.ended was not received")
+			b.note("call.ended was not received")
+		}
+		return
+	}
+	f.End.At = b.offset(i)
+	if rec, ok := digString(b.ended, "data", "data", "conversationRecording"); ok && rec != "" {
+		f.End.Recording = recording(rec, b.note)
+	}
+	if res, ok := dig(b.ended, "data", "data", "outcomeResult").(map[string]any); ok {
+		b.outcome(res)
+	}
+	if len(f.Turns) == 0 {
+		f.Turns = transcriptTurns(dig(b.ended, "data", "data", "transcription"), f.Call.Ring, f.End.At, b.note)
+	} else if tr, ok := dig(b.ended, "data", "data", "transcription").([]any); ok && len(tr) != len(f.Turns) {
+		b.note("call.ended's transcript has %d turns and %d transcription.update events arrived: the replay's transcript is the updates'", len(tr), len(f.Turns))
+	}
+}
+
+// outcome keeps the outcome fields that are not params; params are echoed.
+func (b *builder) outcome(res map[string]any) {
+	for k, v := range res {
+		v = plain(v)
+		pv, isParam := b.f.Params[k]
+		switch {
+		case !isParam:
+			b.f.Outcome[k] = v
+		case !reflect.DeepEqual(pv, v):
+			b.note("outcomeResult.%s differs from the param sent in call.started: the replay echoes the param", k)
 		}
 	}
-	if !f.Call.Answered {
-		f.Call.Ring = 0
-	}
-	fixTimeline(f, note)
-	if f.Call.Answered {
-		if d, ok := digNumber(ended, "data", "data", "callDuration"); ok {
-			want := int64((f.End.At - f.Call.Ring).Round(time.Second) / time.Second)
-			if int64(d) != want {
-				note("callDuration %v s differs from the time from answer to hang-up (%d s): the replay sends %d", d, want, want)
-			}
+	for k := range b.f.Params {
+		if _, ok := res[k]; !ok {
+			b.note("param %q was not echoed in outcomeResult: the replay echoes it", k)
 		}
 	}
-	return f, notes
 }
 
 // transcriptTurns makes turns from call.ended's transcript when no

@@ -8,25 +8,20 @@ package capture
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"hash/fnv"
-	"io"
 	"net"
 	"net/http"
 	"os"
-	"path/filepath"
-	"regexp"
-	"strings"
 	"sync"
 	"time"
 
 	"github.com/hamsasim/hamsasim/internal/contract"
 	"github.com/hamsasim/hamsasim/internal/event"
 	"github.com/hamsasim/hamsasim/internal/fixture"
+	"github.com/hamsasim/hamsasim/internal/intake"
 	"github.com/hamsasim/hamsasim/internal/receiver"
-	"github.com/hamsasim/hamsasim/internal/sign"
 )
 
 // Defaults for Config.
@@ -129,7 +124,7 @@ type Stats struct {
 // with New, serve Handler, and Close it to write what is still open.
 type Capturer struct {
 	cfg    Config
-	bearer sign.Bearer
+	intake *intake.Intake
 	drift  *detector
 
 	mu         sync.Mutex
@@ -202,7 +197,7 @@ func New(cfg Config) (*Capturer, error) {
 		wake: make(chan struct{}, 1), done: make(chan struct{}), stop: make(chan struct{}),
 	}
 	c.stats.Refused = map[int]int{}
-	c.bearer = sign.NewBearer(cfg.Authorization)
+	c.intake = intake.New(intake.Config{Authorization: cfg.Authorization, SigningKey: cfg.SigningKey, MaxBodyBytes: cfg.MaxBodyBytes, Now: cfg.Now})
 	go c.work()
 	return c, nil
 }
@@ -220,42 +215,17 @@ func (c *Capturer) Handler() http.Handler {
 // serveEvent answers at once: it keeps the event in memory and leaves the
 // contract check and the writing of files to the background writer.
 func (c *Capturer) serveEvent(w http.ResponseWriter, req *http.Request) {
-	if c.cfg.SigningKey == nil && !c.authorized(req.Header.Get("Authorization")) {
-		c.refuse(w, http.StatusUnauthorized, "Unauthorized", "requests without the expected Authorization were answered 401")
-		return
-	}
-	body, err := io.ReadAll(http.MaxBytesReader(w, req.Body, c.cfg.MaxBodyBytes))
+	env, body, err := c.intake.Read(w, req)
 	if err != nil {
-		var mbe *http.MaxBytesError
-		if errors.As(err, &mbe) {
-			c.refuse(w, http.StatusRequestEntityTooLarge,
-				fmt.Sprintf("Payload too large: events over %d bytes are not captured", c.cfg.MaxBodyBytes),
-				fmt.Sprintf("an event over %d bytes was answered 413 and not captured", c.cfg.MaxBodyBytes))
-			return
-		}
-		c.refuse(w, http.StatusBadRequest, "Invalid payload", "a request whose body could not be read was answered 400")
-		return
-	}
-	if c.cfg.SigningKey != nil && sign.Verify(req.Header, c.cfg.SigningKey, body, c.cfg.Now()) != nil {
-		c.refuse(w, http.StatusUnauthorized, "Unauthorized", "requests without a valid signature were answered 401")
-		return
-	}
-	var raw struct {
-		EventType *string `json:"eventType"`
-		CallID    *string `json:"callId"`
-		Timestamp *string `json:"timestamp"`
-	}
-	if json.Unmarshal(body, &raw) != nil || raw.EventType == nil || raw.CallID == nil || raw.Timestamp == nil ||
-		*raw.EventType == "" || *raw.CallID == "" || *raw.Timestamp == "" {
-		c.refuse(w, http.StatusBadRequest, "Invalid payload", "a body that is not JSON or lacks eventType, callId or timestamp was answered 400")
+		c.refuseIntake(w, err)
 		return
 	}
 	now := c.cfg.Now()
-	at, err := time.Parse(time.RFC3339Nano, *raw.Timestamp)
+	at, err := time.Parse(time.RFC3339Nano, env.Timestamp)
 	if err != nil {
 		at = now
 	}
-	status, a := c.accept(*raw.CallID, *raw.EventType, *raw.Timestamp, at, now, body)
+	status, a := c.accept(env, at, now, body)
 	if status != http.StatusOK {
 		w.Header().Set("Retry-After", "30")
 	}
@@ -263,8 +233,8 @@ func (c *Capturer) serveEvent(w http.ResponseWriter, req *http.Request) {
 }
 
 // accept keeps one event, or says why not.
-func (c *Capturer) accept(callID, typ, ts string, at, now time.Time, body []byte) (int, event.Answer) {
-	key := event.DuplicateKey(callID, typ, ts)
+func (c *Capturer) accept(env event.Parsed, at, now time.Time, body []byte) (int, event.Answer) {
+	callID, typ, key := env.CallID, env.EventType, env.Key()
 	size := int64(len(body))
 	ok := event.Answer{Received: true}
 	if !event.Known(typ) {
@@ -339,6 +309,26 @@ func (c *Capturer) full(why string) (int, event.Answer) {
 	return http.StatusServiceUnavailable, event.Answer{Error: "Capture is full: " + why}
 }
 
+// refuseIntake answers a request the intake did not take, saying why in
+// the first notice of its kind.
+func (c *Capturer) refuseIntake(w http.ResponseWriter, err error) {
+	status := intake.Status(err)
+	switch {
+	case errors.Is(err, intake.ErrUnauthorized):
+		c.refuse(w, status, "Unauthorized", "requests without the expected Authorization were answered 401")
+	case errors.Is(err, intake.ErrSignature):
+		c.refuse(w, status, "Unauthorized", "requests without a valid signature were answered 401")
+	case errors.Is(err, intake.ErrTooLarge):
+		c.refuse(w, status,
+			fmt.Sprintf("Payload too large: events over %d bytes are not captured", c.cfg.MaxBodyBytes),
+			fmt.Sprintf("an event over %d bytes was answered 413 and not captured", c.cfg.MaxBodyBytes))
+	case errors.Is(err, intake.ErrUnreadable):
+		c.refuse(w, status, "Invalid payload", "a request whose body could not be read was answered 400")
+	default:
+		c.refuse(w, status, "Invalid payload", "a body that is not JSON or lacks eventType, callId or timestamp was answered 400")
+	}
+}
+
 func (c *Capturer) refuse(w http.ResponseWriter, status int, msg, why string) {
 	c.mu.Lock()
 	c.stats.Refused[status]++
@@ -379,13 +369,6 @@ func hashKey(k string) uint64 {
 	h := fnv.New64a()
 	h.Write([]byte(k))
 	return h.Sum64()
-}
-
-// authorized compares the whole header with the expected value in constant
-// time, hashing first so that the length does not leak either (as the
-// reference receiver does).
-func (c *Capturer) authorized(got string) bool {
-	return c.bearer.OK(got)
 }
 
 // work is the background writer: it checks events for drift, writes calls
@@ -537,137 +520,4 @@ func (c *Capturer) Serve(ctx context.Context, l net.Listener) (Stats, error) {
 	}
 	s, _ := c.Close("capture stopped before call.ended arrived")
 	return s, err
-}
-
-// write builds, checks and writes the fixture of one call. A call made only
-// of event types the format does not know is not written (nil, nil).
-func (c *Capturer) write(oc *openCall, reason string) (*Written, error) {
-	known := false
-	for _, e := range oc.events {
-		known = known || event.Known(e.typ)
-	}
-	if !known {
-		return nil, nil
-	}
-	incomplete := reason != ""
-	f, notes := build(oc.events, incomplete, incompleteEnd)
-	var summary string
-	if c.cfg.Redact {
-		summary = "Redacted: " + newRedactor().apply(f) + " (--no-redact keeps them)."
-	} else {
-		summary = "Not redacted (--no-redact): phone numbers, e-mail addresses and names are as received."
-	}
-	scrub(f, c.cfg.Scrub)
-	first := oc.events[0].at
-	for _, e := range oc.events {
-		if e.at.Before(first) {
-			first = e.at
-		}
-	}
-	f.Description = fmt.Sprintf("Captured %s call to agent %s.", f.Call.Direction, f.Agent.Name)
-	if incomplete {
-		f.Description = "Incomplete: " + f.Description
-	}
-	header := []string{
-		fmt.Sprintf("Captured by hamsasim capture at %s from %d event(s) of call %s (first event %s).",
-			event.FormatTime(c.cfg.Now()), len(oc.events), c.cfg.Scrub(oc.id), event.FormatTime(first)),
-		summary,
-	}
-	if incomplete {
-		header = append(header, fmt.Sprintf("INCOMPLETE: %s; the replay hangs up %s after the last event received.", reason, incompleteEnd))
-	}
-	header = append(header, "callId and conversationId are generated on replay (from --seed and the fixture's name).")
-	for _, n := range notes {
-		header = append(header, "Note: "+n)
-	}
-	w := &Written{CallID: oc.id, Events: len(oc.events), Incomplete: incomplete, Reason: reason, Notes: notes}
-	base := fixtureName(f.Agent.Name, oc.id)
-	for i := 1; i <= maxNameTries; i++ {
-		f.Name = base
-		if i > 1 {
-			f.Name = fmt.Sprintf("%s-%d", base, i)
-		}
-		data, err := encode(f, header)
-		if err != nil {
-			return nil, fmt.Errorf("call %s: %w", oc.id, err)
-		}
-		path := filepath.Join(c.cfg.Out, f.Name+".yaml")
-		if _, err := fixture.Parse(data, path); err != nil {
-			return nil, fmt.Errorf("call %s: the fixture made from it does not parse (%v); nothing written", oc.id, err)
-		}
-		if _, err := os.Stat(filepath.Join(c.cfg.Out, f.Name+".yml")); err == nil {
-			continue
-		}
-		fh, err := os.OpenFile(path, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o644)
-		if errors.Is(err, os.ErrExist) {
-			continue
-		}
-		if err != nil {
-			return nil, fmt.Errorf("call %s: %w", oc.id, err)
-		}
-		_, err = fh.Write(data)
-		if cerr := fh.Close(); err == nil {
-			err = cerr
-		}
-		if err != nil {
-			os.Remove(path)
-			return nil, fmt.Errorf("call %s: writing %s: %w", oc.id, path, err)
-		}
-		w.Path, w.Name = path, f.Name
-		return w, nil
-	}
-	return nil, fmt.Errorf("call %s: no free file name for %s in %s after %d tries", oc.id, base, c.cfg.Out, maxNameTries)
-}
-
-var nonSlug = regexp.MustCompile(`[^a-z0-9]+`)
-
-// fixtureName derives a valid fixture name from the agent's name and the
-// call id: recruiter-3f2a9b1c.
-func fixtureName(agent, callID string) string {
-	slug := strings.Trim(nonSlug.ReplaceAllString(strings.ToLower(agent), "-"), "-")
-	if len(slug) > 40 {
-		slug = strings.Trim(slug[:40], "-")
-	}
-	if slug == "" || slug[0] < 'a' || slug[0] > 'z' {
-		slug = "call-" + slug
-		slug = strings.TrimRight(slug, "-")
-	}
-	id := nonSlug.ReplaceAllString(strings.ToLower(callID), "")
-	if len(id) > 8 {
-		id = id[:8]
-	}
-	if id == "" {
-		return slug
-	}
-	return slug + "-" + id
-}
-
-// scrub applies the secret scrubber to every string of the fixture.
-func scrub(f *fixture.Fixture, s func(string) string) {
-	var walk func(v any) any
-	walk = func(v any) any {
-		switch x := v.(type) {
-		case string:
-			return s(x)
-		case map[string]any:
-			for k, c := range x {
-				x[k] = walk(c)
-			}
-		case []any:
-			for i, c := range x {
-				x[i] = walk(c)
-			}
-		}
-		return v
-	}
-	f.Project, f.Agent.ID, f.Agent.Name = s(f.Project), s(f.Agent.ID), s(f.Agent.Name)
-	walk(f.Params)
-	walk(f.Outcome)
-	for i := range f.Turns {
-		f.Turns[i].Text = s(f.Turns[i].Text)
-	}
-	for i := range f.Tools {
-		f.Tools[i].Name = s(f.Tools[i].Name)
-		f.Tools[i].Input, f.Tools[i].Output = walk(f.Tools[i].Input), walk(f.Tools[i].Output)
-	}
 }

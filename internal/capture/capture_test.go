@@ -62,6 +62,10 @@ func TestAcknowledgements(t *testing.T) {
 		{"signature of another body", capture.Config{SigningKey: key}, started(t), signed([]byte(`{}`)), 401, map[string]any{"error": "Unauthorized"}},
 		{"not JSON", capture.Config{}, []byte(`not json`), nil, 400, map[string]any{"error": "Invalid payload"}},
 		{"no callId", capture.Config{}, []byte(`{"eventType":"call.started","timestamp":"2026-03-02T09:30:00.000Z"}`), nil, 400, map[string]any{"error": "Invalid payload"}},
+		{"callId a number", capture.Config{}, []byte(`{"eventType":"call.started","callId":7,"timestamp":"2026-03-02T09:30:00.000Z"}`), nil, 400, map[string]any{"error": "Invalid payload"}},
+		{"empty timestamp", capture.Config{}, []byte(`{"eventType":"call.started","callId":"c-1","timestamp":""}`), nil, 400, map[string]any{"error": "Invalid payload"}},
+		{"a JSON list", capture.Config{}, []byte(`[{"eventType":"call.started","callId":"c-1","timestamp":"2026-03-02T09:30:00.000Z"}]`), nil, 400, map[string]any{"error": "Invalid payload"}},
+		{"signature missing", capture.Config{SigningKey: key}, started(t), http.Header{"Authorization": {secret}}, 401, map[string]any{"error": "Unauthorized"}},
 		{"too large", capture.Config{MaxBodyBytes: 1024}, big, nil, 413, map[string]any{"error": "Payload too large: events over 1024 bytes are not captured"}},
 		{"unknown type", capture.Config{}, body(t, "call.transferred", "2026-03-02T09:30:01.000Z", map[string]any{}), nil, 200, map[string]any{"received": true, "warning": "Unknown event type"}},
 	}

@@ -46,44 +46,16 @@ func encode(f *fixture.Fixture, header []string) ([]byte, error) {
 		add(root, "params", n)
 	}
 	if len(f.Turns) > 0 {
-		seq := &yaml.Node{Kind: yaml.SequenceNode}
-		for _, t := range f.Turns {
-			m := mapping()
-			add(m, "at", dur(t.At))
-			add(m, t.Speaker, str(t.Text))
-			def := 0.92
-			if t.Speaker == event.SpeakerAgent {
-				def = 1
-			}
-			if t.Confidence != def {
-				n, err := valueNode(t.Confidence)
-				if err != nil {
-					return nil, err
-				}
-				add(m, "confidence", n)
-			}
-			seq.Content = append(seq.Content, m)
+		seq, err := turnsNode(f.Turns)
+		if err != nil {
+			return nil, err
 		}
 		add(root, "turns", seq)
 	}
 	if len(f.Tools) > 0 {
-		seq := &yaml.Node{Kind: yaml.SequenceNode}
-		for _, t := range f.Tools {
-			m := mapping()
-			add(m, "at", dur(t.At))
-			add(m, "name", str(t.Name))
-			for _, kv := range []struct {
-				k string
-				v any
-			}{{"input", t.Input}, {"output", t.Output}} {
-				n, err := valueNode(kv.v)
-				if err != nil {
-					return nil, err
-				}
-				add(m, kv.k, n)
-			}
-			add(m, "duration", dur(t.Duration))
-			seq.Content = append(seq.Content, m)
+		seq, err := toolsNode(f.Tools)
+		if err != nil {
+			return nil, err
 		}
 		add(root, "tools", seq)
 	}
@@ -116,6 +88,53 @@ func encode(f *fixture.Fixture, header []string) ([]byte, error) {
 		return nil, err
 	}
 	return buf.Bytes(), nil
+}
+
+// turnsNode is the turns list; a confidence is written only when it is
+// not the speaker's default.
+func turnsNode(turns []fixture.Turn) (*yaml.Node, error) {
+	seq := &yaml.Node{Kind: yaml.SequenceNode}
+	for _, t := range turns {
+		m := mapping()
+		add(m, "at", dur(t.At))
+		add(m, t.Speaker, str(t.Text))
+		def := 0.92
+		if t.Speaker == event.SpeakerAgent {
+			def = 1
+		}
+		if t.Confidence != def {
+			n, err := valueNode(t.Confidence)
+			if err != nil {
+				return nil, err
+			}
+			add(m, "confidence", n)
+		}
+		seq.Content = append(seq.Content, m)
+	}
+	return seq, nil
+}
+
+// toolsNode is the tools list.
+func toolsNode(tools []fixture.Tool) (*yaml.Node, error) {
+	seq := &yaml.Node{Kind: yaml.SequenceNode}
+	for _, t := range tools {
+		m := mapping()
+		add(m, "at", dur(t.At))
+		add(m, "name", str(t.Name))
+		for _, kv := range []struct {
+			k string
+			v any
+		}{{"input", t.Input}, {"output", t.Output}} {
+			n, err := valueNode(kv.v)
+			if err != nil {
+				return nil, err
+			}
+			add(m, kv.k, n)
+		}
+		add(m, "duration", dur(t.Duration))
+		seq.Content = append(seq.Content, m)
+	}
+	return seq, nil
 }
 
 func mapping() *yaml.Node { return &yaml.Node{Kind: yaml.MappingNode} }

@@ -10,8 +10,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"regexp"
-	"sort"
 	"strconv"
 	"strings"
 
@@ -37,10 +35,23 @@ type Error struct {
 }
 
 func (e *Error) Error() string {
-	if e.Path == "" {
-		return e.Flag + ": " + e.Msg
+	flag := e.Flag
+	if flag == "" {
+		flag = "field"
 	}
-	return e.Flag + " " + e.Path + ": " + e.Msg
+	if e.Path == "" {
+		return flag + ": " + e.Msg
+	}
+	return flag + " " + e.Path + ": " + e.Msg
+}
+
+// withFlag names the flag in an *Error from this package.
+func withFlag(err error, flag string) error {
+	var e *Error
+	if errors.As(err, &e) {
+		e.Flag = flag
+	}
+	return err
 }
 
 // Unwrap makes errors.Is(err, Kind) hold.
@@ -50,16 +61,13 @@ func syntaxErr(flag, path, format string, args ...any) error {
 	return &Error{Flag: flag, Path: path, Msg: fmt.Sprintf(format, args...), Kind: ErrSyntax}
 }
 
-// maxPathSteps bounds how deep a path may reach.
-const maxPathSteps = 64
-
 // Op is one change: set the field at Path to Value, or remove it (Unset).
 type Op struct {
 	Flag  string // the flag it came from, for messages: --set, --unset
 	Path  string // as given
 	Value any    // decoded JSON (numbers as json.Number); unused by Unset
 	Unset bool
-	steps []step
+	path  Path
 }
 
 // String shows the op as it was given on the command line.
@@ -71,32 +79,17 @@ func (o Op) String() string {
 	return fmt.Sprintf("%s %s=%s", o.Flag, o.Path, v)
 }
 
-type step struct {
-	key   string
-	index int // -1: a key of an object
-}
-
-func (s step) String() string {
-	if s.index >= 0 {
-		return fmt.Sprintf("[%d]", s.index)
-	}
-	return s.key
-}
-
-var segment = regexp.MustCompile(`^([^.\[\]=]+)((?:\[\d+\])*)$`)
-var index = regexp.MustCompile(`\d+`)
-
 // ParseSet reads a --set argument, path=value.
 func ParseSet(flag, arg string) (Op, error) {
 	path, raw, ok := strings.Cut(arg, "=")
 	if !ok {
 		return Op{}, syntaxErr(flag, strconv.Quote(arg), "use path=value, e.g. %s data.data.outcomeResult.application_id=A-1", flag)
 	}
-	steps, err := parsePath(flag, path)
+	p, err := ParsePath(path)
 	if err != nil {
-		return Op{}, err
+		return Op{}, withFlag(err, flag)
 	}
-	return Op{Flag: flag, Path: path, Value: ParseValue(raw), steps: steps}, nil
+	return Op{Flag: flag, Path: path, Value: ParseValue(raw), path: p}, nil
 }
 
 // ParseUnset reads an --unset argument, a path.
@@ -104,14 +97,14 @@ func ParseUnset(flag, arg string) (Op, error) {
 	if strings.Contains(arg, "=") {
 		return Op{}, syntaxErr(flag, strconv.Quote(arg), "give only the field's path (to change a value, use --set path=value)")
 	}
-	steps, err := parsePath(flag, arg)
+	p, err := ParsePath(arg)
 	if err != nil {
-		return Op{}, err
+		return Op{}, withFlag(err, flag)
 	}
-	if steps[len(steps)-1].index >= 0 {
+	if p.ListElement() {
 		return Op{}, syntaxErr(flag, arg, "a list element cannot be removed, only replaced with --set")
 	}
-	return Op{Flag: flag, Path: arg, Unset: true, steps: steps}, nil
+	return Op{Flag: flag, Path: arg, Unset: true, path: p}, nil
 }
 
 // ParseValue reads a value: JSON if it parses as one JSON literal (numbers
@@ -125,168 +118,13 @@ func ParseValue(raw string) any {
 	return v
 }
 
-func parsePath(flag, path string) ([]step, error) {
-	example := "data.data.outcomeResult.application_id or data.data.transcription[0].Agent"
-	if strings.TrimSpace(path) == "" {
-		return nil, syntaxErr(flag, "", "an empty field path (use a path like %s)", example)
-	}
-	var out []step
-	for _, part := range strings.Split(path, ".") {
-		m := segment.FindStringSubmatch(part)
-		if m == nil {
-			return nil, syntaxErr(flag, path, "not a field path like %s", example)
-		}
-		out = append(out, step{key: m[1], index: -1})
-		for _, idx := range index.FindAllString(m[2], -1) {
-			n, err := strconv.Atoi(idx)
-			if err != nil {
-				return nil, syntaxErr(flag, path, "index %s is too large", idx)
-			}
-			out = append(out, step{index: n})
-		}
-	}
-	if len(out) > maxPathSteps {
-		return nil, syntaxErr(flag, path, "at most %d levels deep", maxPathSteps)
-	}
-	return out, nil
-}
-
-// decode reads a body keeping numbers exact.
-func decode(body []byte) (*object, error) {
-	v, err := parseJSON(body)
-	o, ok := v.(*object)
-	if err != nil || !ok {
-		return nil, ErrBody
-	}
-	return o, nil
-}
-
-// walk follows the op's path to the container that holds its last step.
-// strict errors say what exists where the path breaks; otherwise a missing
-// container is (nil, nil).
-func (o Op) walk(root *object) (any, error) {
-	var cur any = root
-	for i, s := range o.steps[:len(o.steps)-1] {
-		next, err := o.child(cur, i, s)
-		if err != nil {
-			return nil, err
-		}
-		cur = next
-	}
-	last := o.steps[len(o.steps)-1]
-	switch c := cur.(type) {
-	case *object:
-		if last.index >= 0 {
-			return nil, o.noField(len(o.steps)-1, "is an object, not a list", keys(c))
-		}
-	case []any:
-		if last.index < 0 {
-			return nil, o.noField(len(o.steps)-1, fmt.Sprintf("is a list of %d, not an object", len(c)), "")
-		}
-		if last.index >= len(c) {
-			return nil, o.noField(len(o.steps)-1, fmt.Sprintf("is a list of %d; valid indexes are 0 to %d", len(c), len(c)-1), "")
-		}
-	default:
-		return nil, o.noField(len(o.steps)-1, "is "+kind(cur)+", which has no fields", "")
-	}
-	return cur, nil
-}
-
-func (o Op) child(cur any, i int, s step) (any, error) {
-	switch c := cur.(type) {
-	case *object:
-		if s.index >= 0 {
-			return nil, o.noField(i, "is an object, not a list", keys(c))
-		}
-		v, ok := c.get(s.key)
-		if !ok {
-			return nil, o.missing(i, c)
-		}
-		return v, nil
-	case []any:
-		if s.index < 0 {
-			return nil, o.noField(i, fmt.Sprintf("is a list of %d, not an object", len(c)), "")
-		}
-		if s.index >= len(c) {
-			return nil, o.noField(i, fmt.Sprintf("is a list of %d; valid indexes are 0 to %d", len(c), len(c)-1), "")
-		}
-		return c[s.index], nil
-	}
-	return nil, o.noField(i, "is "+kind(cur)+", which has no fields", "")
-}
-
-// prefix is the path up to (not including) step i, for messages.
-func (o Op) prefix(i int) string {
-	var b strings.Builder
-	for _, s := range o.steps[:i] {
-		if s.index < 0 && b.Len() > 0 {
-			b.WriteByte('.')
-		}
-		b.WriteString(s.String())
-	}
-	if b.Len() == 0 {
-		return "the event"
-	}
-	return b.String()
-}
-
-func (o Op) missing(i int, c *object) error {
-	return &Error{Flag: o.Flag, Path: o.Path, Kind: ErrNoField,
-		Msg: fmt.Sprintf("%s has no field %q (fields there: %s)", o.prefix(i), o.steps[i].key, keys(c))}
-}
-
-func (o Op) noField(i int, what, fields string) error {
-	if fields != "" {
-		what += " (fields there: " + fields + ")"
-	}
-	return &Error{Flag: o.Flag, Path: o.Path, Kind: ErrNoField, Msg: o.prefix(i) + " " + what}
-}
-
-func keys(o *object) string {
-	if len(o.keys) == 0 {
-		return "none"
-	}
-	ks := append([]string(nil), o.keys...)
-	sort.Strings(ks)
-	return strings.Join(ks, ", ")
-}
-
-func kind(v any) string {
-	switch v.(type) {
-	case nil:
-		return "null"
-	case string:
-		return "a string"
-	case json.Number:
-		return "a number"
-	case bool:
-		return "a boolean"
-	}
-	return "a value"
-}
-
-// apply changes root in place. The container must exist; an Unset of a
+// apply changes d in place. The field's parent must exist; an Unset of a
 // field that is not there is an error.
-func (o Op) apply(root *object) error {
-	cur, err := o.walk(root)
-	if err != nil {
-		return err
+func (o Op) apply(d *Doc) error {
+	if o.Unset {
+		return withFlag(d.Unset(o.path, Refuse), o.Flag)
 	}
-	last := o.steps[len(o.steps)-1]
-	switch c := cur.(type) {
-	case *object:
-		if o.Unset {
-			if _, ok := c.get(last.key); !ok {
-				return o.missing(len(o.steps)-1, c)
-			}
-			c.del(last.key)
-			return nil
-		}
-		c.set(last.key, o.Value)
-	case []any:
-		c[last.index] = o.Value
-	}
-	return nil
+	return withFlag(d.Set(o.path, o.Value, Refuse), o.Flag)
 }
 
 // Applies reports whether o can change body: the field's parent object (or
@@ -316,7 +154,7 @@ func Apply(body []byte, ops []Op) ([]byte, error) {
 			return nil, err
 		}
 	}
-	return event.Marshal(root)
+	return root.Marshal()
 }
 
 // Event returns ev with ops applied to its body. The envelope fields ev
@@ -331,26 +169,23 @@ func Event(ev event.Event, ops []Op) (event.Event, error) {
 	return refresh(ev, body), nil
 }
 
+// refresh sets ev's body and reads back its envelope. A field changed to
+// a non-string, to "" or removed keeps the value it had: the event still
+// needs a duplicate key to be told apart.
 func refresh(ev event.Event, body []byte) event.Event {
 	ev.Body = body
-	var env struct {
-		EventType any `json:"eventType"`
-		CallID    any `json:"callId"`
-		Timestamp any `json:"timestamp"`
-	}
-	if json.Unmarshal(body, &env) != nil {
+	env, err := event.ParseEnvelope(body)
+	if errors.Is(err, event.ErrNotJSON) {
 		return ev
 	}
-	// A field changed to a non-string (or removed) keeps the key it had:
-	// the event still needs one to be told apart.
-	if s, ok := env.EventType.(string); ok {
-		ev.Type = s
+	if env.EventType != "" {
+		ev.Type = env.EventType
 	}
-	if s, ok := env.CallID.(string); ok {
-		ev.CallID = s
+	if env.CallID != "" {
+		ev.CallID = env.CallID
 	}
-	if s, ok := env.Timestamp.(string); ok {
-		ev.Timestamp = s
+	if env.Timestamp != "" {
+		ev.Timestamp = env.Timestamp
 	}
 	return ev
 }
@@ -379,7 +214,7 @@ func Lifecycle(calls [][]event.Event, ops []Op) error {
 			if !changed {
 				continue
 			}
-			body, err := event.Marshal(root)
+			body, err := root.Marshal()
 			if err != nil {
 				return err
 			}

@@ -8,7 +8,6 @@ package receiver
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -19,6 +18,7 @@ import (
 	"time"
 
 	"github.com/hamsasim/hamsasim/internal/event"
+	"github.com/hamsasim/hamsasim/internal/intake"
 	"github.com/hamsasim/hamsasim/internal/sign"
 )
 
@@ -46,7 +46,8 @@ type Config struct {
 type Receiver struct {
 	cfg    Config
 	store  *store
-	bearer sign.Bearer
+	intake *intake.Intake
+	bearer sign.Bearer // the probe API's check: faults do not turn it off
 	log    *slog.Logger
 	stop   chan struct{}
 	wg     sync.WaitGroup
@@ -71,10 +72,24 @@ func New(cfg Config) (*Receiver, error) {
 	}
 	st.dupes = cfg.Faults.Has(FaultNoDedupe)
 	r := &Receiver{cfg: cfg, store: st, log: cfg.Logger, stop: make(chan struct{})}
+	r.intake = intake.New(intakeConfig(cfg))
 	r.bearer = sign.NewBearer(cfg.Authorization)
 	r.wg.Add(1)
 	go r.processLoop()
 	return r, nil
+}
+
+// intakeConfig is what the receiver accepts, with the auth-off and
+// body-limit faults applied.
+func intakeConfig(cfg Config) intake.Config {
+	ic := intake.Config{Authorization: cfg.Authorization, SigningKey: cfg.SigningKey, MaxBodyBytes: cfg.MaxBodyBytes}
+	if cfg.Faults.Has(FaultAuthOff) {
+		ic.Authorization, ic.SigningKey = "", nil
+	}
+	if cfg.Faults.Has(FaultBodyLimit) {
+		ic.MaxBodyBytes = FrameworkBodyLimit
+	}
+	return ic
 }
 
 // Close stops accepting events, finishes processing what is stored, and
@@ -144,39 +159,12 @@ func (r *Receiver) serveEvent(w http.ResponseWriter, req *http.Request) {
 			return
 		}
 	}
-	if !f.Has(FaultAuthOff) && r.cfg.SigningKey == nil && !r.authorized(req.Header.Get("Authorization")) {
-		r.fail(w, http.StatusUnauthorized, "Unauthorized")
-		return
-	}
-	limit := r.cfg.MaxBodyBytes
-	if f.Has(FaultBodyLimit) {
-		limit = FrameworkBodyLimit
-	}
-	body, err := io.ReadAll(http.MaxBytesReader(w, req.Body, limit))
+	env, body, err := r.intake.Read(w, req)
 	if err != nil {
-		var mbe *http.MaxBytesError
-		if errors.As(err, &mbe) {
-			r.fail(w, http.StatusRequestEntityTooLarge, "Payload too large")
-			return
-		}
-		r.fail(w, http.StatusBadRequest, "Invalid payload")
+		r.fail(w, intake.Status(err), failMessage[intake.Status(err)])
 		return
 	}
-	if !f.Has(FaultAuthOff) && r.cfg.SigningKey != nil && sign.Verify(req.Header, r.cfg.SigningKey, body, time.Now()) != nil {
-		r.fail(w, http.StatusUnauthorized, "Unauthorized")
-		return
-	}
-	var env struct {
-		EventType *string `json:"eventType"`
-		CallID    *string `json:"callId"`
-		Timestamp *string `json:"timestamp"`
-	}
-	if err := json.Unmarshal(body, &env); err != nil || env.EventType == nil || env.CallID == nil || env.Timestamp == nil ||
-		*env.EventType == "" || *env.CallID == "" || *env.Timestamp == "" {
-		r.fail(w, http.StatusBadRequest, "Invalid payload")
-		return
-	}
-	typ, callID, ts := *env.EventType, *env.CallID, *env.Timestamp
+	typ, callID := env.EventType, env.CallID
 	known := event.Known(typ)
 	if !known && f.Has(FaultRejectUnknown) {
 		r.fail(w, http.StatusBadRequest, "Unsupported event type")
@@ -192,7 +180,7 @@ func (r *Receiver) serveEvent(w http.ResponseWriter, req *http.Request) {
 			return
 		}
 	}
-	dup, err := r.store.put(req.Context(), event.DuplicateKey(callID, typ, ts), callID, typ, ts, body)
+	dup, err := r.store.put(req.Context(), env, body)
 	if err != nil {
 		// Not stored, so not acknowledged: the platform will retry.
 		if req.Context().Err() != nil {
@@ -211,10 +199,11 @@ func (r *Receiver) serveEvent(w http.ResponseWriter, req *http.Request) {
 	event.WriteJSON(w, http.StatusOK, a)
 }
 
-// authorized compares the whole header with the expected value in constant
-// time (hashing first, so the length does not leak either).
-func (r *Receiver) authorized(got string) bool {
-	return r.bearer.OK(got)
+// failMessage is the error the receiver answers each intake status with.
+var failMessage = map[int]string{
+	http.StatusUnauthorized:          "Unauthorized",
+	http.StatusRequestEntityTooLarge: "Payload too large",
+	http.StatusBadRequest:            "Invalid payload",
 }
 
 func (r *Receiver) fail(w http.ResponseWriter, status int, msg string) {
@@ -228,7 +217,7 @@ func (r *Receiver) fail(w http.ResponseWriter, status int, msg string) {
 }
 
 func (r *Receiver) serveCall(w http.ResponseWriter, req *http.Request) {
-	ok := r.authorized(req.Header.Get("Authorization"))
+	ok := r.bearer.OK(req.Header.Get("Authorization"))
 	if r.cfg.SigningKey != nil {
 		ok = sign.Verify(req.Header, r.cfg.SigningKey, nil, time.Now()) == nil
 	}

@@ -39,7 +39,7 @@ func TestRecoveryProcessesStoredEventsOnce(t *testing.T) {
 		{event.CallEnded, at(44 * time.Second), endedBody(t, "call-rec", at(44*time.Second), 0, 0)},
 	}
 	for _, s := range stored {
-		dup, err := st.put(context.Background(), event.DuplicateKey("call-rec", s.typ, s.ts), "call-rec", s.typ, s.ts, s.body)
+		dup, err := st.put(context.Background(), event.Parsed{EventType: s.typ, CallID: "call-rec", Timestamp: s.ts}, s.body)
 		require.NoError(t, err)
 		require.False(t, dup)
 	}

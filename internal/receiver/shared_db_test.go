@@ -9,6 +9,8 @@ import (
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+
+	"github.com/hamsasim/hamsasim/internal/event"
 )
 
 // TestTwoProcessorsOneDatabase: two receivers on the same file (two
@@ -36,7 +38,7 @@ func TestTwoProcessorsOneDatabase(t *testing.T) {
 			id := fmt.Sprintf("call-%d", c)
 			for i := 0; i < per; i++ {
 				ts := at(0)[:20] + fmt.Sprintf("%03dZ", i)
-				_, err := s.put(context.Background(), id+"|transcription.update|"+ts, id, "transcription.update", ts, []byte(`{}`))
+				_, err := s.put(context.Background(), event.Parsed{EventType: "transcription.update", CallID: id, Timestamp: ts}, []byte(`{}`))
 				if err != nil {
 					t.Errorf("put: %v", err)
 				}

@@ -85,9 +85,9 @@ type store struct {
 }
 
 type insert struct {
-	key, callID, eventType, ts string
-	body                       []byte
-	reply                      chan insertResult
+	env   event.Parsed
+	body  []byte
+	reply chan insertResult
 }
 
 type insertResult struct {
@@ -137,10 +137,10 @@ func openStore(path string, dur Durability) (*store, error) {
 	return s, nil
 }
 
-// put records an event. It returns once the row is committed; duplicate is
-// true when the key was already there.
-func (s *store) put(ctx context.Context, key, callID, eventType, ts string, body []byte) (bool, error) {
-	in := &insert{key: key, callID: callID, eventType: eventType, ts: ts, body: body, reply: make(chan insertResult, 1)}
+// put records an event under its duplicate key. It returns once the row is
+// committed; duplicate is true when the key was already there.
+func (s *store) put(ctx context.Context, env event.Parsed, body []byte) (bool, error) {
+	in := &insert{env: env, body: body, reply: make(chan insertResult, 1)}
 	select {
 	case s.inserts <- in:
 	case <-s.closing:
@@ -207,7 +207,7 @@ func (s *store) commit(batch []*insert) {
 		now := event.FormatTime(time.Now())
 		for i, in := range batch {
 			res, err := tx.Exec(`INSERT OR IGNORE INTO events(key, call_id, event_type, ts, body, received_at) VALUES (?,?,?,?,?,?)`,
-				in.key, in.callID, in.eventType, in.ts, in.body, now)
+				in.env.Key(), in.env.CallID, in.env.EventType, in.env.Timestamp, in.body, now)
 			if err != nil {
 				return err
 			}
@@ -221,16 +221,16 @@ func (s *store) commit(batch []*insert) {
 					// Fault no-dedupe: process the redelivery again as if it were new.
 					// Applied here rather than by resetting processed_at, which
 					// would lose redeliveries that arrive before the first is processed.
-					if _, err := tx.Exec(`UPDATE events SET deliveries = deliveries + 1 WHERE key = ?`, in.key); err != nil {
+					if _, err := tx.Exec(`UPDATE events SET deliveries = deliveries + 1 WHERE key = ?`, in.env.Key()); err != nil {
 						return err
 					}
-					if err := applyEffect(tx, pending{key: in.key, callID: in.callID, eventType: in.eventType, body: in.body}, now); err != nil {
+					if err := applyEffect(tx, pending{key: in.env.Key(), callID: in.env.CallID, eventType: in.env.EventType, body: in.body}, now); err != nil {
 						return err
 					}
 					results[i].duplicate = false
 					continue
 				}
-				if _, err := tx.Exec(`UPDATE events SET deliveries = deliveries + 1 WHERE key = ?`, in.key); err != nil {
+				if _, err := tx.Exec(`UPDATE events SET deliveries = deliveries + 1 WHERE key = ?`, in.env.Key()); err != nil {
 					return err
 				}
 			}
@@ -308,13 +308,8 @@ func (s *store) processPending(limit int) (int, error) {
 // applyEffect is the receiver's "business logic": it keeps one row per call
 // up to date, tolerating any order of arrival, and logs the effect.
 func applyEffect(tx *sql.Tx, p pending, now string) error {
-	var env struct {
-		Timestamp string          `json:"timestamp"`
-		ProjectID string          `json:"projectId"`
-		AgentID   string          `json:"agentId"`
-		Data      json.RawMessage `json:"data"`
-	}
-	_ = json.Unmarshal(p.body, &env) // validated on receipt; a field of the wrong type stays empty
+	// Validated on receipt; an optional field of the wrong type stays empty.
+	env, _ := event.ParseEnvelope(p.body)
 	if _, err := tx.Exec(`INSERT INTO effects(call_id, event_key, event_type, applied_at) VALUES (?,?,?,?)`, p.callID, p.key, p.eventType, now); err != nil {
 		return err
 	}

@@ -102,7 +102,7 @@ func (p *parser) parse(data []byte) *Scenario {
 		}
 	}
 	if n, ok := fields["drain"]; ok {
-		if d, ok := p.duration(n, "drain", MaxDrain); ok {
+		if d, ok := p.Duration(n, "drain", MaxDrain); ok {
 			s.Drain = d
 		}
 	}
@@ -148,63 +148,9 @@ func (p *parser) str(n *yaml.Node, path string) string {
 	return n.Value
 }
 
-// durationSyntax matches what time.ParseDuration accepts, so a duration it
-// rejects for overflow can be told from a typo.
-var durationSyntax = regexp.MustCompile(`^[-+]?(([0-9]+(\.[0-9]*)?|\.[0-9]+)(ns|us|µs|ms|s|m|h))+$`)
-
-// duration reads a Go duration (250ms, 1m30s) or a number of seconds, from
-// 0 to max.
-func (p *parser) duration(n *yaml.Node, path string, max time.Duration) (time.Duration, bool) {
-	n = yamlfile.Deref(n)
-	if n.Kind != yaml.ScalarNode {
-		p.Errf(n, path, "must be a duration like 2.5s or 1m30s, not %s", yamlfile.KindName(n))
-		return 0, false
-	}
-	var d time.Duration
-	switch n.Tag {
-	case "!!int", "!!float":
-		secs, err := strconv.ParseFloat(strings.ReplaceAll(n.Value, "_", ""), 64)
-		if err != nil || math.IsNaN(secs) || math.IsInf(secs, 0) {
-			p.Errf(n, path, "%s is not a finite number of seconds", n.Value)
-			return 0, false
-		}
-		if secs > max.Seconds() {
-			p.Errf(n, path, "%s seconds is longer than the maximum %s", n.Value, human(max))
-			return 0, false
-		}
-		d = time.Duration(secs * float64(time.Second))
-		if secs < 0 {
-			d = -1
-		}
-	case "!!str":
-		var err error
-		d, err = time.ParseDuration(n.Value)
-		if err != nil && durationSyntax.MatchString(n.Value) {
-			p.Errf(n, path, "%s is longer than the maximum %s", n.Value, human(max))
-			return 0, false
-		}
-		if err != nil {
-			p.Errf(n, path, "%q is not a duration (use 250ms, 9.5s, 1m30s, or a number of seconds)", n.Value)
-			return 0, false
-		}
-		if d > max {
-			p.Errf(n, path, "%s is longer than the maximum %s", n.Value, human(max))
-			return 0, false
-		}
-	default:
-		p.Errf(n, path, "must be a duration like 2.5s or 1m30s, not %s", yamlfile.KindName(n))
-		return 0, false
-	}
-	if d < 0 {
-		p.Errf(n, path, "%s is negative; a duration is 0 or longer", n.Value)
-		return 0, false
-	}
-	return d, true
-}
-
 // positiveDuration is duration, longer than 0.
 func (p *parser) positiveDuration(n *yaml.Node, path string, max time.Duration) (time.Duration, bool) {
-	d, ok := p.duration(n, path, max)
+	d, ok := p.Duration(n, path, max)
 	if ok && d <= 0 {
 		p.Errf(n, path, "must be longer than 0")
 		return 0, false
@@ -315,7 +261,7 @@ func (p *parser) ramp(n *yaml.Node, duration time.Duration) Ramp {
 		var ok bool
 		r.Over, ok = p.positiveDuration(v, "arrival.ramp.over", MaxDuration)
 		if ok && duration > 0 && r.Over > duration {
-			p.Errf(v, "arrival.ramp.over", "%s is longer than duration (%s): the ramp would not reach %s", human(r.Over), human(duration), num(r.To))
+			p.Errf(v, "arrival.ramp.over", "%s is longer than duration (%s): the ramp would not reach %s", yamlfile.ShortDuration(r.Over), yamlfile.ShortDuration(duration), num(r.To))
 		}
 	}
 	return r
@@ -350,7 +296,7 @@ func (p *parser) steps(n *yaml.Node, duration time.Duration) []Step {
 			total += st.For
 			if ok && duration > 0 && total > duration && !overrun {
 				overrun = true
-				p.Errf(v, ip+".for", "the steps so far add up to %s, longer than duration (%s)", human(total), human(duration))
+				p.Errf(v, ip+".for", "the steps so far add up to %s, longer than duration (%s)", yamlfile.ShortDuration(total), yamlfile.ShortDuration(duration))
 			}
 		}
 		out = append(out, st)
@@ -466,7 +412,7 @@ func (p *parser) delivery(n *yaml.Node, d *Delivery) {
 		if t, ok := p.positiveDuration(v, "delivery.backoff.max", MaxBackoff); ok {
 			b.Max = t
 			if b.Max < b.Base {
-				p.Errf(v, "delivery.backoff.max", "%s is shorter than backoff.base (%s)", human(b.Max), human(b.Base))
+				p.Errf(v, "delivery.backoff.max", "%s is shorter than backoff.base (%s)", yamlfile.ShortDuration(b.Max), yamlfile.ShortDuration(b.Base))
 			}
 		}
 	}
@@ -570,7 +516,7 @@ func (p *parser) faults(n *yaml.Node, duration time.Duration) []Fault {
 		}
 		if v := p.Required(item, fields, ip, "start"); v != nil {
 			var good bool
-			f.Start, good = p.duration(v, ip+".start", MaxDuration)
+			f.Start, good = p.Duration(v, ip+".start", MaxDuration)
 			ok = ok && good
 		} else {
 			ok = false
@@ -592,7 +538,7 @@ func (p *parser) faults(n *yaml.Node, duration time.Duration) []Fault {
 			p.Errf(v, ip+".value", "only a latency fault takes a value; a %s fault has none", f.Kind)
 		}
 		if ok && duration > 0 && f.End() > duration {
-			p.Errf(item, ip, "runs from %s to %s, past the end of duration (%s); faults must lie within duration", human(f.Start), human(f.End()), human(duration))
+			p.Errf(item, ip, "runs from %s to %s, past the end of duration (%s); faults must lie within duration", yamlfile.ShortDuration(f.Start), yamlfile.ShortDuration(f.End()), yamlfile.ShortDuration(duration))
 		}
 		out = append(out, f)
 	}

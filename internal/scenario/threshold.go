@@ -121,7 +121,7 @@ func (t Threshold) String() string {
 	var v string
 	switch t.Metric.Kind() {
 	case KindLatency:
-		v = human(t.Latency)
+		v = yamlfile.ShortDuration(t.Latency)
 	case KindPercent:
 		v = strconv.FormatFloat(t.Percent, 'f', -1, 64) + "%"
 	case KindCount:
@@ -153,11 +153,31 @@ func parseThreshold(text string) (Threshold, string) {
 	if s == "" {
 		return t, "is empty; write metric, operator and value, " + thresholdExample
 	}
-	i := strings.IndexAny(s, "<>=!")
-	if i < 0 {
-		return t, fmt.Sprintf("%q has no comparison (valid: %s); write metric, operator and value, %s", s, thresholdOperatorList, thresholdExample)
+	i, j, msg := thresholdOp(s)
+	if msg != "" {
+		return t, msg
 	}
-	j := i
+	t.Op = Op(s[i:j])
+	if msg := t.subject(s, s[:i]); msg != "" {
+		return t, msg
+	}
+	v := strings.TrimSpace(s[j:])
+	if v == "" {
+		return t, fmt.Sprintf("%q has no value after %s", s, t.Op)
+	}
+	if strings.ContainsAny(v, " \t") {
+		return t, fmt.Sprintf("%q has more than one word after %s; the value is one word like 5s, 99.9%% or 0", s, t.Op)
+	}
+	return t, t.value(s, v)
+}
+
+// thresholdOp finds the comparison in s: s[i:j], or a message.
+func thresholdOp(s string) (i, j int, msg string) {
+	i = strings.IndexAny(s, "<>=!")
+	if i < 0 {
+		return 0, 0, fmt.Sprintf("%q has no comparison (valid: %s); write metric, operator and value, %s", s, thresholdOperatorList, thresholdExample)
+	}
+	j = i
 	for j < len(s) && strings.IndexByte("<>=!", s[j]) >= 0 {
 		j++
 	}
@@ -167,75 +187,75 @@ func parseThreshold(text string) (Threshold, string) {
 		if near, ok := map[string]string{"=": "==", "=<": "<=", "=>": ">=", "<<": "<", ">>": ">", "===": "=="}[op]; ok {
 			hint = "; did you mean " + near + "?"
 		}
-		return t, fmt.Sprintf("%q is not a comparison%s (valid: %s)", op, hint, thresholdOperatorList)
+		return 0, 0, fmt.Sprintf("%q is not a comparison%s (valid: %s)", op, hint, thresholdOperatorList)
 	}
-	t.Op = Op(op)
+	return i, j, ""
+}
 
-	words := strings.Fields(s[:i])
+// subject reads the words before the comparison of s: [event type] metric.
+func (t *Threshold) subject(s, before string) string {
+	words := strings.Fields(before)
 	switch len(words) {
 	case 0:
-		return t, fmt.Sprintf("%q has no metric before %s (valid metrics: %s)", s, op, strings.Join(metricNames(), ", "))
+		return fmt.Sprintf("%q has no metric before %s (valid metrics: %s)", s, t.Op, strings.Join(metricNames(), ", "))
 	case 1:
 		t.Metric = Metric(words[0])
 	case 2:
 		t.EventType, t.Metric = words[0], Metric(words[1])
 	default:
-		return t, fmt.Sprintf("%q has %d words before %s; write [event type] metric operator value, %s", s, len(words), op, thresholdExample)
+		return fmt.Sprintf("%q has %d words before %s; write [event type] metric operator value, %s", s, len(words), t.Op, thresholdExample)
 	}
 	if t.EventType != "" && !slices.Contains(event.Types, t.EventType) {
-		return t, fmt.Sprintf("%q is not an event type%s (valid: %s)", t.EventType, yamlfile.DidYouMean(t.EventType, event.Types), strings.Join(event.Types, ", "))
+		return fmt.Sprintf("%q is not an event type%s (valid: %s)", t.EventType, yamlfile.DidYouMean(t.EventType, event.Types), strings.Join(event.Types, ", "))
 	}
 	if t.Metric.Kind() == 0 {
-		return t, fmt.Sprintf("%q is not a metric%s (valid: %s)", t.Metric, yamlfile.DidYouMean(string(t.Metric), metricNames()), strings.Join(metricNames(), ", "))
+		return fmt.Sprintf("%q is not a metric%s (valid: %s)", t.Metric, yamlfile.DidYouMean(string(t.Metric), metricNames()), strings.Join(metricNames(), ", "))
 	}
 	if t.EventType != "" && t.Metric.WholeRun() {
-		return t, fmt.Sprintf("%s is counted over the whole run, not per event type: write %q", t.Metric, strings.TrimSpace(strings.TrimPrefix(s, t.EventType)))
+		return fmt.Sprintf("%s is counted over the whole run, not per event type: write %q", t.Metric, strings.TrimSpace(strings.TrimPrefix(s, t.EventType)))
 	}
+	return ""
+}
 
-	v := strings.TrimSpace(s[j:])
-	if v == "" {
-		return t, fmt.Sprintf("%q has no value after %s", s, op)
-	}
-	if strings.ContainsAny(v, " \t") {
-		return t, fmt.Sprintf("%q has more than one word after %s; the value is one word like 5s, 99.9%% or 0", s, op)
-	}
+// value reads the value v of threshold s by its metric's kind.
+func (t *Threshold) value(s, v string) string {
 	switch t.Metric.Kind() {
 	case KindLatency:
 		d, err := time.ParseDuration(v)
 		if err != nil {
-			return t, fmt.Sprintf("%s is a latency: the value must be a duration with a unit like 5s or 250ms, not %q", t.Metric, v)
+			return fmt.Sprintf("%s is a latency: the value must be a duration with a unit like 5s or 250ms, not %q", t.Metric, v)
 		}
 		if d <= 0 || d > maxThresholdLatency {
-			return t, fmt.Sprintf("%s is a latency: the value must be longer than 0 and at most %s, not %s", t.Metric, human(maxThresholdLatency), v)
+			return fmt.Sprintf("%s is a latency: the value must be longer than 0 and at most %s, not %s", t.Metric, yamlfile.ShortDuration(maxThresholdLatency), v)
 		}
 		t.Latency = d
 	case KindPercent:
 		num, ok := strings.CutSuffix(v, "%")
 		f, err := strconv.ParseFloat(num, 64)
 		if !ok || err != nil || math.IsNaN(f) || math.IsInf(f, 0) {
-			return t, fmt.Sprintf("%s is a rate in percent: the value must be a number followed by %%, like 99.9%%, not %q", t.Metric, v)
+			return fmt.Sprintf("%s is a rate in percent: the value must be a number followed by %%, like 99.9%%, not %q", t.Metric, v)
 		}
 		if f < 0 || f > 100 {
-			return t, fmt.Sprintf("%s is a rate in percent: %s is outside 0%% to 100%%", t.Metric, v)
+			return fmt.Sprintf("%s is a rate in percent: %s is outside 0%% to 100%%", t.Metric, v)
 		}
 		if t.Op == OpGreater && f == 100 {
-			return t, fmt.Sprintf("%q can never pass: no rate is above 100%%; use >= 100%%", s)
+			return fmt.Sprintf("%q can never pass: no rate is above 100%%; use >= 100%%", s)
 		}
 		if t.Op == OpLess && f == 0 {
-			return t, fmt.Sprintf("%q can never pass: no rate is below 0%%", s)
+			return fmt.Sprintf("%q can never pass: no rate is below 0%%", s)
 		}
 		t.Percent = f
 	case KindCount:
 		n, err := strconv.ParseInt(v, 10, 64)
 		if err != nil || n < 0 || n > maxCount {
-			return t, fmt.Sprintf("%s is a count: the value must be a whole number from 0 to %d, not %q", t.Metric, maxCount, v)
+			return fmt.Sprintf("%s is a count: the value must be a whole number from 0 to %d, not %q", t.Metric, maxCount, v)
 		}
 		if t.Op == OpLess && n == 0 {
-			return t, fmt.Sprintf("%q can never pass: no count is below 0; use %s == 0", s, t.Metric)
+			return fmt.Sprintf("%q can never pass: no count is below 0; use %s == 0", s, t.Metric)
 		}
 		t.Count = n
 	}
-	return t, ""
+	return ""
 }
 
 func metricNames() []string {
@@ -244,18 +264,6 @@ func metricNames() []string {
 		names[i] = string(m)
 	}
 	return names
-}
-
-// human prints a duration without trailing zero units: 24h, 2m, 1m30s.
-func human(d time.Duration) string {
-	s := d.String()
-	if strings.HasSuffix(s, "m0s") {
-		s = s[:len(s)-2]
-	}
-	if strings.HasSuffix(s, "h0m") {
-		s = s[:len(s)-2]
-	}
-	return s
 }
 
 // ParseThreshold reads one threshold in its written form, as a scenario's

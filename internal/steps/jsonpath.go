@@ -4,151 +4,77 @@ import (
 	"bytes"
 	"encoding/json"
 	"fmt"
-	"regexp"
-	"strconv"
 	"strings"
 
 	"github.com/hamsasim/hamsasim/internal/event"
+	"github.com/hamsasim/hamsasim/internal/override"
 )
 
-// A path is dotted field names with optional list indexes:
-// data.data.outcomeResult.application_id, data.data.transcription[0].Agent.
-
-var segment = regexp.MustCompile(`^([^.\[\]]+)((?:\[\d+\])*)$`)
-
-type step struct {
-	key   string
-	index int // -1: a key
-}
-
-func parsePath(path string) ([]step, error) {
-	if path == "" {
-		return nil, fmt.Errorf("empty field path")
-	}
-	var out []step
-	for _, part := range strings.Split(path, ".") {
-		m := segment.FindStringSubmatch(part)
-		if m == nil {
-			return nil, fmt.Errorf("%q is not a field path like data.data.outcomeResult.application_id or data.data.transcription[0].Agent", path)
-		}
-		out = append(out, step{key: m[1], index: -1})
-		for _, idx := range regexp.MustCompile(`\d+`).FindAllString(m[2], -1) {
-			n, _ := strconv.Atoi(idx)
-			out = append(out, step{index: n})
-		}
-	}
-	return out, nil
-}
-
-func decode(body []byte) (any, error) {
-	dec := json.NewDecoder(bytes.NewReader(body))
-	dec.UseNumber()
-	var v any
-	if err := dec.Decode(&v); err != nil {
-		return nil, err
-	}
-	return v, nil
-}
+// Field paths are override's (override.ParsePath): the steps read and edit
+// bodies with the same grammar as the --set and --unset flags.
 
 // lookup finds path in a JSON body.
 func lookup(body []byte, path string) (any, bool, error) {
-	steps, err := parsePath(path)
+	p, err := override.ParsePath(path)
 	if err != nil {
 		return nil, false, err
 	}
-	v, err := decode(body)
+	d, err := override.Decode(body)
 	if err != nil {
 		return nil, false, fmt.Errorf("the answer is not JSON: %s", strings.TrimSpace(string(body)))
 	}
-	for _, s := range steps {
-		switch {
-		case s.index < 0:
-			m, ok := v.(map[string]any)
-			if !ok {
-				return nil, false, nil
-			}
-			if v, ok = m[s.key]; !ok {
-				return nil, false, nil
-			}
-		default:
-			l, ok := v.([]any)
-			if !ok || s.index >= len(l) {
-				return nil, false, nil
-			}
-			v = l[s.index]
-		}
-	}
-	return v, true, nil
+	v, ok := d.Get(p)
+	return v, ok, nil
 }
 
-// applyEdit sets or removes one field of an event body.
+// applyEdit sets or removes one field of an event body. A scenario's edit
+// describes the body it wants: setting a field makes the objects missing on
+// its way, removing a field that is not there changes nothing.
 func applyEdit(body []byte, e edit) ([]byte, error) {
-	steps, err := parsePath(e.path)
+	p, err := override.ParsePath(e.path)
 	if err != nil {
 		return nil, err
 	}
-	root, err := decode(body)
+	d, err := override.Decode(body)
 	if err != nil {
 		return nil, err
 	}
-	parent := root
-	for i, s := range steps {
-		lastStep := i == len(steps)-1
-		switch p := parent.(type) {
-		case map[string]any:
-			if s.index >= 0 {
-				return nil, fmt.Errorf("field %s: [%d] applies to a list, and this is an object", e.path, s.index)
-			}
-			if lastStep {
-				if e.remove {
-					delete(p, s.key)
-				} else {
-					p[s.key] = e.value
-				}
-				break
-			}
-			next, ok := p[s.key]
-			if !ok {
-				if e.remove {
-					return body, nil
-				}
-				next = map[string]any{}
-				p[s.key] = next
-			}
-			parent = next
-		case []any:
-			if s.index < 0 || s.index >= len(p) {
-				return nil, fmt.Errorf("field %s: no element %s in a list of %d", e.path, s.key, len(p))
-			}
-			if lastStep {
-				if e.remove {
-					return nil, fmt.Errorf("field %s: list elements cannot be removed, only replaced", e.path)
-				}
-				p[s.index] = e.value
-				break
-			}
-			parent = p[s.index]
-		default:
-			return nil, fmt.Errorf("field %s: %s is not an object or a list", e.path, s.key)
-		}
+	if e.remove {
+		err = d.Unset(p, override.Create)
+	} else {
+		err = d.Set(p, e.value, override.Create)
 	}
-	return event.Marshal(root)
+	if err != nil {
+		return nil, err
+	}
+	return d.Marshal()
 }
 
-// parseValue reads a step's expected or new value: JSON (true, 3, null,
-// "text", {...}) if it parses as JSON, else the text itself.
-func parseValue(raw string) any {
-	if v, err := decode([]byte(raw)); err == nil {
-		return v
-	}
-	return raw
-}
+// parseValue reads a step's expected or new value as the --set flag reads
+// one (override.ParseValue): JSON if the whole text is one JSON literal,
+// else the text itself.
+func parseValue(raw string) any { return override.ParseValue(raw) }
 
-// sameJSON compares two decoded JSON values.
+// sameJSON compares two JSON values, whatever their field order.
 func sameJSON(a, b any) bool {
-	x, _ := json.Marshal(a)
-	y, _ := json.Marshal(b)
-	return bytes.Equal(x, y)
+	x, errx := canonical(a)
+	y, erry := canonical(b)
+	return errx == nil && erry == nil && bytes.Equal(x, y)
+}
+
+// canonical encodes v with objects' fields sorted and numbers as written.
+func canonical(v any) ([]byte, error) {
+	b, err := json.Marshal(v)
+	if err != nil {
+		return nil, err
+	}
+	dec := json.NewDecoder(bytes.NewReader(b))
+	dec.UseNumber()
+	var plain any
+	if err := dec.Decode(&plain); err != nil {
+		return nil, err
+	}
+	return json.Marshal(plain)
 }
 
 func show(v any) string {

@@ -6,6 +6,8 @@ import (
 	messages "github.com/cucumber/messages/go/v21"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+
+	"github.com/hamsasim/hamsasim/internal/override"
 )
 
 func TestNormalizeTags(t *testing.T) {
@@ -97,9 +99,26 @@ func TestJSONPath(t *testing.T) {
 	require.NoError(t, err)
 	assert.JSONEq(t, `{"a":{"b":[{"c":1},{"c":2}]},"s":"x","n":{"m":null}}`, string(out))
 	_, err = applyEdit(body, edit{path: "a.b[5].c", value: 1})
-	assert.Error(t, err)
+	assert.ErrorIs(t, err, override.ErrNoField)
+	assert.Equal(t, "field a.b[5].c: a.b is a list of 2; valid indexes are 0 to 1", err.Error())
+	out, err = applyEdit(body, edit{path: "x.y.z", remove: true})
+	require.NoError(t, err, "removing what is not there changes nothing")
+	assert.JSONEq(t, string(body), string(out))
+	_, err = applyEdit(body, edit{path: "a.b[0]", remove: true})
+	assert.ErrorIs(t, err, override.ErrSyntax)
+	_, _, err = lookup(body, " ")
+	assert.ErrorIs(t, err, override.ErrSyntax, "a blank path is refused, as --set refuses it")
+	out, err = applyEdit([]byte(`{"z":1,"a":2}`), edit{path: "a", value: 3})
+	require.NoError(t, err)
+	assert.Equal(t, `{"z":1,"a":3}`, string(out), "the body keeps its field order")
 
 	assert.Equal(t, "text", parseValue("text"))
 	assert.True(t, sameJSON(parseValue(`"text"`), "text"))
 	assert.True(t, sameJSON(parseValue("true"), true))
+	assert.Equal(t, "3 apples", parseValue("3 apples"), "a literal followed by more is text, as for --set")
+	assert.True(t, sameJSON(parseValue(`{"b":1,"a":[2]}`), map[string]any{"a": []any{2}, "b": 1}), "field order does not matter")
+	assert.False(t, sameJSON(parseValue(`{"a":1}`), map[string]any{"a": 2}))
+	out, err = applyEdit([]byte(`{"x":1}`), edit{path: "o", value: parseValue(`{"z":1,"y":2}`)})
+	require.NoError(t, err)
+	assert.Equal(t, `{"x":1,"o":{"z":1,"y":2}}`, string(out), "an object value is sent as written")
 }

@@ -1,0 +1,130 @@
+package steps
+
+// Then steps about what the receiver recorded, read through its probe API.
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"net/http"
+	"net/url"
+	"strings"
+	"time"
+
+	"github.com/cucumber/godog"
+
+	"github.com/hamsasim/hamsasim/internal/check"
+	"github.com/hamsasim/hamsasim/internal/deliver"
+	"github.com/hamsasim/hamsasim/internal/probe"
+	"github.com/hamsasim/hamsasim/internal/report"
+)
+
+func (w *world) record(ctx context.Context) (map[string]any, error) {
+	if w.s.ProbeURL == "" {
+		return nil, fmt.Errorf("this step reads the probe API: pass --probe-url (the embedded receiver has it)")
+	}
+	evs, err := w.lifecycle()
+	if err != nil {
+		return nil, err
+	}
+	d, err := w.s.Client.New(w.signer)
+	if err != nil {
+		return nil, err
+	}
+	base, err := url.Parse(w.s.ProbeURL)
+	if err != nil {
+		return nil, fmt.Errorf("--probe-url does not parse")
+	}
+	target := base.JoinPath("calls", evs[0].CallID).String()
+	shown := report.RedactURL(target)
+	deadline := time.Now().Add(probe.EffectsWait)
+	for {
+		a := d.Send(ctx, deliver.Request{Method: http.MethodGet, Target: target, MsgID: "probe"}, 1, deliver.TriggerFirst)
+		if a.Class != deliver.ClassNone || a.Status != http.StatusOK {
+			return nil, fmt.Errorf("GET %s %s", shown, check.Outcome(a))
+		}
+		var rec map[string]any
+		if err := json.Unmarshal(a.Body, &rec); err != nil {
+			return nil, fmt.Errorf("GET %s did not answer JSON", shown)
+		}
+		if p, _ := rec["pending"].(float64); p == 0 || time.Now().After(deadline) {
+			return rec, nil
+		}
+		select {
+		case <-ctx.Done():
+			return nil, ctx.Err()
+		case <-time.After(100 * time.Millisecond):
+		}
+	}
+}
+
+func countIn(rec map[string]any, field, t string) int {
+	m, _ := rec[field].(map[string]any)
+	n, _ := m[t].(float64)
+	return int(n)
+}
+
+func recordedEvents(ctx context.Context, n int, t string) error {
+	rec, err := get(ctx).record(ctx)
+	if err != nil {
+		return err
+	}
+	if got := countIn(rec, "events", t); got != n {
+		return fmt.Errorf("the receiver recorded %d %s events, expected %d", got, t, n)
+	}
+	return nil
+}
+
+func tookEffect(ctx context.Context, t string, n int) error {
+	rec, err := get(ctx).record(ctx)
+	if err != nil {
+		return err
+	}
+	if got := countIn(rec, "effects", t); got != n {
+		return fmt.Errorf("%s took effect %d times at the receiver, expected %d", t, got, n)
+	}
+	return nil
+}
+
+func recordedParam(ctx context.Context, name, value string) error {
+	rec, err := get(ctx).record(ctx)
+	if err != nil {
+		return err
+	}
+	params, _ := rec["params"].(map[string]any)
+	if got, ok := params[name]; !ok || !sameJSON(got, value) {
+		return fmt.Errorf("the receiver recorded the param %s as %s, expected %q", name, show(got), value)
+	}
+	return nil
+}
+
+func recordedOutcome(ctx context.Context) error {
+	w := get(ctx)
+	rec, err := w.record(ctx)
+	if err != nil {
+		return err
+	}
+	return containsParams(w.call.Params, rec["outcomeResult"], "the receiver's recorded outcomeResult")
+}
+
+func recordedTable(ctx context.Context, table *godog.Table) error {
+	rows, err := tableRows(table, "field", "value")
+	if err != nil {
+		return err
+	}
+	rec, err := get(ctx).record(ctx)
+	if err != nil {
+		return err
+	}
+	var bad []string
+	for _, r := range rows {
+		got, ok := rec[r[0]]
+		if !ok || !sameJSON(got, parseValue(r[1])) {
+			bad = append(bad, fmt.Sprintf("%s is %s, expected %s", r[0], show(got), r[1]))
+		}
+	}
+	if len(bad) > 0 {
+		return fmt.Errorf("the receiver's record differs: %s", strings.Join(bad, "; "))
+	}
+	return nil
+}

@@ -75,7 +75,7 @@ func (f *featuresCmd) run(cmd *cobra.Command, args []string) error {
 	}
 	tags, err := steps.NormalizeTags(f.tags)
 	if err != nil {
-		return usageError("%s", strings.TrimPrefix(err.Error(), steps.ErrFeatures.Error()+": "))
+		return usageError("%s", err)
 	}
 	fsys, roots, shownDir := hamsasim.Features(), []string{"features"}, ""
 	if len(args) > 0 {
@@ -95,7 +95,7 @@ func (f *featuresCmd) run(cmd *cobra.Command, args []string) error {
 	}
 	plan, err := steps.Prepare(fsys, roots, tags)
 	if err != nil {
-		return usageError("%s", strings.TrimPrefix(err.Error(), steps.ErrFeatures.Error()+": "))
+		return usageError("%s", err)
 	}
 	if plan.Scenarios == 0 {
 		return usageError("no scenario to run in %s", strings.Join(plan.Files, ", "))

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"fmt"
 	"io"
+	"io/fs"
 	"math/rand/v2"
 	"os"
 	"path/filepath"
@@ -75,44 +76,12 @@ func (f *featuresCmd) run(cmd *cobra.Command, args []string) error {
 	}
 	tags, err := steps.NormalizeTags(f.tags)
 	if err != nil {
-		return usageError("%s", strings.TrimPrefix(err.Error(), steps.ErrFeatures.Error()+": "))
+		return usageError("%s", err)
 	}
-	fsys, roots, shownDir := hamsasim.Features(), []string{"features"}, ""
-	if len(args) > 0 {
-		fsys, roots = os.DirFS("."), nil
-		for _, a := range args {
-			clean := filepath.ToSlash(filepath.Clean(a))
-			if filepath.IsAbs(a) || strings.HasPrefix(clean, "../") {
-				// os.DirFS(".") cannot reach it: serve the path's own folder.
-				abs, _ := filepath.Abs(a)
-				fsys, clean, shownDir = os.DirFS(filepath.Dir(abs)), filepath.Base(abs), filepath.Dir(a)
-				if len(args) > 1 {
-					return usageError("give paths inside the working folder when naming several (%s is outside it)", a)
-				}
-			}
-			roots = append(roots, clean)
-		}
-	}
-	plan, err := steps.Prepare(fsys, roots, tags)
+	fsys, roots, err := f.preflight(args, tags)
 	if err != nil {
-		return usageError("%s", strings.TrimPrefix(err.Error(), steps.ErrFeatures.Error()+": "))
+		return err
 	}
-	if plan.Scenarios == 0 {
-		return usageError("no scenario to run in %s", strings.Join(plan.Files, ", "))
-	}
-	if plan.Selected == 0 {
-		return usageError("--tags %q selects none of the %d scenarios in %s", f.tags, plan.Scenarios, strings.Join(plan.Files, ", "))
-	}
-	for _, u := range plan.Undefined {
-		if shownDir != "" {
-			u.File = filepath.Join(shownDir, u.File)
-		}
-		fmt.Fprintf(f.e.stderr, "%s\n", u)
-	}
-	if len(plan.Undefined) > 0 {
-		fmt.Fprintf(f.e.stderr, "'hamsasim steps' lists every step with an example.\n")
-	}
-
 	c, err := loadContract(f.spec)
 	if err != nil {
 		return err
@@ -154,8 +123,55 @@ func (f *featuresCmd) run(cmd *cobra.Command, args []string) error {
 		Signer: a.signer, ProbeAuth: a.probe, Getenv: f.e.getenv,
 		Client: client, Seed: rand.Uint64(), Scenario: loadScenario,
 	}
+	return f.runSuite(cmd, suite, fsys, roots, format, tags, a.scrubber())
+}
+
+// preflight finds the feature files, checks that the tags select some
+// scenario, and prints the steps no definition matches.
+func (f *featuresCmd) preflight(args []string, tags string) (fs.FS, []string, error) {
+	fsys, roots, shownDir := hamsasim.Features(), []string{"features"}, ""
+	if len(args) > 0 {
+		fsys, roots = os.DirFS("."), nil
+		for _, a := range args {
+			clean := filepath.ToSlash(filepath.Clean(a))
+			if filepath.IsAbs(a) || strings.HasPrefix(clean, "../") {
+				// os.DirFS(".") cannot reach it: serve the path's own folder.
+				abs, _ := filepath.Abs(a)
+				fsys, clean, shownDir = os.DirFS(filepath.Dir(abs)), filepath.Base(abs), filepath.Dir(a)
+				if len(args) > 1 {
+					return nil, nil, usageError("give paths inside the working folder when naming several (%s is outside it)", a)
+				}
+			}
+			roots = append(roots, clean)
+		}
+	}
+	plan, err := steps.Prepare(fsys, roots, tags)
+	if err != nil {
+		return nil, nil, usageError("%s", err)
+	}
+	if plan.Scenarios == 0 {
+		return nil, nil, usageError("no scenario to run in %s", strings.Join(plan.Files, ", "))
+	}
+	if plan.Selected == 0 {
+		return nil, nil, usageError("--tags %q selects none of the %d scenarios in %s", f.tags, plan.Scenarios, strings.Join(plan.Files, ", "))
+	}
+	for _, u := range plan.Undefined {
+		if shownDir != "" {
+			u.File = filepath.Join(shownDir, u.File)
+		}
+		fmt.Fprintf(f.e.stderr, "%s\n", u)
+	}
+	if len(plan.Undefined) > 0 {
+		fmt.Fprintf(f.e.stderr, "'hamsasim steps' lists every step with an example.\n")
+	}
+	return fsys, roots, nil
+}
+
+// runSuite runs the scenarios through godog and turns its status into
+// the command's error.
+func (f *featuresCmd) runSuite(cmd *cobra.Command, suite *steps.Suite, fsys fs.FS, roots []string, format, tags string, scrub report.Scrubber) error {
 	opts := &godog.Options{
-		Format: format, Output: &snippetFilter{w: f.e.stdout, scrub: a.scrubber()}, Paths: roots, Tags: tags,
+		Format: format, Output: &snippetFilter{w: f.e.stdout, scrub: scrub}, Paths: roots, Tags: tags,
 		Concurrency: f.concurrency, Strict: f.strict, NoColors: !isTerminal(f.e.stdout),
 		DefaultContext: cmd.Context(),
 	}

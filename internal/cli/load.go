@@ -23,7 +23,6 @@ import (
 	"github.com/hamsasim/hamsasim/internal/event"
 	"github.com/hamsasim/hamsasim/internal/fixture"
 	"github.com/hamsasim/hamsasim/internal/load"
-	"github.com/hamsasim/hamsasim/internal/probe"
 	"github.com/hamsasim/hamsasim/internal/report"
 	"github.com/hamsasim/hamsasim/internal/scenario"
 	"github.com/hamsasim/hamsasim/internal/suggest"
@@ -125,6 +124,110 @@ Exit codes: 0 every threshold held, 1 a threshold failed (or, with
 }
 
 func (l *loadCmd) run(cmd *cobra.Command, _ []string) error {
+	in, err := l.inputs(cmd)
+	if err != nil {
+		return err
+	}
+	p, a, err := l.plan(cmd, in)
+	if err != nil {
+		return err
+	}
+	files := reportFiles(in.dir)
+	if err := prepareOutputs([][2]string{
+		{"--report-dir", files.summary}, {"--report-dir", files.results}, {"--report-dir", files.html}, {"--report-dir", files.dead}, {"--junit", l.junitOut},
+	}); err != nil {
+		return err
+	}
+	if err := l.waitStart(cmd, in.startAt); err != nil {
+		return err
+	}
+	if l.target == "" {
+		em, err := startEmbedded(a.bearer, a.key)
+		if err != nil {
+			return err
+		}
+		defer em.stop()
+		u, _ := parseTarget(em.URL)
+		p.Target, p.Shown, p.Kind = em.URL, "embedded reference receiver ("+displayURL(u)+")", "embedded"
+		if p.ProbeURL == "" && !l.findCapacity {
+			p.ProbeURL = em.Base
+		}
+	}
+	for _, w := range a.warnings {
+		fmt.Fprintf(l.e.stderr, "warning: %s\n", w)
+	}
+	closeFiles, err := openLoadFiles(&p, files)
+	if err != nil {
+		return err
+	}
+	defer closeFiles()
+	tuneGC(l.e)
+	s, err := load.Run(cmd.Context(), p)
+	if s == nil {
+		return err
+	}
+	if werr := writeLoadReports(l.e, s, files, l.junitOut, l.quiet); werr != nil {
+		return werr
+	}
+	return err
+}
+
+// loadInputs are the flags that need parsing, parsed.
+type loadInputs struct {
+	extra      []scenario.Threshold
+	shardIndex int
+	shardCount int
+	seed       uint64
+	startAt    time.Time
+	dir        string
+	scenario   *scenario.Scenario
+}
+
+// inputs checks the flags and parses those that need it.
+func (l *loadCmd) inputs(cmd *cobra.Command) (*loadInputs, error) {
+	if err := l.checkRanges(cmd); err != nil {
+		return nil, err
+	}
+	in := &loadInputs{}
+	for _, t := range l.thresholds {
+		th, err := scenario.ParseThreshold(t)
+		var te *scenario.ThresholdError
+		if errors.As(err, &te) {
+			return nil, usageError("--threshold: %s", te.Reason)
+		} else if err != nil {
+			return nil, usageError("--threshold: %s", err)
+		}
+		in.extra = append(in.extra, th)
+	}
+	var err error
+	if in.shardIndex, in.shardCount, err = parseShard(l.shard); err != nil {
+		return nil, err
+	}
+	in.seed = rand.Uint64()
+	if l.seed != "" {
+		v, err := strconv.ParseUint(l.seed, 10, 64)
+		if err != nil {
+			return nil, usageError("--seed %q is not a whole number from 0 to %d", l.seed, uint64(1<<64-1))
+		}
+		in.seed = v
+	} else if in.shardCount > 1 {
+		return nil, usageError("--shard needs --seed: every shard of one run must use the same seed")
+	}
+	if l.startAt != "" {
+		t, err := time.Parse(time.RFC3339Nano, l.startAt)
+		if err != nil {
+			return nil, usageError("--start-at %q is not an RFC 3339 time like 2026-03-01T09:00:00Z", l.startAt)
+		}
+		if wait := time.Until(t); wait > maxStartAtWait {
+			return nil, usageError("--start-at %s is %s ahead; at most %s", l.startAt, wait.Round(time.Second), maxStartAtWait)
+		}
+		in.startAt = t
+	}
+	return in, nil
+}
+
+// checkRanges checks the flags that need no parsing.
+func (l *loadCmd) checkRanges(cmd *cobra.Command) error {
 	if l.scenario == "" {
 		return usageError("load: --scenario is required (a file, or one of: %s)", strings.Join(shippedScenarioNames(), ", "))
 	}
@@ -163,46 +266,15 @@ func (l *loadCmd) run(cmd *cobra.Command, _ []string) error {
 	if l.findCapacity && l.probeURL != "" {
 		return usageError("--probe-url audits one run; a capacity search runs many stages: drop one of the two")
 	}
-	var extra []scenario.Threshold
-	for _, t := range l.thresholds {
-		th, err := scenario.ParseThreshold(t)
-		var te *scenario.ThresholdError
-		if errors.As(err, &te) {
-			return usageError("--threshold: %s", te.Reason)
-		} else if err != nil {
-			return usageError("--threshold: %s", err)
-		}
-		extra = append(extra, th)
-	}
-	shardIndex, shardCount, err := parseShard(l.shard)
-	if err != nil {
-		return err
-	}
-	seed := rand.Uint64()
-	if l.seed != "" {
-		v, err := strconv.ParseUint(l.seed, 10, 64)
-		if err != nil {
-			return usageError("--seed %q is not a whole number from 0 to %d", l.seed, uint64(1<<64-1))
-		}
-		seed = v
-	} else if shardCount > 1 {
-		return usageError("--shard needs --seed: every shard of one run must use the same seed")
-	}
-	var startAt time.Time
-	if l.startAt != "" {
-		t, err := time.Parse(time.RFC3339Nano, l.startAt)
-		if err != nil {
-			return usageError("--start-at %q is not an RFC 3339 time like 2026-03-01T09:00:00Z", l.startAt)
-		}
-		if wait := time.Until(t); wait > maxStartAtWait {
-			return usageError("--start-at %s is %s ahead; at most %s", l.startAt, wait.Round(time.Second), maxStartAtWait)
-		}
-		startAt = t
-	}
+	return nil
+}
 
+// plan reads the scenario, fixtures, contract and credentials into a load
+// plan. The target is left empty when the embedded receiver is to serve.
+func (l *loadCmd) plan(cmd *cobra.Command, in *loadInputs) (load.Plan, *authSetup, error) {
 	sc, err := loadScenario(l.scenario)
 	if err != nil {
-		return err
+		return load.Plan{}, nil, err
 	}
 	if l.duration > 0 {
 		sc.Duration = l.duration
@@ -210,11 +282,61 @@ func (l *loadCmd) run(cmd *cobra.Command, _ []string) error {
 	if l.drain >= 0 {
 		sc.Drain = l.drain
 	}
-	sc.Thresholds = append(sc.Thresholds, extra...)
+	sc.Thresholds = append(sc.Thresholds, in.extra...)
 	fixtures, err := fixturesByName(cmd, l.fixtures)
 	if err != nil {
-		return err
+		return load.Plan{}, nil, err
 	}
+	if err := checkMix(sc, fixtures); err != nil {
+		return load.Plan{}, nil, err
+	}
+	c, err := loadContract(l.spec)
+	if err != nil {
+		return load.Plan{}, nil, err
+	}
+	a, err := resolveAuth(l.e, l.auth, l.secretEnv, l.target == "")
+	if err != nil {
+		return load.Plan{}, nil, err
+	}
+	p := load.Plan{
+		Scenario: sc, Fixtures: fixtures, Contract: c, Signer: a.signer, Scrubber: a.scrubber(),
+		Seed: in.seed, ShardIndex: in.shardIndex, ShardCount: in.shardCount,
+		Workers: l.workers, MaxInFlight: l.maxInFlight, Breaker: l.breaker, Insecure: l.insecure, Events: l.events,
+		ProbeURL: l.probeURL,
+	}
+	if l.target != "" {
+		u, err := parseTarget(l.target)
+		if err != nil {
+			return load.Plan{}, nil, err
+		}
+		if err := l.checkSafety(u, sc); err != nil {
+			return load.Plan{}, nil, err
+		}
+		p.Target, p.Shown, p.Kind = l.target, displayURL(u), "url"
+	}
+	if p.ProbeURL != "" {
+		if _, err := parseTarget(p.ProbeURL); err != nil {
+			return load.Plan{}, nil, usageError("--probe-url %s is not an http:// or https:// URL", report.RedactURL(p.ProbeURL))
+		}
+	}
+	in.dir = l.reportDir
+	if in.dir == "" {
+		in.dir = filepath.Join("reports", sc.Name+"-"+time.Now().UTC().Format("20060102T150405Z"))
+	}
+	if l.findCapacity {
+		p.Capacity = &load.CapacitySearch{Start: l.startRate, Stage: l.stage, MaxStages: l.maxStages, Refine: load.DefaultRefine}
+	}
+	if !l.quiet {
+		p.Log = l.e.stderr
+		if isTerminal(l.e.stderr) {
+			p.Progress = l.e.stderr
+		}
+	}
+	return p, a, nil
+}
+
+// checkMix names the fixture a scenario's mix asks for and nobody loaded.
+func checkMix(sc *scenario.Scenario, fixtures map[string]*fixture.Fixture) error {
 	for i, m := range sc.Mix {
 		if _, ok := fixtures[m.Fixture]; !ok {
 			names := make([]string, 0, len(fixtures))
@@ -228,196 +350,46 @@ func (l *loadCmd) run(cmd *cobra.Command, _ []string) error {
 			return usageError("%s: mix[%d]: no fixture is named %q%s (loaded: %s)", sc.Source, i, m.Fixture, hint, strings.Join(slices.Sorted(slices.Values(names)), ", "))
 		}
 	}
-	c, err := loadContract(l.spec)
-	if err != nil {
-		return err
-	}
-	a, err := resolveAuth(l.e, l.auth, l.secretEnv, l.target == "")
-	if err != nil {
-		return err
-	}
-	target, kind, probeURL := l.target, "url", l.probeURL
-	if l.target != "" {
-		u, err := parseTarget(l.target)
-		if err != nil {
-			return err
-		}
-		if err := l.checkSafety(u, sc); err != nil {
-			return err
-		}
-	}
-	if probeURL != "" {
-		if _, err := parseTarget(probeURL); err != nil {
-			return usageError("--probe-url %s is not an http:// or https:// URL", report.RedactURL(probeURL))
-		}
-	}
-	dir := l.reportDir
-	if dir == "" {
-		dir = filepath.Join("reports", sc.Name+"-"+time.Now().UTC().Format("20060102T150405Z"))
-	}
-	files := reportFiles(dir)
-	if err := prepareOutputs([][2]string{
-		{"--report-dir", files.summary}, {"--report-dir", files.results}, {"--report-dir", files.html}, {"--report-dir", files.dead}, {"--junit", l.junitOut},
-	}); err != nil {
-		return err
-	}
-	if !startAt.IsZero() {
-		if wait := time.Until(startAt); wait > 0 {
-			if !l.quiet {
-				fmt.Fprintf(l.e.stderr, "waiting %s for --start-at %s\n", wait.Round(time.Second), l.startAt)
-			}
-			select {
-			case <-time.After(wait):
-			case <-cmd.Context().Done():
-				return errInterrupted
-			}
-		} else if wait < -time.Second {
-			fmt.Fprintf(l.e.stderr, "warning: --start-at %s passed %s ago; starting now (shards started this way do not start together)\n",
-				l.startAt, (-wait).Round(time.Second))
-		}
-	}
-	if l.target == "" {
-		em, err := startEmbedded(a.bearer, a.key)
-		if err != nil {
-			return err
-		}
-		defer em.stop()
-		target, kind = em.URL, "embedded"
-		if probeURL == "" && !l.findCapacity {
-			probeURL = em.Base
-		}
-	}
-	for _, w := range a.warnings {
-		fmt.Fprintf(l.e.stderr, "warning: %s\n", w)
-	}
-	u, _ := parseTarget(target)
-	shown := displayURL(u)
-	if kind == "embedded" {
-		shown = "embedded reference receiver (" + shown + ")"
-	}
-
-	resultsFile, err := os.Create(files.results)
-	if err != nil {
-		return usageError("--report-dir %s: cannot write: %s", dir, ioWords(err))
-	}
-	defer resultsFile.Close()
-	deadFile, err := os.Create(files.dead)
-	if err != nil {
-		return usageError("--report-dir %s: cannot write: %s", dir, ioWords(err))
-	}
-	defer deadFile.Close()
-	opts := []load.Option{
-		load.WithTarget(target, shown, kind),
-		load.WithSigner(a.signer),
-		load.WithContract(c),
-		load.WithSeed(seed),
-		load.WithShard(shardIndex, shardCount),
-		load.WithWorkers(l.workers),
-		load.WithMaxInFlight(l.maxInFlight),
-		load.WithInsecure(l.insecure),
-		load.WithResults(resultsFile),
-		load.WithDeadLetters(deadFile),
-		load.WithEvents(l.events),
-		load.WithScrubber(a.scrubber()),
-		load.WithBreaker(l.breaker),
-	}
-	var expected []probe.Expected
-	var unrecorded int // calls past maxAuditCalls
-	if probeURL != "" {
-		opts = append(opts, load.WithAudit(func(x probe.Expected) {
-			if len(expected) < maxAuditCalls {
-				expected = append(expected, x)
-			} else {
-				unrecorded++
-			}
-		}))
-	}
-	if !l.quiet && isTerminal(l.e.stderr) {
-		opts = append(opts, load.WithProgress(l.e.stderr))
-	}
-
-	tuneGC(l.e)
-
-	var s *load.Summary
-	if l.findCapacity {
-		search := load.CapacitySearch{Start: l.startRate, Stage: l.stage, MaxStages: l.maxStages, Refine: load.DefaultRefine}
-		if !l.quiet {
-			search.OnStage = func(st load.Stage) {
-				verdict := "held"
-				if !st.Held {
-					verdict = "broke: " + strings.Join(st.Broken, "; ")
-				}
-				fmt.Fprintf(l.e.stderr, "stage %s calls/s: %.0f events/s, p99 %.1f ms, %s\n",
-					strconv.FormatFloat(st.CallsPerSec, 'f', -1, 64), st.EventsPerSec, st.P99, verdict)
-			}
-		}
-		s, err = load.FindCapacity(cmd.Context(), sc, fixtures, search, opts...)
-	} else {
-		var e *load.Engine
-		e, err = load.New(sc, fixtures, opts...)
-		if err != nil {
-			return usageError("%s", err)
-		}
-		s, err = e.Run(cmd.Context())
-	}
-	if err != nil {
-		if errors.Is(err, load.ErrConfig) {
-			return usageError("%s", err)
-		}
-		if s == nil {
-			return err
-		}
-		s.Notes = append(s.Notes, "the results file is incomplete: "+err.Error())
-	}
-	if probeURL != "" && !s.Interrupted {
-		if s.Unreachable {
-			// Asking a target that stopped answering would only wait out
-			// the audit's time limit: every call is unchecked.
-			s.Audited(report.RedactURL(probeURL), len(expected)+unrecorded, probe.AuditResult{
-				Unchecked: int64(len(expected) + unrecorded),
-				Problems:  []string{"not audited: the target stopped answering (" + load.UnreachableReason + ")"},
-			}, sc.Thresholds)
-		} else {
-			l.audit(cmd, a, s, sc, probeURL, expected, unrecorded)
-		}
-	}
-	scrubSummary(s, a.scrubber())
-	if err := writeLoadReports(l.e, s, files, l.junitOut, l.quiet); err != nil {
-		return err
-	}
-	switch {
-	case s.Interrupted:
-		return errInterrupted
-	case !s.Passed:
-		return errFindings
-	}
 	return nil
 }
 
-// maxAuditCalls bounds the calls a run remembers for its end-state audit
-// (about 40 bytes each); calls beyond it are reported unchecked.
-const maxAuditCalls = 1_000_000
-
-// audit asks the probe API what the endpoint recorded for every call and
-// judges the thresholds again with what it said.
-func (l *loadCmd) audit(cmd *cobra.Command, a *authSetup, s *load.Summary, sc *scenario.Scenario, probeURL string, expected []probe.Expected, unrecorded int) {
+// waitStart waits for --start-at, or warns that it has passed.
+func (l *loadCmd) waitStart(cmd *cobra.Command, startAt time.Time) error {
+	if startAt.IsZero() {
+		return nil
+	}
+	wait := time.Until(startAt)
+	if wait <= 0 {
+		if wait < -time.Second {
+			fmt.Fprintf(l.e.stderr, "warning: --start-at %s passed %s ago; starting now (shards started this way do not start together)\n",
+				l.startAt, (-wait).Round(time.Second))
+		}
+		return nil
+	}
 	if !l.quiet {
-		fmt.Fprintf(l.e.stderr, "auditing %d calls through the probe API at %s\n", len(expected)+unrecorded, report.RedactURL(probeURL))
+		fmt.Fprintf(l.e.stderr, "waiting %s for --start-at %s\n", wait.Round(time.Second), l.startAt)
 	}
-	d, client, err := newDeliverer(a, 0, probe.AuditWorkers, l.insecure)
-	var res probe.AuditResult
+	select {
+	case <-time.After(wait):
+		return nil
+	case <-cmd.Context().Done():
+		return errInterrupted
+	}
+}
+
+// openLoadFiles creates results.bin and dead-letters.jsonl for the plan.
+func openLoadFiles(p *load.Plan, files loadFiles) (func(), error) {
+	results, err := os.Create(files.results)
 	if err != nil {
-		res.Unchecked = int64(len(expected))
-		res.Problems = []string{"the audit could not start: " + err.Error()}
-	} else {
-		defer client.CloseIdleConnections()
-		res = probe.Audit(cmd.Context(), d, probeURL, expected)
+		return nil, usageError("--report-dir %s: cannot write: %s", files.dir, ioWords(err))
 	}
-	res.Unchecked += int64(unrecorded)
-	s.Audited(report.RedactURL(probeURL), len(expected)+unrecorded, res, sc.Thresholds)
-	if cmd.Context().Err() != nil {
-		s.Interrupted = true
+	dead, err := os.Create(files.dead)
+	if err != nil {
+		results.Close()
+		return nil, usageError("--report-dir %s: cannot write: %s", files.dir, ioWords(err))
 	}
+	p.Results, p.DeadLetters = results, dead
+	return func() { results.Close(); dead.Close() }, nil
 }
 
 // A load run allocates per event and holds little: it trades some memory
@@ -556,21 +528,6 @@ func reportFiles(dir string) loadFiles {
 		results: filepath.Join(dir, "results.bin"),
 		html:    filepath.Join(dir, "report.html"),
 		dead:    filepath.Join(dir, "dead-letters.jsonl"),
-	}
-}
-
-// scrubSummary removes secrets from what the target said (violation
-// reasons quote answers).
-func scrubSummary(s *load.Summary, sc report.Scrubber) {
-	for i := range s.Violations {
-		s.Violations[i].Reason = sc.Clean(s.Violations[i].Reason)
-	}
-	for i := range s.Notes {
-		s.Notes[i] = sc.Clean(s.Notes[i])
-	}
-	s.StopReason = sc.Clean(s.StopReason)
-	for i := range s.Audit.Problems {
-		s.Audit.Problems[i] = sc.Clean(s.Audit.Problems[i])
 	}
 }
 

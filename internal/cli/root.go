@@ -9,9 +9,10 @@ import (
 	"io"
 	"os"
 	"runtime/debug"
-	"strings"
 
 	"github.com/spf13/cobra"
+
+	"github.com/hamsasim/hamsasim/internal/load"
 )
 
 // Exit codes.
@@ -83,19 +84,60 @@ func run(ctx context.Context, args []string, e *env) int {
 	if err == nil {
 		return ExitPassed
 	}
-	var xe *exitError
-	if errors.As(err, &xe) {
-		if xe.err != nil && xe.code != ExitFindings {
-			fmt.Fprintf(e.stderr, "hamsasim: %s\n", xe.err)
-		}
-		return xe.code
+	code, msg := exitCode(err)
+	if msg != "" {
+		fmt.Fprintf(e.stderr, "hamsasim: %s\n", msg)
 	}
-	// Errors from cobra itself: unknown commands and flags, wrong arguments.
-	fmt.Fprintf(e.stderr, "hamsasim: %s\n", err)
-	if strings.Contains(err.Error(), "unknown command") || strings.Contains(err.Error(), "flag") {
+	var xe *exitError
+	var re *ranError
+	if !errors.As(err, &xe) && !errors.As(err, &re) {
+		// cobra's own: an unknown command or a wrong argument (a bad flag
+		// is a usageError already).
 		fmt.Fprintf(e.stderr, "Run 'hamsasim --help' for usage.\n")
 	}
-	return ExitUsage
+	return code
+}
+
+// exitCode is the one place an error becomes an exit code, with the
+// message to print ("" for none).
+func exitCode(err error) (int, string) {
+	var xe *exitError
+	switch {
+	case errors.As(err, &xe):
+		if xe.err == nil || xe.code == ExitFindings {
+			return xe.code, ""
+		}
+		return xe.code, xe.err.Error()
+	case errors.Is(err, load.ErrInterrupted):
+		return ExitInterrupted, err.Error()
+	case errors.Is(err, load.ErrFailed):
+		return ExitFindings, ""
+	}
+	// load.ErrConfig, errors from cobra, and anything else: usage.
+	return ExitUsage, err.Error()
+}
+
+// ranError marks an error a command's RunE returned, as opposed to one
+// cobra raised while reading the command line.
+type ranError struct{ err error }
+
+func (e *ranError) Error() string { return e.err.Error() }
+func (e *ranError) Unwrap() error { return e.err }
+
+// markRan wraps every command's RunE so that run can tell their errors
+// from cobra's.
+func markRan(c *cobra.Command) {
+	if f := c.RunE; f != nil {
+		c.RunE = func(cmd *cobra.Command, args []string) error {
+			if err := f(cmd, args); err != nil {
+				return &ranError{err}
+			}
+			return nil
+		}
+	}
+	for _, sub := range c.Commands() {
+		markRan(sub)
+	}
 }
 
 func newRoot(e *env) *cobra.Command {
@@ -136,6 +178,7 @@ works on a fresh machine.`,
 	root.PersistentFlags().String(configFlag, "", "config file (default: "+ConfigFileName+" in the working directory if present, or $"+flagEnv(configFlag)+"; '' for none)")
 	root.PersistentPreRunE = configHook(e)
 	registerCompletions(root)
+	markRan(root)
 	return root
 }
 

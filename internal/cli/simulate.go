@@ -92,48 +92,11 @@ Exit codes: 0 passed, 1 findings of severity error (or warnings with
 }
 
 func (s *simulateCmd) run(cmd *cobra.Command, _ []string) error {
-	if s.concurrency < 1 || s.concurrency > 1000 {
-		return usageError("--concurrency %d: use 1 to 1000", s.concurrency)
-	}
-	if s.retries < 0 || s.retries > 10 {
-		return usageError("--retries %d: use 0 to 10", s.retries)
-	}
-	if s.timeScale < 0 || s.timeScale > 10 {
-		return usageError("--time-scale %v: use 0 (no pacing) up to 10", s.timeScale)
-	}
-	seed, start, err := parseSeedStart(s.seed, s.start)
+	cfg, err := s.config(cmd)
 	if err != nil {
 		return err
 	}
-	if err := prepareOutputs([][2]string{{"--json", s.jsonOut}, {"--junit", s.junitOut}}); err != nil {
-		return err
-	}
-	c, err := loadContract(s.spec)
-	if err != nil {
-		return err
-	}
-	fixtures, err := fixturesFlag(cmd, s.fixtures)
-	if err != nil {
-		return err
-	}
-
-	ops, err := s.overrides.ops()
-	if err != nil {
-		return err
-	}
-	params, err := parseParams(s.params)
-	if err != nil {
-		return err
-	}
-	events, err := parseEvents(s.events)
-	if err != nil {
-		return err
-	}
-
-	groups, err := parseGroups(s.probes)
-	if err != nil {
-		return err
-	}
+	start := cfg.Start
 	a, err := resolveAuth(s.e, s.auth, s.secretEnv, s.target == "")
 	if err != nil {
 		return err
@@ -172,12 +135,8 @@ func (s *simulateCmd) run(cmd *cobra.Command, _ []string) error {
 	u, _ := parseTarget(target)
 	shown := displayURL(u)
 
-	r, err := simulate.Run(cmd.Context(), simulate.Config{
-		Target: target, Shown: shown, Fixtures: fixtures, Contract: c, Deliverer: d,
-		Seed: seed, Start: start, Concurrency: s.concurrency, TimeScale: s.timeScale,
-		Groups: groups, ProbeAuth: a.probe, ProbeURL: probeURL,
-		Params: params, Overrides: ops, Events: events,
-	})
+	cfg.Target, cfg.Shown, cfg.Deliverer, cfg.ProbeAuth, cfg.ProbeURL = target, shown, d, a.probe, probeURL
+	r, err := simulate.Run(cmd.Context(), cfg)
 	if err != nil {
 		// Run checks fixtures and overrides before it sends anything.
 		if errors.Is(err, simulate.ErrInvalidEvent) || errors.Is(err, override.ErrNoField) {
@@ -203,6 +162,57 @@ func (s *simulateCmd) run(cmd *cobra.Command, _ []string) error {
 		return errFindings
 	}
 	return nil
+}
+
+// config reads the flags that say what to send into a simulate.Config;
+// the target, credentials and deliverer come later.
+func (s *simulateCmd) config(cmd *cobra.Command) (simulate.Config, error) {
+	if s.concurrency < 1 || s.concurrency > 1000 {
+		return simulate.Config{}, usageError("--concurrency %d: use 1 to 1000", s.concurrency)
+	}
+	if s.retries < 0 || s.retries > 10 {
+		return simulate.Config{}, usageError("--retries %d: use 0 to 10", s.retries)
+	}
+	if s.timeScale < 0 || s.timeScale > 10 {
+		return simulate.Config{}, usageError("--time-scale %v: use 0 (no pacing) up to 10", s.timeScale)
+	}
+	seed, start, err := parseSeedStart(s.seed, s.start)
+	if err != nil {
+		return simulate.Config{}, err
+	}
+	if err := prepareOutputs([][2]string{{"--json", s.jsonOut}, {"--junit", s.junitOut}}); err != nil {
+		return simulate.Config{}, err
+	}
+	c, err := loadContract(s.spec)
+	if err != nil {
+		return simulate.Config{}, err
+	}
+	fixtures, err := fixturesFlag(cmd, s.fixtures)
+	if err != nil {
+		return simulate.Config{}, err
+	}
+
+	ops, err := s.overrides.ops()
+	if err != nil {
+		return simulate.Config{}, err
+	}
+	params, err := parseParams(s.params)
+	if err != nil {
+		return simulate.Config{}, err
+	}
+	events, err := parseEvents(s.events)
+	if err != nil {
+		return simulate.Config{}, err
+	}
+
+	groups, err := parseGroups(s.probes)
+	if err != nil {
+		return simulate.Config{}, err
+	}
+	return simulate.Config{
+		Fixtures: fixtures, Contract: c, Seed: seed, Start: start, Concurrency: s.concurrency, TimeScale: s.timeScale,
+		Groups: groups, Params: params, Overrides: ops, Events: events,
+	}, nil
 }
 
 func (s *simulateCmd) write(r *report.Run) error {

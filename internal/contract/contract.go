@@ -60,6 +60,9 @@ func (v Violation) String() string {
 func Load(data []byte, source string) (*Contract, error) {
 	cfg := datamodel.NewDocumentConfiguration()
 	cfg.Logger = slog.New(slog.NewTextHandler(io.Discard, nil))
+	if err := notOpenAPI(data, source); err != nil {
+		return nil, err
+	}
 	doc, err := libopenapi.NewDocumentWithConfiguration(data, cfg)
 	if err != nil {
 		return nil, specError(source, err)
@@ -239,6 +242,19 @@ func violations(errs []*verrors.ValidationError) []Violation {
 	return out
 }
 
+// notOpenAPI tells a document that is no OpenAPI at all (empty, or a
+// mapping without openapi:, swagger: or asyncapi:) from a broken one,
+// by what libopenapi detected rather than by its words.
+func notOpenAPI(data []byte, source string) error {
+	if len(bytes.TrimSpace(data)) == 0 {
+		return fmt.Errorf("%s: %w: the file is empty; it needs an OpenAPI 3 document with a webhooks: section", source, ErrInvalid)
+	}
+	if info, _ := datamodel.ExtractSpecInfoWithDocumentCheck(data, false); info != nil && info.SpecType == "" {
+		return fmt.Errorf("%s: %w: not an OpenAPI 3 document (it needs openapi: 3.x at the top, then info: and webhooks:)", source, ErrInvalid)
+	}
+	return nil
+}
+
 var yamlPos = regexp.MustCompile(`\bL(\d+)\.C(\d+)\b|line (\d+)`)
 
 // specError turns libopenapi's build errors into one message naming the
@@ -249,13 +265,6 @@ func specError(source string, err error) error {
 		return fmt.Errorf("%s:%d: %w: %s", source, ie.Node.Line, ErrInvalid, oneLine(ie.Err))
 	}
 	msg := oneLine(err)
-	// libopenapi's words for a document that is no OpenAPI at all.
-	switch {
-	case strings.Contains(msg, "nothing in the spec, it's empty"):
-		return fmt.Errorf("%s: %w: the file is empty; it needs an OpenAPI 3 document with a webhooks: section", source, ErrInvalid)
-	case strings.Contains(msg, "spec type not supported"):
-		return fmt.Errorf("%s: %w: not an OpenAPI 3 document (it needs openapi: 3.x at the top, then info: and webhooks:)", source, ErrInvalid)
-	}
 	if m := yamlPos.FindStringSubmatch(msg); m != nil {
 		line := m[1]
 		if line == "" {

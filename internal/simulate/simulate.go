@@ -47,6 +47,9 @@ type Config struct {
 	// times faster, 0 (the default) sends each event as soon as the
 	// previous one is answered.
 	TimeScale float64
+	// Clock paces events (TimeScale) and times the run; nil is the
+	// system clock. Tests pass a fake one so pacing needs no sleeping.
+	Clock deliver.Clock
 	// BreakerThreshold stops the run after this many deliveries in a row got
 	// no answer at all (timeouts, connection failures).
 	BreakerThreshold int
@@ -139,24 +142,12 @@ func withParams(fs []*fixture.Fixture, params map[string]any) []*fixture.Fixture
 
 // Run replays the fixtures and returns the report. It stops early when ctx
 // is done (the report is then marked interrupted) or when the breaker trips.
+// Pacing (TimeScale) waits on cfg.Clock, never on the wall clock directly.
 func Run(ctx context.Context, cfg Config) (*report.Run, error) {
 	if cfg.Deliverer == nil {
 		return nil, errors.New("simulate: no deliverer")
 	}
-	if cfg.Concurrency <= 0 {
-		cfg.Concurrency = DefaultConcurrency
-	}
-	if cfg.BreakerThreshold <= 0 {
-		cfg.BreakerThreshold = DefaultBreakerThreshold
-	}
-	if cfg.Groups == nil {
-		cfg.Groups = AllGroups()
-	}
-	if cfg.Groups[probe.GroupDuplicate] {
-		// Redeliveries follow the original deliveries: they need the replay.
-		cfg.Groups[probe.GroupLifecycle] = true
-	}
-	cfg.Fixtures, cfg.Params = withParams(cfg.Fixtures, cfg.Params), nil
+	cfg.defaults()
 	calls, err := Calls(cfg)
 	if err != nil {
 		return nil, err
@@ -166,12 +157,8 @@ func Run(ctx context.Context, cfg Config) (*report.Run, error) {
 		callIDs[i] = evs[0].CallID
 		calls[i] = subscribed(evs, cfg.Events)
 	}
-	total := 0
-	for _, c := range calls {
-		total += len(c)
-	}
 
-	began := time.Now()
+	began := cfg.Clock.Now()
 	var findings []check.Finding
 	if cfg.Groups[probe.GroupURL] {
 		fs, _ := probe.URL(ctx, cfg.Target)
@@ -180,79 +167,158 @@ func Run(ctx context.Context, cfg Config) (*report.Run, error) {
 	runCtx, stop := context.WithCancel(ctx)
 	defer stop()
 	b := &breaker{threshold: int64(cfg.BreakerThreshold), trip: stop}
-	var done atomic.Int64
-
-	results := make([][]deliver.Result, len(calls))
-	dupes := make([][]check.Finding, len(calls))
-	redelivered := make([]int, len(calls))
-	sem := make(chan struct{}, cfg.Concurrency)
-	var wg sync.WaitGroup
-	for i, evs := range calls {
-		if !cfg.Groups[probe.GroupLifecycle] {
-			break
-		}
-		select {
-		case sem <- struct{}{}:
-		case <-runCtx.Done():
-		}
-		if runCtx.Err() != nil {
-			break
-		}
-		wg.Add(1)
-		go func(i int, evs []event.Event) {
-			defer wg.Done()
-			defer func() { <-sem }()
-			callStart := time.Now()
-			seenType := map[string]bool{}
-			for _, ev := range evs {
-				if cfg.TimeScale > 0 {
-					due := callStart.Add(time.Duration(float64(ev.Offset) * cfg.TimeScale))
-					if err := (deliver.SystemClock{}).Sleep(runCtx, time.Until(due)); err != nil {
-						return
-					}
-				}
-				if runCtx.Err() != nil {
-					return
-				}
-				res := cfg.Deliverer.Deliver(runCtx, cfg.Target, ev, b.observe)
-				results[i] = append(results[i], res)
-				if cfg.Groups[probe.GroupDuplicate] && res.Acked() && !seenType[ev.Type] {
-					// The platform redelivers when an answer is lost: send the
-					// first event of each type again, right after its answer.
-					seenType[ev.Type] = true
-					req := deliver.Request{Target: cfg.Target, Body: ev.Body, MsgID: deliver.MessageID(ev.Key())}
-					a := cfg.Deliverer.Send(runCtx, req, 1, deliver.TriggerRedelivery)
-					b.observe(a)
-					if a.Class != deliver.ClassCanceled {
-						redelivered[i]++
-						what := fmt.Sprintf("a redelivery of %s #%d (same callId, eventType and timestamp)", ev.Type, ev.Seq)
-						shownReq := req
-						shownReq.Target = cfg.shown()
-						dupes[i] = append(dupes[i], check.Redelivery(ev, a, what, cfg.Deliverer.Repro(shownReq, ""))...)
-					}
-				}
-				if cfg.Progress != nil {
-					cfg.Progress(int(done.Add(1)), total)
-				}
-			}
-		}(i, evs)
-	}
-	wg.Wait()
+	rp := replay(runCtx, cfg, calls, b)
 
 	r := &report.Run{
 		Tool: "hamsasim", Command: "simulate", Target: cfg.Target,
 		Seed: cfg.Seed, Start: event.FormatTime(cfg.Start),
-		StartedAt: began.UTC(), DurationMs: time.Since(began).Milliseconds(),
+		StartedAt: began.UTC(), DurationMs: cfg.Clock.Now().Sub(began).Milliseconds(),
 		Interrupted: ctx.Err() != nil,
 		Findings:    findings,
 	}
 	if cfg.Contract != nil {
 		r.Contract, r.ContractVersion = cfg.Contract.Source, cfg.Contract.Version
 	}
+	dupCalls := rp.addTo(r, cfg, calls, callIDs)
+	if !b.tripped.Load() && ctx.Err() == nil {
+		probes(ctx, runCtx, cfg, r, rp, b, dupCalls)
+	}
+	if h := authHint(rp.results, cfg.ProbeAuth.Mode); h != "" {
+		r.Hints = append(r.Hints, h)
+	}
+	if b.tripped.Load() {
+		r.Findings = append(r.Findings, check.New(check.TargetUnreachable,
+			stoppedMessage(cfg.BreakerThreshold, r.NotSent)))
+	}
+	r.Health = report.HealthOf(r.Calls, event.Types)
+	for _, t := range event.Types {
+		if cfg.Events != nil && cfg.Events[t] {
+			r.Events = append(r.Events, t)
+		}
+	}
+	check.Sort(r.Findings)
+	r.Tally()
+	return r, nil
+}
+
+// defaults fills in what the caller left zero.
+func (cfg *Config) defaults() {
+	if cfg.Concurrency <= 0 {
+		cfg.Concurrency = DefaultConcurrency
+	}
+	if cfg.BreakerThreshold <= 0 {
+		cfg.BreakerThreshold = DefaultBreakerThreshold
+	}
+	if cfg.Clock == nil {
+		cfg.Clock = deliver.SystemClock{}
+	}
+	if cfg.Groups == nil {
+		cfg.Groups = AllGroups()
+	}
+	if cfg.Groups[probe.GroupDuplicate] {
+		// Redeliveries follow the original deliveries: they need the replay.
+		cfg.Groups[probe.GroupLifecycle] = true
+	}
+	cfg.Fixtures, cfg.Params = withParams(cfg.Fixtures, cfg.Params), nil
+}
+
+// replayed is what the lifecycle replay sent and heard, per call.
+type replayed struct {
+	results     [][]deliver.Result
+	dupes       [][]check.Finding
+	redelivered []int
+}
+
+// replay sends each call's events in order, cfg.Concurrency calls at once,
+// until ctx is done.
+func replay(ctx context.Context, cfg Config, calls [][]event.Event, b *breaker) *replayed {
+	rp := &replayed{
+		results:     make([][]deliver.Result, len(calls)),
+		dupes:       make([][]check.Finding, len(calls)),
+		redelivered: make([]int, len(calls)),
+	}
+	if !cfg.Groups[probe.GroupLifecycle] {
+		return rp
+	}
+	total := 0
+	for _, c := range calls {
+		total += len(c)
+	}
+	var done atomic.Int64
+	sem := make(chan struct{}, cfg.Concurrency)
+	var wg sync.WaitGroup
+	for i, evs := range calls {
+		select {
+		case sem <- struct{}{}:
+		case <-ctx.Done():
+		}
+		if ctx.Err() != nil {
+			break
+		}
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			defer func() { <-sem }()
+			rp.call(ctx, cfg, i, evs, b, func() {
+				if cfg.Progress != nil {
+					cfg.Progress(int(done.Add(1)), total)
+				}
+			})
+		}()
+	}
+	wg.Wait()
+	return rp
+}
+
+// call replays call i's events, paced by their offsets times TimeScale.
+func (rp *replayed) call(ctx context.Context, cfg Config, i int, evs []event.Event, b *breaker, delivered func()) {
+	callStart := cfg.Clock.Now()
+	seenType := map[string]bool{}
+	for _, ev := range evs {
+		if cfg.TimeScale > 0 {
+			due := callStart.Add(time.Duration(float64(ev.Offset) * cfg.TimeScale))
+			if err := cfg.Clock.Sleep(ctx, due.Sub(cfg.Clock.Now())); err != nil {
+				return
+			}
+		}
+		if ctx.Err() != nil {
+			return
+		}
+		res := cfg.Deliverer.Deliver(ctx, cfg.Target, ev, b.observe)
+		rp.results[i] = append(rp.results[i], res)
+		if cfg.Groups[probe.GroupDuplicate] && res.Acked() && !seenType[ev.Type] {
+			// The platform redelivers when an answer is lost: send the
+			// first event of each type again, right after its answer.
+			seenType[ev.Type] = true
+			rp.redeliver(ctx, cfg, i, ev, b)
+		}
+		delivered()
+	}
+}
+
+// redeliver sends ev again, as the platform does when an answer is lost,
+// and judges the answer.
+func (rp *replayed) redeliver(ctx context.Context, cfg Config, i int, ev event.Event, b *breaker) {
+	req := deliver.Request{Target: cfg.Target, Body: ev.Body, MsgID: deliver.MessageID(ev.Key())}
+	a := cfg.Deliverer.Send(ctx, req, 1, deliver.TriggerRedelivery)
+	b.observe(a)
+	if a.Class == deliver.ClassCanceled {
+		return
+	}
+	rp.redelivered[i]++
+	what := fmt.Sprintf("a redelivery of %s #%d (same callId, eventType and timestamp)", ev.Type, ev.Seq)
+	shownReq := req
+	shownReq.Target = cfg.shown()
+	rp.dupes[i] = append(rp.dupes[i], check.Redelivery(ev, a, what, cfg.Deliverer.Repro(shownReq, ""))...)
+}
+
+// addTo adds the replay's calls, deliveries and findings to r, and returns
+// the calls that were redelivered to.
+func (rp *replayed) addTo(r *report.Run, cfg Config, calls [][]event.Event, callIDs []string) []string {
 	for i, evs := range calls {
 		f := cfg.Fixtures[i]
 		c := report.Call{Fixture: f.Name, Source: f.Source, CallID: callIDs[i], Events: len(evs), Deliveries: []report.Delivery{}}
-		for _, res := range results[i] {
+		for _, res := range rp.results[i] {
 			final := res.Final()
 			if final.Class == deliver.ClassCanceled && len(res.Attempts) == 1 {
 				continue // never really sent
@@ -279,61 +345,48 @@ func Run(ctx context.Context, cfg Config) (*report.Run, error) {
 		if cfg.Groups[probe.GroupLifecycle] {
 			r.NotSent += len(evs) - c.Sent
 		}
-		r.Redeliveries += redelivered[i]
+		r.Redeliveries += rp.redelivered[i]
 		r.Calls = append(r.Calls, c)
 	}
 	var dupFindings []check.Finding
 	var dupCalls []string
 	for i := range calls {
-		dupFindings = append(dupFindings, dupes[i]...)
-		if redelivered[i] > 0 {
+		dupFindings = append(dupFindings, rp.dupes[i]...)
+		if rp.redelivered[i] > 0 {
 			dupCalls = append(dupCalls, callIDs[i])
 		}
 	}
 	r.Findings = append(r.Findings, check.Aggregate(dupFindings)...)
+	return dupCalls
+}
 
-	if !b.tripped.Load() && ctx.Err() == nil {
-		var acked map[string]bool // nil: no replay, judge every probe
-		if cfg.Groups[probe.GroupLifecycle] {
-			acked = map[string]bool{}
-		}
-		for _, rs := range results {
-			for _, res := range rs {
-				if res.Acked() {
-					acked[res.Event.Type] = true
-				}
+// probes runs the probe groups after the replay, then checks through the
+// probe API that redeliveries took effect once.
+func probes(ctx, runCtx context.Context, cfg Config, r *report.Run, rp *replayed, b *breaker, dupCalls []string) {
+	var acked map[string]bool // nil: no replay, judge every probe
+	if cfg.Groups[probe.GroupLifecycle] {
+		acked = map[string]bool{}
+	}
+	for _, rs := range rp.results {
+		for _, res := range rs {
+			if res.Acked() {
+				acked[res.Event.Type] = true
 			}
 		}
-		pr := probe.NewRunner(probe.Config{
-			Target: cfg.Target, Shown: cfg.shown(), Deliverer: cfg.Deliverer, Contract: cfg.Contract, Template: template(cfg.Fixtures),
-			Seed: cfg.Seed, Start: cfg.Start, Auth: cfg.ProbeAuth, Acked: acked, Observe: b.observe, Events: cfg.Events,
-		})
-		pr.Run(runCtx, cfg.Groups)
-		r.Probes = append(r.Probes, pr.Results...)
-		r.Findings = append(r.Findings, check.Aggregate(pr.Findings)...)
-		if cfg.ProbeURL != "" && len(dupCalls) > 0 && runCtx.Err() == nil {
-			fs, res := probe.Effects(runCtx, cfg.Deliverer, cfg.ProbeURL, dupCalls)
-			r.Findings = append(r.Findings, check.Aggregate(fs)...)
-			r.Probes = append(r.Probes, res...)
-		}
-		r.Interrupted = ctx.Err() != nil
 	}
-	if h := authHint(results, cfg.ProbeAuth.Mode); h != "" {
-		r.Hints = append(r.Hints, h)
+	pr := probe.NewRunner(probe.Config{
+		Target: cfg.Target, Shown: cfg.shown(), Deliverer: cfg.Deliverer, Contract: cfg.Contract, Template: template(cfg.Fixtures),
+		Seed: cfg.Seed, Start: cfg.Start, Auth: cfg.ProbeAuth, Acked: acked, Observe: b.observe, Events: cfg.Events,
+	})
+	pr.Run(runCtx, cfg.Groups)
+	r.Probes = append(r.Probes, pr.Results...)
+	r.Findings = append(r.Findings, check.Aggregate(pr.Findings)...)
+	if cfg.ProbeURL != "" && len(dupCalls) > 0 && runCtx.Err() == nil {
+		fs, res := probe.Effects(runCtx, cfg.Deliverer, cfg.ProbeURL, dupCalls)
+		r.Findings = append(r.Findings, check.Aggregate(fs)...)
+		r.Probes = append(r.Probes, res...)
 	}
-	if b.tripped.Load() {
-		r.Findings = append(r.Findings, check.New(check.TargetUnreachable,
-			stoppedMessage(cfg.BreakerThreshold, r.NotSent)))
-	}
-	r.Health = report.HealthOf(r.Calls, event.Types)
-	for _, t := range event.Types {
-		if cfg.Events != nil && cfg.Events[t] {
-			r.Events = append(r.Events, t)
-		}
-	}
-	check.Sort(r.Findings)
-	r.Tally()
-	return r, nil
+	r.Interrupted = ctx.Err() != nil
 }
 
 // subscribed keeps the events of the subscribed types, in order; nil keeps all.

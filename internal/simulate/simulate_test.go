@@ -13,10 +13,12 @@ import (
 	"time"
 
 	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/mock"
 	"github.com/stretchr/testify/require"
 
 	"github.com/hamsasim/hamsasim/internal/check"
 	"github.com/hamsasim/hamsasim/internal/deliver"
+	"github.com/hamsasim/hamsasim/internal/deliver/mocks"
 	"github.com/hamsasim/hamsasim/internal/fixture"
 	"github.com/hamsasim/hamsasim/internal/probe"
 	"github.com/hamsasim/hamsasim/internal/simulate"
@@ -142,11 +144,12 @@ call: {direction: inbound, from: "+14155550101", to: "+14155550102", ring: 1s}
 end: {at: 3s}
 `), "paced.yaml")
 	require.NoError(t, err)
+	clock, waits := fakeClock(t)
 	var mu sync.Mutex
 	var arrivals []time.Time
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, req *http.Request) {
 		mu.Lock()
-		arrivals = append(arrivals, time.Now())
+		arrivals = append(arrivals, clock.Now())
 		mu.Unlock()
 		w.Header().Set("Content-Type", "application/json")
 		w.Write([]byte(`{"received":true}`))
@@ -154,10 +157,34 @@ end: {at: 3s}
 	t.Cleanup(srv.Close)
 	_, err = simulate.Run(context.Background(), simulate.Config{
 		Target: srv.URL, Fixtures: []*fixture.Fixture{f}, Deliverer: newDeliverer(t, 1), Start: start, TimeScale: 0.1,
-		Groups: lifecycleOnly,
+		Groups: lifecycleOnly, Clock: clock,
 	})
 	require.NoError(t, err)
 	require.Len(t, arrivals, 3)
-	assert.GreaterOrEqual(t, arrivals[1].Sub(arrivals[0]), 90*time.Millisecond, "call.answered at 1s, scaled by 0.1")
-	assert.GreaterOrEqual(t, arrivals[2].Sub(arrivals[0]), 290*time.Millisecond, "call.ended at 3s, scaled by 0.1")
+	assert.Equal(t, 100*time.Millisecond, arrivals[1].Sub(arrivals[0]), "call.answered at 1s, scaled by 0.1")
+	assert.Equal(t, 300*time.Millisecond, arrivals[2].Sub(arrivals[0]), "call.ended at 3s, scaled by 0.1")
+	assert.Equal(t, []time.Duration{0, 100 * time.Millisecond, 200 * time.Millisecond}, *waits)
+}
+
+// fakeClock is a mocked clock whose Sleep returns at once, moving its
+// time forward by the wait; it records the waits, in order.
+func fakeClock(t *testing.T) (*mocks.Clock, *[]time.Duration) {
+	t.Helper()
+	c := mocks.NewClock(t)
+	var mu sync.Mutex
+	now := time.Date(2026, 3, 1, 9, 0, 0, 0, time.UTC)
+	var waits []time.Duration
+	c.EXPECT().Now().RunAndReturn(func() time.Time {
+		mu.Lock()
+		defer mu.Unlock()
+		return now
+	}).Maybe()
+	c.EXPECT().Sleep(mock.Anything, mock.Anything).RunAndReturn(func(_ context.Context, d time.Duration) error {
+		mu.Lock()
+		defer mu.Unlock()
+		waits = append(waits, d)
+		now = now.Add(max(d, 0))
+		return nil
+	}).Maybe()
+	return c, &waits
 }

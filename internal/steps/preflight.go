@@ -17,8 +17,20 @@ import (
 	"github.com/hamsasim/hamsasim/internal/suggest"
 )
 
-// ErrFeatures is wrapped by errors in feature files and tag expressions.
+// ErrFeatures matches (errors.Is) every error in feature files and tag
+// expressions; their messages do not repeat its words.
 var ErrFeatures = errors.New("invalid features")
+
+// featuresError is an error in feature files or tags: its message is the
+// problem alone, and it matches ErrFeatures.
+type featuresError struct{ msg string }
+
+func (e *featuresError) Error() string        { return e.msg }
+func (e *featuresError) Is(target error) bool { return target == ErrFeatures }
+
+func featuresErrorf(format string, args ...any) error {
+	return &featuresError{msg: fmt.Sprintf(format, args...)}
+}
 
 // Plan is what a run would do, known before it starts.
 type Plan struct {
@@ -52,7 +64,7 @@ func NormalizeTags(expr string) (string, error) {
 		return "", nil
 	}
 	if strings.ContainsAny(e, "()") {
-		return "", fmt.Errorf("%w: --tags %q: parentheses are not supported; combine with && (and), ',' (or) and ~ (not), e.g. @auth && ~@slow", ErrFeatures, expr)
+		return "", featuresErrorf("--tags %q: parentheses are not supported; combine with && (and), ',' (or) and ~ (not), e.g. @auth && ~@slow", expr)
 	}
 	e = regexp.MustCompile(`(?i)\bnot\s+`).ReplaceAllString(e, "~")
 	e = regexp.MustCompile(`(?i)\s+and\s+`).ReplaceAllString(e, "&&")
@@ -64,7 +76,7 @@ func NormalizeTags(expr string) (string, error) {
 		for _, t := range strings.Split(and, ",") {
 			t = strings.TrimSpace(t)
 			if !valid.MatchString(t) {
-				return "", fmt.Errorf("%w: --tags %q: %q is not a tag; write tags as @name, ~@name (not), joined by && (and) or ',' (or)", ErrFeatures, expr, t)
+				return "", featuresErrorf("--tags %q: %q is not a tag; write tags as @name, ~@name (not), joined by && (and) or ',' (or)", expr, t)
 			}
 			ors = append(ors, t)
 		}
@@ -110,7 +122,7 @@ func Prepare(fsys fs.FS, roots []string, tags string) (*Plan, error) {
 	for _, root := range roots {
 		info, err := fs.Stat(fsys, root)
 		if err != nil {
-			return nil, fmt.Errorf("%w: %s: no such file or folder", ErrFeatures, root)
+			return nil, featuresErrorf("%s: no such file or folder", root)
 		}
 		if !info.IsDir() {
 			p.Files = append(p.Files, root)
@@ -123,11 +135,11 @@ func Prepare(fsys fs.FS, roots []string, tags string) (*Plan, error) {
 			return err
 		})
 		if err != nil {
-			return nil, fmt.Errorf("%w: %s: %v", ErrFeatures, root, err)
+			return nil, featuresErrorf("%s: %v", root, err)
 		}
 	}
 	if len(p.Files) == 0 {
-		return nil, fmt.Errorf("%w: no .feature files in %s", ErrFeatures, strings.Join(roots, ", "))
+		return nil, featuresErrorf("no .feature files in %s", strings.Join(roots, ", "))
 	}
 	sort.Strings(p.Files)
 	n := 0
@@ -135,11 +147,11 @@ func Prepare(fsys fs.FS, roots []string, tags string) (*Plan, error) {
 	for _, file := range p.Files {
 		data, err := fs.ReadFile(fsys, file)
 		if err != nil {
-			return nil, fmt.Errorf("%w: %s: %v", ErrFeatures, file, err)
+			return nil, featuresErrorf("%s: %v", file, err)
 		}
 		doc, err := gherkin.ParseGherkinDocument(bytes.NewReader(data), newID)
 		if err != nil {
-			return nil, fmt.Errorf("%w: %s", ErrFeatures, gherkinError(file, err))
+			return nil, featuresErrorf("%s", gherkinError(file, err))
 		}
 		lines := stepLines(doc)
 		for _, pk := range gherkin.Pickles(*doc, file, newID) {

@@ -213,8 +213,8 @@ func VegetaTarget(target string, body []byte, authorization string) ([]byte, err
 // Bounds on every run, so a stuck tool cannot hold the bench.
 const (
 	requestTimeout = deliver.AckBudget // per request, as the scenario's delivery timeout
-	peerGrace      = 30 * time.Second // on top of -duration, for start-up and stop
-	reportTimeout  = 60 * time.Second // vegeta report
+	peerGrace      = 30 * time.Second  // on top of -duration, for start-up and stop
+	reportTimeout  = 60 * time.Second  // vegeta report
 	sampleEvery    = 50 * time.Millisecond
 )
 

@@ -2,7 +2,6 @@ package load
 
 import (
 	"context"
-	"crypto/tls"
 	"errors"
 	"fmt"
 	"io"
@@ -240,10 +239,7 @@ func (p *Plan) audit(ctx context.Context, s *Summary, rec *auditRecorder) {
 func (p *Plan) auditDeliverer() (*deliver.Deliverer, func(), error) {
 	client, closeIdle := p.HTTPClient, func() {}
 	if client == nil {
-		client = deliver.NewHTTPClient(probe.AuditWorkers)
-		if p.Insecure {
-			client.Transport.(*http.Transport).TLSClientConfig = &tls.Config{InsecureSkipVerify: true} //nolint:gosec // the user asked for it
-		}
+		client = deliver.NewHTTPClient(probe.AuditWorkers, p.Insecure)
 		closeIdle = client.CloseIdleConnections
 	}
 	opts := []deliver.Option{deliver.WithHTTPClient(client), deliver.WithRetryPolicy(deliver.Backoff{Attempts: 1})}

@@ -166,7 +166,7 @@ func Run(ctx context.Context, cfg Config) (*report.Run, error) {
 	}
 	runCtx, stop := context.WithCancel(ctx)
 	defer stop()
-	b := &breaker{threshold: int64(cfg.BreakerThreshold), trip: stop}
+	b := &breaker{Breaker: deliver.NewBreaker(cfg.BreakerThreshold, 0), trip: stop}
 	rp := replay(runCtx, cfg, calls, b)
 
 	r := &report.Run{
@@ -180,13 +180,13 @@ func Run(ctx context.Context, cfg Config) (*report.Run, error) {
 		r.Contract, r.ContractVersion = cfg.Contract.Source, cfg.Contract.Version
 	}
 	dupCalls := rp.addTo(r, cfg, calls, callIDs)
-	if !b.tripped.Load() && ctx.Err() == nil {
+	if !b.Tripped() && ctx.Err() == nil {
 		probes(ctx, runCtx, cfg, r, rp, b, dupCalls)
 	}
 	if h := authHint(rp.results, cfg.ProbeAuth.Mode); h != "" {
 		r.Hints = append(r.Hints, h)
 	}
-	if b.tripped.Load() {
+	if b.Tripped() {
 		r.Findings = append(r.Findings, check.New(check.TargetUnreachable,
 			stoppedMessage(cfg.BreakerThreshold, r.NotSent)))
 	}
@@ -486,23 +486,15 @@ func template(fs []*fixture.Fixture) *fixture.Fixture {
 	return nil
 }
 
-// breaker trips after threshold attempts in a row, across all calls, got no
-// HTTP answer at all. Any answer, whatever its status, resets it.
+// breaker is the platform's circuit breaker (deliver.Breaker) counting
+// attempts in a row across all calls, wired to stop the run.
 type breaker struct {
-	threshold int64
-	streak    atomic.Int64
-	tripped   atomic.Bool
-	trip      context.CancelFunc
+	*deliver.Breaker
+	trip context.CancelFunc
 }
 
 func (b *breaker) observe(a deliver.Attempt) {
-	switch a.Class {
-	case deliver.ClassNone:
-		b.streak.Store(0)
-	case deliver.ClassCanceled:
-	default:
-		if b.streak.Add(1) >= b.threshold && b.tripped.CompareAndSwap(false, true) {
-			b.trip()
-		}
+	if b.Observe(a) {
+		b.trip()
 	}
 }

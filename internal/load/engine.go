@@ -31,6 +31,7 @@ import (
 	"github.com/hamsasim/hamsasim/internal/deliver"
 	"github.com/hamsasim/hamsasim/internal/event"
 	"github.com/hamsasim/hamsasim/internal/fixture"
+	"github.com/hamsasim/hamsasim/internal/loadreport"
 	"github.com/hamsasim/hamsasim/internal/probe"
 	"github.com/hamsasim/hamsasim/internal/report"
 	"github.com/hamsasim/hamsasim/internal/scenario"
@@ -67,7 +68,7 @@ type Engine struct {
 	targetKind  string
 	signer      deliver.Signer
 	seed        uint64
-	shard       Shard
+	shard       loadreport.Shard
 	workers     int
 	maxInFlight int
 	insecure    bool
@@ -140,10 +141,10 @@ func WithSeed(seed uint64) Option { return func(e *Engine) error { e.seed = seed
 // WithShard makes the engine run only calls k with k mod count == index.
 func WithShard(index, count int) Option {
 	return func(e *Engine) error {
-		if count < 1 || count > MaxShards || index < 0 || index >= count {
-			return fmt.Errorf("%w: shard %d/%d: the count must be from 1 to %d and the index from 0 to count-1", ErrConfig, index, count, MaxShards)
+		if count < 1 || count > loadreport.MaxShards || index < 0 || index >= count {
+			return fmt.Errorf("%w: shard %d/%d: the count must be from 1 to %d and the index from 0 to count-1", ErrConfig, index, count, loadreport.MaxShards)
 		}
-		e.shard = Shard{Index: index, Count: count}
+		e.shard = loadreport.Shard{Index: index, Count: count}
 		return nil
 	}
 }
@@ -244,7 +245,7 @@ func New(sc *scenario.Scenario, fixtures map[string]*fixture.Fixture, opts ...Op
 		sc:          sc,
 		templates:   map[string]*callTemplate{},
 		signer:      deliver.NoAuth{},
-		shard:       Shard{Index: 0, Count: 1},
+		shard:       loadreport.Shard{Index: 0, Count: 1},
 		workers:     DefaultWorkers,
 		maxInFlight: DefaultMaxInFlight,
 		targetKind:  "url",
@@ -364,7 +365,7 @@ type run struct {
 	gen     uint32
 
 	m        *collector
-	calls    Calls
+	calls    loadreport.Calls
 	verdicts map[uint64]verdict
 	hashSeed maphash.Seed
 	enc      vegeta.Encoder
@@ -392,7 +393,7 @@ const maxVerdicts = 4096
 // when every started call has been delivered whole, when the drain timeout
 // passes, or when ctx is done (the summary is then marked interrupted).
 // Errors are for failures of the harness itself (writing results).
-func (e *Engine) Run(ctx context.Context) (*Summary, error) {
+func (e *Engine) Run(ctx context.Context) (*loadreport.Summary, error) {
 	sc := e.sc
 	r := &run{
 		e:          e,
@@ -402,7 +403,7 @@ func (e *Engine) Run(ctx context.Context) (*Summary, error) {
 		drainAt:    sc.Duration + sc.Drain,
 		arrivalsOn: true,
 		m:          newCollector(bucketWidthFor(sc.Duration)),
-		calls:      Calls{Fixtures: map[string]int64{}},
+		calls:      loadreport.Calls{Fixtures: map[string]int64{}},
 		verdicts:   map[uint64]verdict{},
 		hashSeed:   maphash.MakeSeed(),
 		policy:     policyOf(sc.Delivery),
@@ -914,7 +915,7 @@ func (r *run) result(res *vegeta.Result) {
 	}
 	r.m.attempt(now, r.live, o)
 	if !x.sent.IsZero() {
-		recordHist(r.m.lag, max(x.sent.Sub(r.start.Add(f.at)), 0))
+		loadreport.Record(r.m.lag, max(x.sent.Sub(r.start.Add(f.at)), 0))
 	}
 	r.encode(f, res, a, latency, x.sent)
 

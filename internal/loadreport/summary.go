@@ -1,4 +1,4 @@
-package load
+package loadreport
 
 import (
 	"bytes"
@@ -264,6 +264,10 @@ type Stage struct {
 	Held         bool     `json:"held"`
 	Broken       []string `json:"broken,omitempty"` // thresholds that failed
 }
+
+// MaxViolations is how many distinct violations a summary keeps: those
+// seen first.
+const MaxViolations = 20
 
 // Violation is one distinct way answers broke the contract.
 type Violation struct {

@@ -1,12 +1,10 @@
-package load
+package loadreport
 
 import (
 	"bytes"
 	"errors"
-	"flag"
 	"fmt"
 	"math"
-	"os"
 	"path/filepath"
 	"regexp"
 	"strings"
@@ -16,8 +14,6 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 )
-
-var update = flag.Bool("update", false, "rewrite golden files")
 
 // TestWriteHTMLGolden compares the whole page for three runs, built here
 // so they never drift: a passing run, a failed and interrupted merge, and a
@@ -59,7 +55,7 @@ func TestWriteHTMLGolden(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()
 			got := renderHTML(t, tc.s)
-			assertHTMLGolden(t, filepath.Join("testdata", "html", tc.name+".golden.html"), got)
+			assertGolden(t, filepath.Join("testdata", "html", tc.name+".golden.html"), got)
 			for _, w := range tc.want {
 				assert.Contains(t, got, w)
 			}
@@ -289,33 +285,6 @@ func renderHTML(t *testing.T, s *Summary) string {
 	var buf bytes.Buffer
 	require.NoError(t, WriteHTML(&buf, s))
 	return buf.String()
-}
-
-func assertHTMLGolden(t *testing.T, path, got string) {
-	t.Helper()
-	if *update {
-		require.NoError(t, os.MkdirAll(filepath.Dir(path), 0o755))
-		require.NoError(t, os.WriteFile(path, []byte(got), 0o644))
-	}
-	want, err := os.ReadFile(path)
-	require.NoError(t, err, "golden file missing: run go test ./internal/load -run TestWriteHTMLGolden -update")
-	if string(want) == got {
-		return
-	}
-	wl, gl := strings.Split(string(want), "\n"), strings.Split(got, "\n")
-	for i := range max(len(wl), len(gl)) {
-		var w, g string
-		if i < len(wl) {
-			w = wl[i]
-		}
-		if i < len(gl) {
-			g = gl[i]
-		}
-		if w != g {
-			t.Errorf("%s differs first at line %d\nwant: %s\n got: %s\n(run with -update to accept)", path, i+1, w, g)
-			return
-		}
-	}
 }
 
 var (

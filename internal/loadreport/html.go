@@ -17,9 +17,10 @@ import (
 )
 
 // WriteHTML writes the load report as one self-contained HTML page: no
-// script, no external style, font or image; the charts are inline SVG drawn
-// here. It is built from s alone, so a summary.json read back (or merged
-// from shards) gives the same page. Every string that came from a user or a
+// script, no external style, font or image; the charts are inline SVG
+// drawn by package chart, the layout is the embedded report.html.tmpl. It
+// is built from s alone, so a summary.json read back (or merged from
+// shards) gives the same page. Every string that came from a user or a
 // target (target, description, notes, violation reasons, event types) is
 // escaped by html/template. A nil or zero Summary gives a valid page that
 // says there is no data. The page is rendered in memory first: on error

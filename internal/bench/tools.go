@@ -13,7 +13,7 @@ import (
 	"time"
 
 	"github.com/hamsasim/hamsasim/internal/deliver"
-	"github.com/hamsasim/hamsasim/internal/load"
+	"github.com/hamsasim/hamsasim/internal/loadreport"
 )
 
 // The tools of the comparison, in the order every round runs them.
@@ -138,12 +138,12 @@ func ParseK6Summary(data []byte) (RunResult, error) {
 
 // ParseHamsasimSummary reads the summary.json of `hamsasim load`.
 func ParseHamsasimSummary(data []byte) (RunResult, error) {
-	var s load.Summary
+	var s loadreport.Summary
 	if err := json.Unmarshal(data, &s); err != nil {
 		return RunResult{}, fmt.Errorf("%w: hamsasim summary.json: %w", ErrReport, err)
 	}
-	if s.Version != load.SummaryVersion {
-		return RunResult{}, fmt.Errorf("%w: hamsasim summary.json is version %d, this bench reads version %d", ErrReport, s.Version, load.SummaryVersion)
+	if s.Version != loadreport.SummaryVersion {
+		return RunResult{}, fmt.Errorf("%w: hamsasim summary.json is version %d, this bench reads version %d", ErrReport, s.Version, loadreport.SummaryVersion)
 	}
 	o := s.Overall
 	return RunResult{

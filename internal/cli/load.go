@@ -23,6 +23,7 @@ import (
 	"github.com/hamsasim/hamsasim/internal/event"
 	"github.com/hamsasim/hamsasim/internal/fixture"
 	"github.com/hamsasim/hamsasim/internal/load"
+	"github.com/hamsasim/hamsasim/internal/loadreport"
 	"github.com/hamsasim/hamsasim/internal/report"
 	"github.com/hamsasim/hamsasim/internal/scenario"
 	"github.com/hamsasim/hamsasim/internal/suggest"
@@ -454,8 +455,8 @@ func parseShard(v string) (int, int, error) {
 	if !ok || err1 != nil || err2 != nil {
 		return 0, 0, usageError("--shard %q is not i/n, e.g. 0/4 for the first of four shards", v)
 	}
-	if n < 1 || n > load.MaxShards || i < 0 || i >= n {
-		return 0, 0, usageError("--shard %s: n must be 1 to %d and i from 0 to n-1 (shards of 4 are 0/4, 1/4, 2/4 and 3/4)", v, load.MaxShards)
+	if n < 1 || n > loadreport.MaxShards || i < 0 || i >= n {
+		return 0, 0, usageError("--shard %s: n must be 1 to %d and i from 0 to n-1 (shards of 4 are 0/4, 1/4, 2/4 and 3/4)", v, loadreport.MaxShards)
 	}
 	return i, n, nil
 }
@@ -533,24 +534,24 @@ func reportFiles(dir string) loadFiles {
 
 // writeLoadReports writes summary.json, report.html, the JUnit file and
 // the terminal summary.
-func writeLoadReports(e *env, s *load.Summary, files loadFiles, junitOut string, quiet bool) error {
-	if err := report.WriteFile(files.summary, func(w io.Writer) error { return load.WriteJSON(w, s) }); err != nil {
+func writeLoadReports(e *env, s *loadreport.Summary, files loadFiles, junitOut string, quiet bool) error {
+	if err := report.WriteFile(files.summary, func(w io.Writer) error { return loadreport.WriteJSON(w, s) }); err != nil {
 		return usageError("--report-dir: %s", err)
 	}
-	if err := report.WriteFile(files.html, func(w io.Writer) error { return load.WriteHTML(w, s) }); err != nil {
+	if err := report.WriteFile(files.html, func(w io.Writer) error { return loadreport.WriteHTML(w, s) }); err != nil {
 		return usageError("--report-dir: %s", err)
 	}
 	if junitOut != "" {
-		if err := report.WriteFile(junitOut, func(w io.Writer) error { return load.WriteJUnit(w, s) }); err != nil {
+		if err := report.WriteFile(junitOut, func(w io.Writer) error { return loadreport.WriteJUnit(w, s) }); err != nil {
 			return usageError("--junit: %s", err)
 		}
 	}
 	if quiet {
 		fmt.Fprintf(e.stdout, "%s: %s, %d calls, %d deliveries, %d acknowledged, p99 %.1f ms; report %s\n",
-			load.Verdict(s), s.Scenario, s.Calls.Started, s.Overall.Deliveries, s.Overall.Acked, s.Overall.Latency.P99, files.html)
+			loadreport.Verdict(s), s.Scenario, s.Calls.Started, s.Overall.Deliveries, s.Overall.Acked, s.Overall.Latency.P99, files.html)
 		return nil
 	}
-	if err := load.WriteText(e.stdout, s); err != nil {
+	if err := loadreport.WriteText(e.stdout, s); err != nil {
 		return err
 	}
 	fmt.Fprintf(e.stdout, "reports: %s, %s, %s\n", files.summary, files.results, files.html)

@@ -18,7 +18,7 @@ import (
 	"github.com/stretchr/testify/require"
 	vegeta "github.com/tsenart/vegeta/v12/lib"
 
-	"github.com/hamsasim/hamsasim/internal/load"
+	"github.com/hamsasim/hamsasim/internal/loadreport"
 )
 
 // A target that echoes the Authorization value every way it can (reason
@@ -92,45 +92,45 @@ thresholds: [contract_violations == 0]
 func TestReportMergeDamagedSummaries(t *testing.T) {
 	t.Parallel()
 	start := time.Date(2026, 3, 1, 9, 0, 0, 0, time.UTC)
-	summary := func(i, n int, edit func(*load.Summary)) *load.Summary {
-		s := &load.Summary{Version: load.SummaryVersion, Tool: "hamsasim", Scenario: "s", Seed: 1,
-			Shard: load.Shard{Index: i, Count: n}, ArrivalMs: 1000, StartedAt: start, EndedAt: start.Add(2 * time.Second),
-			Timeline:   load.Timeline{BucketMs: 1000, Buckets: []load.Bucket{{AtMs: 0, Attempts: 1}}},
-			Thresholds: []load.ThresholdResult{{Threshold: "p99 < 5s"}, {Threshold: "errors == 0"}},
+	summary := func(i, n int, edit func(*loadreport.Summary)) *loadreport.Summary {
+		s := &loadreport.Summary{Version: loadreport.SummaryVersion, Tool: "hamsasim", Scenario: "s", Seed: 1,
+			Shard: loadreport.Shard{Index: i, Count: n}, ArrivalMs: 1000, StartedAt: start, EndedAt: start.Add(2 * time.Second),
+			Timeline:   loadreport.Timeline{BucketMs: 1000, Buckets: []loadreport.Bucket{{AtMs: 0, Attempts: 1}}},
+			Thresholds: []loadreport.ThresholdResult{{Threshold: "p99 < 5s"}, {Threshold: "errors == 0"}},
 			Histograms: map[string]string{}}
 		if edit != nil {
 			edit(s)
 		}
 		return s
 	}
-	write := func(t *testing.T, s *load.Summary) string {
+	write := func(t *testing.T, s *loadreport.Summary) string {
 		dir := t.TempDir()
 		f, err := os.Create(filepath.Join(dir, "summary.json"))
 		require.NoError(t, err)
-		require.NoError(t, load.WriteJSON(f, s))
+		require.NoError(t, loadreport.WriteJSON(f, s))
 		require.NoError(t, f.Close())
 		return dir
 	}
-	huge := func(s *load.Summary) {
+	huge := func(s *loadreport.Summary) {
 		s.Calls.Started, s.Calls.MaxInFlight = math.MaxInt64, math.MaxInt64
 		s.Overall.Deliveries, s.Overall.Acked, s.Overall.Attempts = math.MaxInt64, math.MaxInt64, math.MaxInt64
 		s.Overall.Status = map[string]int64{"200": math.MaxInt64}
-		s.PerType = []load.TypeStats{{Type: "call.started", Stats: s.Overall}}
+		s.PerType = []loadreport.TypeStats{{Type: "call.started", Stats: s.Overall}}
 		s.Timeline.Buckets[0].Attempts = math.MaxInt64
 	}
 	cases := []struct {
 		name  string
-		parts []*load.Summary
+		parts []*loadreport.Summary
 		code  int
 		want  string
 	}{
-		{"histogram", []*load.Summary{summary(0, 2, nil), summary(1, 2, func(s *load.Summary) { s.Histograms["overall"] = "not base64!" })}, 2, `histogram "overall" is damaged`},
-		{"bucket histogram", []*load.Summary{summary(0, 2, nil), summary(1, 2, func(s *load.Summary) { s.Timeline.Buckets[0].Histogram = "AAAA" })}, 2, "timeline histogram is damaged"},
-		{"negative shard", []*load.Summary{summary(0, 2, nil), summary(-1, 2, nil)}, 2, "shard -1/2 is not valid"},
-		{"huge shard count", []*load.Summary{summary(0, 1<<40, nil)}, 2, "is not valid"},
-		{"far bucket", []*load.Summary{summary(0, 2, nil), summary(1, 2, func(s *load.Summary) { s.Timeline.Buckets[0].AtMs = 1 << 50 })}, 2, "timelines span"},
-		{"zero start", []*load.Summary{summary(0, 2, nil), summary(1, 2, func(s *load.Summary) { s.StartedAt = time.Time{} })}, 2, "timelines span"},
-		{"huge counts", []*load.Summary{summary(0, 2, huge), summary(1, 2, huge)}, 0, ""},
+		{"histogram", []*loadreport.Summary{summary(0, 2, nil), summary(1, 2, func(s *loadreport.Summary) { s.Histograms["overall"] = "not base64!" })}, 2, `histogram "overall" is damaged`},
+		{"bucket histogram", []*loadreport.Summary{summary(0, 2, nil), summary(1, 2, func(s *loadreport.Summary) { s.Timeline.Buckets[0].Histogram = "AAAA" })}, 2, "timeline histogram is damaged"},
+		{"negative shard", []*loadreport.Summary{summary(0, 2, nil), summary(-1, 2, nil)}, 2, "shard -1/2 is not valid"},
+		{"huge shard count", []*loadreport.Summary{summary(0, 1<<40, nil)}, 2, "is not valid"},
+		{"far bucket", []*loadreport.Summary{summary(0, 2, nil), summary(1, 2, func(s *loadreport.Summary) { s.Timeline.Buckets[0].AtMs = 1 << 50 })}, 2, "timelines span"},
+		{"zero start", []*loadreport.Summary{summary(0, 2, nil), summary(1, 2, func(s *loadreport.Summary) { s.StartedAt = time.Time{} })}, 2, "timelines span"},
+		{"huge counts", []*loadreport.Summary{summary(0, 2, huge), summary(1, 2, huge)}, 0, ""},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
@@ -159,12 +159,12 @@ func TestReportMergeOutIsAShard(t *testing.T) {
 	for i := range 2 {
 		dir := filepath.Join(root, "shard-"+strconv.Itoa(i))
 		require.NoError(t, os.MkdirAll(dir, 0o755))
-		s := &load.Summary{Version: load.SummaryVersion, Tool: "hamsasim", Scenario: "s", Seed: 1,
-			Shard: load.Shard{Index: i, Count: 2}, ArrivalMs: 1000, StartedAt: start, EndedAt: start.Add(time.Second),
+		s := &loadreport.Summary{Version: loadreport.SummaryVersion, Tool: "hamsasim", Scenario: "s", Seed: 1,
+			Shard: loadreport.Shard{Index: i, Count: 2}, ArrivalMs: 1000, StartedAt: start, EndedAt: start.Add(time.Second),
 			Histograms: map[string]string{}}
 		f, err := os.Create(filepath.Join(dir, "summary.json"))
 		require.NoError(t, err)
-		require.NoError(t, load.WriteJSON(f, s))
+		require.NoError(t, loadreport.WriteJSON(f, s))
 		require.NoError(t, f.Close())
 		rf, err := os.Create(filepath.Join(dir, "results.bin"))
 		require.NoError(t, err)
@@ -183,7 +183,7 @@ func TestReportMergeOutIsAShard(t *testing.T) {
 	after, err := os.ReadFile(filepath.Join(dirs[0], "results.bin"))
 	require.NoError(t, err)
 	assert.Equal(t, before, after, "the shard's results are untouched")
-	_, err = load.ReadSummary(mustRead(t, filepath.Join(dirs[0], "summary.json")), "shard-0")
+	_, err = loadreport.ReadSummary(mustRead(t, filepath.Join(dirs[0], "summary.json")), "shard-0")
 	assert.NoError(t, err, "the shard's summary is untouched")
 }
 

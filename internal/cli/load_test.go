@@ -15,7 +15,7 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
-	"github.com/hamsasim/hamsasim/internal/load"
+	"github.com/hamsasim/hamsasim/internal/loadreport"
 	"github.com/hamsasim/hamsasim/internal/receiver"
 )
 
@@ -42,11 +42,11 @@ func writeFile(t *testing.T, name, text string) string {
 	return p
 }
 
-func readSummary(t *testing.T, dir string) *load.Summary {
+func readSummary(t *testing.T, dir string) *loadreport.Summary {
 	t.Helper()
 	data, err := os.ReadFile(filepath.Join(dir, "summary.json"))
 	require.NoError(t, err)
-	s, err := load.ReadSummary(data, dir)
+	s, err := loadreport.ReadSummary(data, dir)
 	require.NoError(t, err)
 	return s
 }
@@ -94,7 +94,7 @@ func TestLoadSlowAckFails(t *testing.T) {
 	require.Equal(t, 1, r.code, r.stdout+r.stderr)
 	assert.True(t, strings.HasPrefix(r.stdout, "FAILED: tiny"), r.stdout)
 	s := readSummary(t, dir)
-	var ended load.TypeStats
+	var ended loadreport.TypeStats
 	for _, ts := range s.PerType {
 		if ts.Type == "call.ended" {
 			ended = ts
@@ -212,7 +212,7 @@ func TestLoadAuditCatchesDuplicatedProcessing(t *testing.T) {
 	assert.Equal(t, s.Overall.Acked-s.Overall.DuplicatesAcked, a.Acknowledged)
 	assert.Contains(t, r.stdout, "FAIL duplicated == 0")
 	assert.Regexp(t, `call [0-9a-f-]+: duplicated: .* took effect \d+ times for`, r.stdout)
-	byName := map[string]load.ThresholdResult{}
+	byName := map[string]loadreport.ThresholdResult{}
 	for _, th := range s.Thresholds {
 		byName[th.Threshold] = th
 	}

@@ -11,7 +11,7 @@ import (
 	"github.com/spf13/cobra"
 	vegeta "github.com/tsenart/vegeta/v12/lib"
 
-	"github.com/hamsasim/hamsasim/internal/load"
+	"github.com/hamsasim/hamsasim/internal/loadreport"
 )
 
 func newReportCmd(e *env) *cobra.Command {
@@ -68,7 +68,7 @@ func (m *reportMergeCmd) run(_ *cobra.Command, args []string) error {
 	if m.out == "" {
 		return usageError("report merge: --out is required")
 	}
-	var parts []*load.Summary
+	var parts []*loadreport.Summary
 	var resultFiles, deadFiles []string
 	files := reportFiles(m.out)
 	outAbs, _ := filepath.Abs(files.dir)
@@ -86,7 +86,7 @@ func (m *reportMergeCmd) run(_ *cobra.Command, args []string) error {
 		if err != nil {
 			return usageError("report merge: %s: cannot read: %s", path, ioWords(err))
 		}
-		s, err := load.ReadSummary(data, path)
+		s, err := loadreport.ReadSummary(data, path)
 		if err != nil {
 			return usageError("report merge: %s", err)
 		}
@@ -98,9 +98,9 @@ func (m *reportMergeCmd) run(_ *cobra.Command, args []string) error {
 			deadFiles = append(deadFiles, d)
 		}
 	}
-	s, err := load.Merge(parts, m.partial)
+	s, err := loadreport.Merge(parts, m.partial)
 	if err != nil {
-		if errors.Is(err, load.ErrMerge) {
+		if errors.Is(err, loadreport.ErrMerge) {
 			return usageError("report merge: %s", err)
 		}
 		return err

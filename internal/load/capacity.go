@@ -6,10 +6,10 @@ import (
 	"math"
 	"slices"
 	"sort"
-	"strings"
 	"time"
 
 	"github.com/hamsasim/hamsasim/internal/fixture"
+	"github.com/hamsasim/hamsasim/internal/loadreport"
 	"github.com/hamsasim/hamsasim/internal/report"
 	"github.com/hamsasim/hamsasim/internal/scenario"
 )
@@ -31,7 +31,7 @@ type CapacitySearch struct {
 	MaxStages int           // hard bound on stages run
 	Refine    int           // narrowing stages after the bracket is found
 	// OnStage, if set, sees each stage as it ends.
-	OnStage func(Stage)
+	OnStage func(loadreport.Stage)
 }
 
 // FindCapacity runs the scenario at constant rates, doubling while every
@@ -41,37 +41,22 @@ type CapacitySearch struct {
 // MaxStages stages at most. The summary adds up every stage; its Capacity
 // tells the result and its thresholds are those of the stage at capacity
 // (or of the first stage, when none held).
-func FindCapacity(ctx context.Context, sc *scenario.Scenario, fixtures map[string]*fixture.Fixture, search CapacitySearch, opts ...Option) (*Summary, error) {
-	if search.Stage <= 0 {
-		search.Stage = DefaultStage
-	}
-	if search.MaxStages <= 0 {
-		search.MaxStages = DefaultMaxStages
-	}
-	if search.Refine < 0 {
-		search.Refine = 0
-	}
+func FindCapacity(ctx context.Context, sc *scenario.Scenario, fixtures map[string]*fixture.Fixture, search CapacitySearch, opts ...Option) (*loadreport.Summary, error) {
+	search = search.withDefaults()
 	rate := search.Start
 	if rate <= 0 {
 		rate = sc.PeakRate()
 	}
 	rate = math.Min(math.Max(rate, minCapacityRate), scenario.MaxRate)
 
-	capy := &Capacity{StageMs: search.Stage.Milliseconds()}
-	var runs []*Summary
+	b := &bracket{capy: &loadreport.Capacity{StageMs: search.Stage.Milliseconds()}, refine: search.Refine}
 	var stream *resultsStream
-	var heldRun *Summary
-	held, broken := 0.0, 0.0
-	var limit string
-	refined := 0
-
-	for len(capy.Stages) < search.MaxStages {
-		if len(runs) > 0 && ctx.Err() != nil { // the first stage runs, and ends at once, so there is a summary
-			limit = "interrupted"
+	for len(b.capy.Stages) < search.MaxStages {
+		if len(b.runs) > 0 && ctx.Err() != nil { // the first stage runs, and ends at once, so there is a summary
+			b.limit = "interrupted"
 			break
 		}
-		st := stageScenario(sc, rate, search.Stage)
-		e, err := New(st, fixtures, opts...)
+		e, err := New(stageScenario(sc, rate, search.Stage), fixtures, opts...)
 		if err != nil {
 			return nil, err
 		}
@@ -83,87 +68,140 @@ func FindCapacity(ctx context.Context, sc *scenario.Scenario, fixtures map[strin
 		if err != nil {
 			return nil, err
 		}
-		runs = append(runs, s)
-		stage := stageOf(rate, s)
-		capy.Stages = append(capy.Stages, stage)
+		stage := b.ran(rate, s)
 		if search.OnStage != nil {
 			search.OnStage(stage)
 		}
-		if s.Interrupted {
-			limit = "interrupted"
+		if b.stopped(rate, s, stage) {
 			break
 		}
-		if s.Calls.Late > 0 {
-			// The harness could not offer this rate: saying the target broke
-			// (or held) here would be a guess.
-			capy.GeneratorNote = fmt.Sprintf("at %s calls/s the load generator held back %d calls (in-flight limit); rates from there on were not really offered", fmtRate(rate), s.Calls.Late)
-			limit = "the load generator's limit"
+		if rate = b.next(rate); b.limit != "" {
 			break
 		}
-		if stage.Held {
-			if rate > held {
-				held, heldRun = rate, s
-			}
-		} else if broken == 0 || rate < broken {
-			broken = rate
-		}
+	}
+	if b.limit == "" {
+		b.limit = fmt.Sprintf("the stage limit (%d stages) was reached", search.MaxStages)
+	}
+	return b.summary(ctx, sc)
+}
 
-		// Choose the next rate.
-		switch {
-		case broken == 0: // nothing broke yet: double
-			if rate >= scenario.MaxRate {
-				limit = fmt.Sprintf("the highest rate hamsasim offers (%s calls/s) held", fmtRate(scenario.MaxRate))
-			} else {
-				rate = math.Min(rate*2, scenario.MaxRate)
-			}
-		case held == 0: // nothing held yet: halve
-			if rate <= minCapacityRate {
-				limit = fmt.Sprintf("even %s calls/s broke a threshold", fmtRate(minCapacityRate))
-			} else {
-				rate = math.Max(rate/2, minCapacityRate)
-			}
-		default: // bracketed: narrow
-			if refined >= search.Refine || (broken-held)/held <= capacityPrecision {
-				limit = fmt.Sprintf("bracketed between %s (held) and %s calls/s (broke)", fmtRate(held), fmtRate(broken))
-			} else {
-				refined++
-				rate = roundRate((held + broken) / 2)
-				if rate <= held || rate >= broken {
-					limit = fmt.Sprintf("bracketed between %s (held) and %s calls/s (broke)", fmtRate(held), fmtRate(broken))
-				}
-			}
-		}
-		if limit != "" {
-			break
-		}
+// withDefaults fills the search's unset fields.
+func (search CapacitySearch) withDefaults() CapacitySearch {
+	if search.Stage <= 0 {
+		search.Stage = DefaultStage
 	}
-	if limit == "" {
-		limit = fmt.Sprintf("the stage limit (%d stages) was reached", search.MaxStages)
+	if search.MaxStages <= 0 {
+		search.MaxStages = DefaultMaxStages
 	}
-	capy.Limit = limit
-	capy.BrokenAt = broken
-	if heldRun != nil {
+	if search.Refine < 0 {
+		search.Refine = 0
+	}
+	return search
+}
+
+// bracket is a capacity search under way: the stages run, the highest rate
+// that held and the lowest that broke.
+type bracket struct {
+	capy    *loadreport.Capacity
+	runs    []*loadreport.Summary
+	heldRun *loadreport.Summary
+	held    float64
+	broken  float64
+	limit   string // why the search stopped; empty while it goes on
+	refine  int    // narrowing stages allowed
+	refined int
+}
+
+// ran records a stage run at rate.
+func (b *bracket) ran(rate float64, s *loadreport.Summary) loadreport.Stage {
+	b.runs = append(b.runs, s)
+	stage := stageOf(rate, s)
+	b.capy.Stages = append(b.capy.Stages, stage)
+	return stage
+}
+
+// stopped reports whether the stage run at rate ends the search before
+// its verdict counts; otherwise it records the verdict.
+func (b *bracket) stopped(rate float64, s *loadreport.Summary, stage loadreport.Stage) bool {
+	if s.Interrupted {
+		b.limit = "interrupted"
+		return true
+	}
+	if s.Calls.Late > 0 {
+		// The harness could not offer this rate: saying the target broke
+		// (or held) here would be a guess.
+		b.capy.GeneratorNote = fmt.Sprintf("at %s calls/s the load generator held back %d calls (in-flight limit); rates from there on were not really offered", loadreport.FormatRate(rate), s.Calls.Late)
+		b.limit = "the load generator's limit"
+		return true
+	}
+	if stage.Held {
+		if rate > b.held {
+			b.held, b.heldRun = rate, s
+		}
+	} else if b.broken == 0 || rate < b.broken {
+		b.broken = rate
+	}
+	return false
+}
+
+// next chooses the rate after rate, or sets limit when the search is done.
+func (b *bracket) next(rate float64) float64 {
+	bracketed := func() string {
+		return fmt.Sprintf("bracketed between %s (held) and %s calls/s (broke)", loadreport.FormatRate(b.held), loadreport.FormatRate(b.broken))
+	}
+	switch {
+	case b.broken == 0: // nothing broke yet: double
+		if rate >= scenario.MaxRate {
+			b.limit = fmt.Sprintf("the highest rate hamsasim offers (%s calls/s) held", loadreport.FormatRate(scenario.MaxRate))
+			return rate
+		}
+		return math.Min(rate*2, scenario.MaxRate)
+	case b.held == 0: // nothing held yet: halve
+		if rate <= minCapacityRate {
+			b.limit = fmt.Sprintf("even %s calls/s broke a threshold", loadreport.FormatRate(minCapacityRate))
+			return rate
+		}
+		return math.Max(rate/2, minCapacityRate)
+	}
+	// Bracketed: narrow.
+	if b.refined >= b.refine || (b.broken-b.held)/b.held <= capacityPrecision {
+		b.limit = bracketed()
+		return rate
+	}
+	b.refined++
+	rate = roundRate((b.held + b.broken) / 2)
+	if rate <= b.held || rate >= b.broken {
+		b.limit = bracketed()
+	}
+	return rate
+}
+
+// summary adds up the stages into the search's summary.
+func (b *bracket) summary(ctx context.Context, sc *scenario.Scenario) (*loadreport.Summary, error) {
+	capy := b.capy
+	capy.Limit = b.limit
+	capy.BrokenAt = b.broken
+	if b.heldRun != nil {
 		capy.Found = true
-		capy.CallsPerSec = held
+		capy.CallsPerSec = b.held
 		for _, st := range capy.Stages {
-			if st.CallsPerSec == held && st.Held {
+			if st.CallsPerSec == b.held && st.Held {
 				capy.EventsPerSec = st.EventsPerSec
 			}
 		}
 	}
-
-	s, err := combine(runs)
+	s, err := loadreport.Combine(b.runs)
 	if err != nil {
 		return nil, err
 	}
 	s.ArrivalMs = 0
-	for _, r := range runs {
+	for _, r := range b.runs {
 		s.ArrivalMs += r.ArrivalMs
 	}
 	s.Capacity = capy
-	judged := heldRun
+	judged := b.heldRun
 	if judged == nil {
-		judged = runs[0]
+		judged = b.runs[0]
 	}
 	s.Thresholds = judged.Thresholds
 	// Each stage's own notes are in its row of the stage table (Broken) or
@@ -197,14 +235,14 @@ func auditOnly(th scenario.Threshold) bool {
 // stageOf sums up a stage. Its events/s is the median attempt rate of the
 // timeline buckets in the second half of the arrival window, when calls of
 // every age are in flight.
-func stageOf(rate float64, s *Summary) Stage {
-	st := Stage{
+func stageOf(rate float64, s *loadreport.Summary) loadreport.Stage {
+	st := loadreport.Stage{
 		CallsPerSec: rate,
 		P50:         s.Overall.Latency.P50,
 		P99:         s.Overall.Latency.P99,
 		SuccessPct:  s.Overall.SuccessPct,
 		Timeouts:    s.Overall.Timeouts,
-		Held:        thresholdsHeld(s.Thresholds) && !s.Interrupted && !lagOver(s),
+		Held:        loadreport.AllHeld(s.Thresholds) && !s.Interrupted && !lagOver(s),
 	}
 	for _, t := range s.Thresholds {
 		if !t.Held {
@@ -237,10 +275,4 @@ func roundRate(r float64) float64 {
 		return math.Round(r)
 	}
 	return math.Round(r*100) / 100
-}
-
-func fmtRate(r float64) string {
-	s := fmt.Sprintf("%.2f", r)
-	s = strings.TrimRight(strings.TrimRight(s, "0"), ".")
-	return s
 }

@@ -13,6 +13,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/hamsasim/hamsasim/internal/load"
+	"github.com/hamsasim/hamsasim/internal/loadreport"
 )
 
 // limited answers 200 within its budget of events per second and 503 past
@@ -60,10 +61,10 @@ thresholds:
   - errors == 0
   - lost == 0
 `)
-	var stages []load.Stage
+	var stages []loadreport.Stage
 	s, err := load.FindCapacity(context.Background(), sc, fixtures(t), load.CapacitySearch{
 		Stage: time.Second, MaxStages: 10, Refine: 2,
-		OnStage: func(st load.Stage) { stages = append(stages, st) },
+		OnStage: func(st loadreport.Stage) { stages = append(stages, st) },
 	}, load.WithTarget(url, "loopback", "url"), load.WithContract(shippedContract(t)), load.WithSeed(1))
 	require.NoError(t, err)
 	c := s.Capacity

@@ -21,6 +21,7 @@ import (
 	vegeta "github.com/tsenart/vegeta/v12/lib"
 
 	"github.com/hamsasim/hamsasim/internal/load"
+	"github.com/hamsasim/hamsasim/internal/loadreport"
 	"github.com/hamsasim/hamsasim/internal/report"
 )
 
@@ -34,13 +35,13 @@ func eventTypeOf(body []byte) string {
 }
 
 // checkIdentities asserts the accounting every summary must satisfy.
-func checkIdentities(t *testing.T, s *load.Summary) {
+func checkIdentities(t *testing.T, s *loadreport.Summary) {
 	t.Helper()
 	o := s.Overall
 	assert.Equal(t, o.Deliveries, o.Acked+o.Failed+o.Unsent, "deliveries = acked + failed + unsent")
 	assert.Equal(t, s.Calls.Started, s.Calls.Completed+s.Calls.Incomplete, "started = completed + incomplete")
 	assert.Equal(t, o.Duplicates, o.DuplicatesAcked+o.DuplicatesUnacked, "duplicates = acked + unacked")
-	var sum load.Stats
+	var sum loadreport.Stats
 	for _, ts := range s.PerType {
 		sum.Deliveries += ts.Deliveries
 		sum.Acked += ts.Acked
@@ -251,7 +252,7 @@ func TestFindCapacityInterruptedBeforeTheFirstStage(t *testing.T) {
 	sc := parseScenario(t, "name: cap\nduration: 1s\narrival: {constant: 5}\nmix: [{fixture: no-answer, weight: 1}]\ntimeScale: 0.01\nthresholds: [errors == 0]\n")
 	ctx, cancel := context.WithCancel(context.Background())
 	cancel()
-	var s *load.Summary
+	var s *loadreport.Summary
 	var err error
 	require.NotPanics(t, func() {
 		s, err = load.FindCapacity(ctx, sc, fixtures(t), load.CapacitySearch{Stage: 200 * time.Millisecond, MaxStages: 3},
@@ -354,59 +355,6 @@ delivery: {timeout: 200ms, retries: 0}
 	t.Log(all.String())
 }
 
-// Damaged or foreign summaries are refused with ErrMerge, at once: never a
-// panic, never a loop or a timeline as long as a damaged number says.
-func TestMergeRefusesDamagedSummaries(t *testing.T) {
-	t.Parallel()
-	start := time.Date(2026, 3, 1, 9, 0, 0, 0, time.UTC)
-	base := func(i, n int) *load.Summary {
-		return &load.Summary{Version: load.SummaryVersion, Tool: "hamsasim", Scenario: "s", Seed: 1,
-			Shard: load.Shard{Index: i, Count: n}, ArrivalMs: 1000, StartedAt: start, EndedAt: start.Add(2 * time.Second),
-			Timeline:   load.Timeline{BucketMs: 1000, Buckets: []load.Bucket{{AtMs: 0, Attempts: 1}, {AtMs: 1000, Attempts: 1}}},
-			Histograms: map[string]string{}}
-	}
-	farBucket := base(1, 2)
-	farBucket.Timeline.Buckets = append(farBucket.Timeline.Buckets, load.Bucket{AtMs: 1 << 40, Attempts: 1})
-	farStart := base(1, 2)
-	farStart.StartedAt = start.Add(-30 * 24 * time.Hour)
-	zeroStart := base(1, 2)
-	zeroStart.StartedAt = time.Time{}
-	badHist := base(1, 2)
-	badHist.Histograms["overall"] = "%%% not base64"
-	cases := []struct {
-		name  string
-		parts []*load.Summary
-		want  string
-	}{
-		{"shard count", []*load.Summary{base(0, 1<<40)}, "shard"},
-		{"bucket far away", []*load.Summary{base(0, 2), farBucket}, "timeline"},
-		{"start far away", []*load.Summary{base(0, 2), farStart}, "timeline"},
-		{"zero start", []*load.Summary{base(0, 2), zeroStart}, "timeline"},
-		{"histogram", []*load.Summary{base(0, 2), badHist}, "damaged"},
-	}
-	for _, tc := range cases {
-		t.Run(tc.name, func(t *testing.T) {
-			t.Parallel()
-			done := make(chan error, 1)
-			go func() {
-				_, err := load.Merge(tc.parts, true)
-				done <- err
-			}()
-			select {
-			case err := <-done:
-				require.Error(t, err)
-				assert.ErrorIs(t, err, load.ErrMerge)
-				assert.Contains(t, err.Error(), tc.want)
-			case <-time.After(3 * time.Second):
-				t.Fatal("merge did not end")
-			}
-		})
-	}
-	_, err := load.ReadSummary([]byte(`{"version":1,"tool":"hamsasim","shard":{"index":0,"count":1099511627776}}`), "big.json")
-	require.Error(t, err)
-	assert.ErrorIs(t, err, load.ErrMerge)
-}
-
 // A run closes the connections it opened once it ends: the stages of a
 // capacity search do not pile up idle connections on the target.
 func TestRunClosesItsConnections(t *testing.T) {
@@ -468,8 +416,8 @@ func TestRedirectsAreNotFollowed(t *testing.T) {
 func TestWithShardBoundsTheCount(t *testing.T) {
 	t.Parallel()
 	sc := parseScenario(t, "name: h\nduration: 1s\narrival: {constant: 2}\nmix: [{fixture: no-answer, weight: 1}]\n")
-	_, err := load.New(sc, fixtures(t), load.WithTarget("http://127.0.0.1:1/hook", "loopback", "url"), load.WithShard(0, load.MaxShards+1))
+	_, err := load.New(sc, fixtures(t), load.WithTarget("http://127.0.0.1:1/hook", "loopback", "url"), load.WithShard(0, loadreport.MaxShards+1))
 	assert.ErrorIs(t, err, load.ErrConfig)
-	_, err = load.New(sc, fixtures(t), load.WithTarget("http://127.0.0.1:1/hook", "loopback", "url"), load.WithShard(load.MaxShards-1, load.MaxShards))
+	_, err = load.New(sc, fixtures(t), load.WithTarget("http://127.0.0.1:1/hook", "loopback", "url"), load.WithShard(loadreport.MaxShards-1, loadreport.MaxShards))
 	assert.NoError(t, err)
 }

@@ -23,6 +23,7 @@ import (
 	"github.com/hamsasim/hamsasim/internal/deliver"
 	"github.com/hamsasim/hamsasim/internal/event"
 	"github.com/hamsasim/hamsasim/internal/fixture"
+	"github.com/hamsasim/hamsasim/internal/loadreport"
 	"github.com/hamsasim/hamsasim/internal/probe"
 	"github.com/hamsasim/hamsasim/internal/report"
 	"github.com/hamsasim/hamsasim/internal/scenario"
@@ -59,7 +60,7 @@ type Engine struct {
 	targetKind  string
 	signer      deliver.Signer
 	seed        uint64
-	shard       Shard
+	shard       loadreport.Shard
 	workers     int
 	maxInFlight int
 	insecure    bool
@@ -133,10 +134,10 @@ func WithSeed(seed uint64) Option { return func(e *Engine) error { e.seed = seed
 // WithShard makes the engine run only calls k with k mod count == index.
 func WithShard(index, count int) Option {
 	return func(e *Engine) error {
-		if count < 1 || count > MaxShards || index < 0 || index >= count {
-			return fmt.Errorf("%w: shard %d/%d: the count must be from 1 to %d and the index from 0 to count-1", ErrConfig, index, count, MaxShards)
+		if count < 1 || count > loadreport.MaxShards || index < 0 || index >= count {
+			return fmt.Errorf("%w: shard %d/%d: the count must be from 1 to %d and the index from 0 to count-1", ErrConfig, index, count, loadreport.MaxShards)
 		}
-		e.shard = Shard{Index: index, Count: count}
+		e.shard = loadreport.Shard{Index: index, Count: count}
 		return nil
 	}
 }
@@ -237,7 +238,7 @@ func New(sc *scenario.Scenario, fixtures map[string]*fixture.Fixture, opts ...Op
 		sc:          sc,
 		templates:   map[string]*callTemplate{},
 		signer:      deliver.NoAuth{},
-		shard:       Shard{Index: 0, Count: 1},
+		shard:       loadreport.Shard{Index: 0, Count: 1},
 		workers:     DefaultWorkers,
 		maxInFlight: DefaultMaxInFlight,
 		targetKind:  "url",

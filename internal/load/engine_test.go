@@ -19,6 +19,7 @@ import (
 	"github.com/hamsasim/hamsasim/internal/deliver"
 	"github.com/hamsasim/hamsasim/internal/fixture"
 	"github.com/hamsasim/hamsasim/internal/load"
+	"github.com/hamsasim/hamsasim/internal/loadreport"
 	"github.com/hamsasim/hamsasim/internal/receiver"
 	"github.com/hamsasim/hamsasim/internal/scenario"
 )
@@ -126,7 +127,7 @@ func newEngine(t *testing.T, sc *scenario.Scenario, url string, opts ...load.Opt
 	return e
 }
 
-func typeStats(t *testing.T, s *load.Summary, typ string) load.Stats {
+func typeStats(t *testing.T, s *loadreport.Summary, typ string) loadreport.Stats {
 	t.Helper()
 	for _, ts := range s.PerType {
 		if ts.Type == typ {
@@ -134,7 +135,7 @@ func typeStats(t *testing.T, s *load.Summary, typ string) load.Stats {
 		}
 	}
 	t.Fatalf("no stats for %s", typ)
-	return load.Stats{}
+	return loadreport.Stats{}
 }
 
 // A receiver that acknowledges too late: every attempt times out, the run

@@ -15,6 +15,7 @@ import (
 	vegeta "github.com/tsenart/vegeta/v12/lib"
 
 	"github.com/hamsasim/hamsasim/internal/load"
+	"github.com/hamsasim/hamsasim/internal/loadreport"
 	"github.com/hamsasim/hamsasim/internal/probe"
 	"github.com/hamsasim/hamsasim/internal/scenario"
 )
@@ -46,7 +47,7 @@ func TestShardsMergeToTheUnshardedRun(t *testing.T) {
 	whole, err := newEngine(t, sc, url, load.WithSeed(99)).Run(context.Background())
 	require.NoError(t, err)
 
-	parts := make([]*load.Summary, 2)
+	parts := make([]*loadreport.Summary, 2)
 	results := make([]bytes.Buffer, 2)
 	var wg sync.WaitGroup
 	for i := range parts {
@@ -67,7 +68,7 @@ func TestShardsMergeToTheUnshardedRun(t *testing.T) {
 	assert.Positive(t, parts[0].Calls.Started)
 	assert.Positive(t, parts[1].Calls.Started)
 
-	merged, err := load.Merge(parts, false)
+	merged, err := loadreport.Merge(parts, false)
 	require.NoError(t, err)
 	assert.Equal(t, 2, merged.Merged)
 	assert.True(t, merged.Passed)
@@ -123,13 +124,13 @@ func TestShardsMergeToTheUnshardedRun(t *testing.T) {
 	parts[0].Audited("http://127.0.0.1:1", int(parts[0].Calls.Started),
 		probe.AuditResult{Checked: parts[0].Calls.Started, Recorded: parts[0].Audit.Acknowledged}, ths)
 	require.True(t, parts[0].Passed)
-	half, err := load.Merge(parts, false)
+	half, err := loadreport.Merge(parts, false)
 	require.NoError(t, err)
 	assert.Equal(t, parts[1].Calls.Started, half.Audit.Unchecked)
 	assert.Contains(t, half.Notes, fmt.Sprintf("%d calls of shards run without --probe-url were not audited", parts[1].Calls.Started))
 	parts[1].Audited("http://127.0.0.1:1", int(parts[1].Calls.Started),
 		probe.AuditResult{Checked: parts[1].Calls.Started, Recorded: parts[1].Audit.Acknowledged - 1, Lost: 1, Problems: []string{"call x: lost"}}, ths)
-	both, err := load.Merge(parts, false)
+	both, err := loadreport.Merge(parts, false)
 	require.NoError(t, err)
 	assert.Zero(t, both.Audit.Unchecked)
 	assert.EqualValues(t, 1, both.Audit.Lost)
@@ -139,31 +140,31 @@ func TestShardsMergeToTheUnshardedRun(t *testing.T) {
 
 func TestMergeRefusesShardsOfDifferentRuns(t *testing.T) {
 	t.Parallel()
-	base := func(i, n int, seed uint64) *load.Summary {
-		return &load.Summary{Version: load.SummaryVersion, Tool: "hamsasim", Scenario: "s", Seed: seed,
-			Shard: load.Shard{Index: i, Count: n}, ArrivalMs: 1000, Histograms: map[string]string{}}
+	base := func(i, n int, seed uint64) *loadreport.Summary {
+		return &loadreport.Summary{Version: loadreport.SummaryVersion, Tool: "hamsasim", Scenario: "s", Seed: seed,
+			Shard: loadreport.Shard{Index: i, Count: n}, ArrivalMs: 1000, Histograms: map[string]string{}}
 	}
 	cases := []struct {
 		name  string
-		parts []*load.Summary
+		parts []*loadreport.Summary
 		want  string
 	}{
-		{"seed", []*load.Summary{base(0, 2, 1), base(1, 2, 2)}, "seeds differ"},
-		{"twice", []*load.Summary{base(0, 2, 1), base(0, 2, 1)}, "shard 0/2 is given twice"},
-		{"missing", []*load.Summary{base(0, 3, 1), base(2, 3, 1)}, "missing shard 1/3"},
-		{"count", []*load.Summary{base(0, 2, 1), base(1, 3, 1)}, "shard counts differ"},
+		{"seed", []*loadreport.Summary{base(0, 2, 1), base(1, 2, 2)}, "seeds differ"},
+		{"twice", []*loadreport.Summary{base(0, 2, 1), base(0, 2, 1)}, "shard 0/2 is given twice"},
+		{"missing", []*loadreport.Summary{base(0, 3, 1), base(2, 3, 1)}, "missing shard 1/3"},
+		{"count", []*loadreport.Summary{base(0, 2, 1), base(1, 3, 1)}, "shard counts differ"},
 		{"none", nil, "no summaries"},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()
-			_, err := load.Merge(tc.parts, false)
+			_, err := loadreport.Merge(tc.parts, false)
 			require.Error(t, err)
-			assert.ErrorIs(t, err, load.ErrMerge)
+			assert.ErrorIs(t, err, loadreport.ErrMerge)
 			assert.Contains(t, err.Error(), tc.want)
 		})
 	}
-	s, err := load.Merge([]*load.Summary{base(0, 3, 1), base(2, 3, 1)}, true)
+	s, err := loadreport.Merge([]*loadreport.Summary{base(0, 3, 1), base(2, 3, 1)}, true)
 	require.NoError(t, err)
 	assert.False(t, s.Passed, "a partial merge never passes")
 	assert.Contains(t, s.Notes[0], "1/3 missing")

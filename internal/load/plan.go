@@ -13,6 +13,7 @@ import (
 	"github.com/hamsasim/hamsasim/internal/contract"
 	"github.com/hamsasim/hamsasim/internal/deliver"
 	"github.com/hamsasim/hamsasim/internal/fixture"
+	"github.com/hamsasim/hamsasim/internal/loadreport"
 	"github.com/hamsasim/hamsasim/internal/probe"
 	"github.com/hamsasim/hamsasim/internal/report"
 	"github.com/hamsasim/hamsasim/internal/scenario"
@@ -79,7 +80,7 @@ type Plan struct {
 // Without a summary, the error wraps ErrConfig for an invalid plan, or is
 // what stopped the run from starting. Secrets in p.Scrubber never reach
 // the summary.
-func Run(ctx context.Context, p Plan) (*Summary, error) {
+func Run(ctx context.Context, p Plan) (*loadreport.Summary, error) {
 	if p.Capacity != nil && p.ProbeURL != "" {
 		return nil, fmt.Errorf("%w: the end-state audit checks one run; a capacity search runs many stages", ErrConfig)
 	}
@@ -151,11 +152,11 @@ func (p *Plan) options() []Option {
 }
 
 // run runs the engine once, or the capacity search.
-func (p *Plan) run(ctx context.Context, opts []Option) (*Summary, error) {
+func (p *Plan) run(ctx context.Context, opts []Option) (*loadreport.Summary, error) {
 	if p.Capacity != nil {
 		search := *p.Capacity
 		if search.OnStage == nil && p.Log != nil {
-			search.OnStage = func(st Stage) { fmt.Fprintln(p.Log, stageLine(st)) }
+			search.OnStage = func(st loadreport.Stage) { fmt.Fprintln(p.Log, stageLine(st)) }
 		}
 		return FindCapacity(ctx, p.Scenario, p.Fixtures, search, opts...)
 	}
@@ -167,7 +168,7 @@ func (p *Plan) run(ctx context.Context, opts []Option) (*Summary, error) {
 }
 
 // stageLine is how a capacity stage reads on the terminal.
-func stageLine(st Stage) string {
+func stageLine(st loadreport.Stage) string {
 	verdict := "held"
 	if !st.Held {
 		verdict = "broke: " + strings.Join(st.Broken, "; ")
@@ -204,7 +205,7 @@ func (r *auditRecorder) calls() int { return len(r.expected) + r.unrecorded }
 
 // audit asks the probe API what the endpoint recorded for every call and
 // judges the thresholds again with what it said.
-func (p *Plan) audit(ctx context.Context, s *Summary, rec *auditRecorder) {
+func (p *Plan) audit(ctx context.Context, s *loadreport.Summary, rec *auditRecorder) {
 	shown := report.RedactURL(p.ProbeURL)
 	if s.Unreachable {
 		// Asking a target that stopped answering would only wait out
@@ -251,7 +252,7 @@ func (p *Plan) auditDeliverer() (*deliver.Deliverer, func(), error) {
 }
 
 // runError is the error Run returns with a summary.
-func runError(s *Summary) error {
+func runError(s *loadreport.Summary) error {
 	switch {
 	case s.Interrupted:
 		return ErrInterrupted
@@ -263,7 +264,7 @@ func runError(s *Summary) error {
 
 // scrub removes secrets from what the target said (violation reasons
 // quote answers).
-func scrub(s *Summary, sc report.Scrubber) {
+func scrub(s *loadreport.Summary, sc report.Scrubber) {
 	for i := range s.Violations {
 		s.Violations[i].Reason = sc.Clean(s.Violations[i].Reason)
 	}

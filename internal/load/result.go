@@ -11,6 +11,7 @@ import (
 	vegeta "github.com/tsenart/vegeta/v12/lib"
 
 	"github.com/hamsasim/hamsasim/internal/deliver"
+	"github.com/hamsasim/hamsasim/internal/loadreport"
 	"github.com/hamsasim/hamsasim/internal/probe"
 	"github.com/hamsasim/hamsasim/internal/scenario"
 )
@@ -33,7 +34,7 @@ func (r *run) result(x sent) {
 	}
 	r.m.attempt(now, r.live, o)
 	if !a.Start.IsZero() {
-		recordHist(r.m.lag, max(a.Start.Sub(r.start.Add(f.at)), 0))
+		loadreport.Record(r.m.lag, max(a.Start.Sub(r.start.Add(f.at)), 0))
 	}
 	r.encode(f, a)
 	r.settle(f, a, x.v.Acked, now)

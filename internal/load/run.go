@@ -13,6 +13,7 @@ import (
 	"github.com/hamsasim/hamsasim/internal/deliver"
 	"github.com/hamsasim/hamsasim/internal/event"
 	"github.com/hamsasim/hamsasim/internal/fixture"
+	"github.com/hamsasim/hamsasim/internal/loadreport"
 	"github.com/hamsasim/hamsasim/internal/probe"
 	"github.com/hamsasim/hamsasim/internal/scenario"
 )
@@ -80,7 +81,7 @@ type run struct {
 	waiting timedHeap
 
 	m        *collector
-	calls    Calls
+	calls    loadreport.Calls
 	enc      vegeta.Encoder
 	encErr   error
 	dead     *deadLetters
@@ -97,7 +98,7 @@ type run struct {
 // Attempts are made by the same deliverer as every other command's, one
 // per worker at a time, and judged by check's one judge. Errors are for
 // failures of the harness itself (writing results).
-func (e *Engine) Run(ctx context.Context) (*Summary, error) {
+func (e *Engine) Run(ctx context.Context) (*loadreport.Summary, error) {
 	sc := e.sc
 	r := &run{
 		e:          e,
@@ -107,7 +108,7 @@ func (e *Engine) Run(ctx context.Context) (*Summary, error) {
 		drainAt:    sc.Duration + sc.Drain,
 		arrivalsOn: true,
 		m:          newCollector(bucketWidthFor(sc.Duration)),
-		calls:      Calls{Fixtures: map[string]int64{}},
+		calls:      loadreport.Calls{Fixtures: map[string]int64{}},
 		policy:     sc.Delivery.Policy(),
 	}
 	if e.breaker > 0 {
@@ -202,7 +203,7 @@ func (r *run) work(ctx context.Context, d *deliver.Deliverer, judge *check.Judge
 }
 
 // finish flushes what the run wrote and sums it up.
-func (r *run) finish(ctx context.Context) (*Summary, error) {
+func (r *run) finish(ctx context.Context) (*loadreport.Summary, error) {
 	e := r.e
 	if e.stream != nil {
 		if err := e.stream.bw.Flush(); err != nil && r.encErr == nil {

@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/hamsasim/hamsasim/internal/load"
+	"github.com/hamsasim/hamsasim/internal/loadreport"
 	"github.com/hamsasim/hamsasim/internal/scenario"
 )
 
@@ -73,7 +74,7 @@ func runScenarioFor(ctx context.Context, name, duration string) error {
 	return nil
 }
 
-func (w *world) loadRun() (*load.Summary, error) {
+func (w *world) loadRun() (*loadreport.Summary, error) {
 	if w.load == nil {
 		return nil, errors.New(`no load run yet: a step like When the load scenario "outage-recovery" runs must come first`)
 	}
@@ -81,7 +82,7 @@ func (w *world) loadRun() (*load.Summary, error) {
 }
 
 // audited is the load run, with the endpoint's side checked.
-func (w *world) audited() (*load.Summary, error) {
+func (w *world) audited() (*loadreport.Summary, error) {
 	s, err := w.loadRun()
 	if err != nil {
 		return nil, err

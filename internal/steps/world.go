@@ -17,7 +17,7 @@ import (
 	"github.com/hamsasim/hamsasim/internal/deliver"
 	"github.com/hamsasim/hamsasim/internal/event"
 	"github.com/hamsasim/hamsasim/internal/fixture"
-	"github.com/hamsasim/hamsasim/internal/load"
+	"github.com/hamsasim/hamsasim/internal/loadreport"
 	"github.com/hamsasim/hamsasim/internal/probe"
 	"github.com/hamsasim/hamsasim/internal/scenario"
 )
@@ -67,7 +67,7 @@ type world struct {
 	events    []event.Event // the call's events, expanded lazily
 	edits     map[string][]edit
 	answers   []answer
-	load      *load.Summary // the last load run
+	load      *loadreport.Summary // the last load run
 }
 
 type edit struct {

@@ -1,4 +1,10 @@
-package load
+// Package loadreport is the report of a load run: the Summary the engine
+// produces (what summary.json holds), the judging of thresholds against it,
+// the merge of shard summaries, and the formats written from it alone: the
+// terminal text, JUnit XML and one offline HTML page. It does no sending
+// and no scheduling; a summary read back from summary.json gives the same
+// reports as the run that wrote it.
+package loadreport
 
 import (
 	"bytes"
@@ -265,6 +271,10 @@ type Stage struct {
 	Broken       []string `json:"broken,omitempty"` // thresholds that failed
 }
 
+// MaxViolations is how many distinct violations a summary keeps: those
+// seen first.
+const MaxViolations = 20
+
 // Violation is one distinct way answers broke the contract.
 type Violation struct {
 	EventType string `json:"eventType"`
@@ -276,7 +286,9 @@ type Violation struct {
 // ms converts a duration to float milliseconds.
 func ms(d time.Duration) float64 { return float64(d) / float64(time.Millisecond) }
 
-// WriteJSON writes the summary as indented JSON.
+// WriteJSON writes the summary as indented JSON, as summary.json holds it.
+// The field names are part of SummaryVersion: shards and other tools read
+// them. <, > and & are written as they are, not escaped.
 func WriteJSON(w io.Writer, s *Summary) error {
 	enc := json.NewEncoder(w)
 	enc.SetIndent("", "  ")

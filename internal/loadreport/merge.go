@@ -1,4 +1,4 @@
-package load
+package loadreport
 
 import (
 	"errors"
@@ -82,7 +82,7 @@ func Merge(parts []*Summary, partial bool) (*Summary, error) {
 	if err != nil {
 		return nil, err
 	}
-	s, err := combine(parts)
+	s, err := Combine(parts)
 	if err != nil {
 		return nil, err
 	}
@@ -91,9 +91,8 @@ func Merge(parts []*Summary, partial bool) (*Summary, error) {
 	if len(missing) > 0 {
 		s.Notes = append(s.Notes, "partial merge: shard "+strings.Join(missing, ", ")+" missing; totals cover the shards given")
 	}
-	s.Health = healthOf(s)
-	s.Thresholds = Evaluate(ths, s)
-	s.Passed = !s.Interrupted && s.StopReason == "" && len(missing) == 0 && thresholdsHeld(s.Thresholds)
+	s.Judge(ths)
+	s.Passed = s.Passed && len(missing) == 0
 	return s, nil
 }
 
@@ -132,9 +131,14 @@ func thresholdsOf(s *Summary) ([]scenario.Threshold, error) {
 	return out, nil
 }
 
-// combine adds summaries up. The first one gives the run's description;
-// the timeline is aligned on the earliest start.
-func combine(parts []*Summary) (*Summary, error) {
+// Combine adds summaries up, with no check that they belong together (Merge
+// is the checked way for shards; a capacity search adds up its stages with
+// it). The first summary gives the run's description; the timeline is
+// aligned on the earliest start; counts add up and percentiles come from
+// the added histograms. It judges no threshold: Thresholds, Health and
+// Passed are left for the caller. It fails, wrapping ErrMerge, when a
+// histogram is damaged or the timelines cannot be aligned.
+func Combine(parts []*Summary) (*Summary, error) {
 	first := parts[0]
 	s := &Summary{
 		Version: SummaryVersion, Tool: first.Tool, Scenario: first.Scenario, Description: first.Description,
@@ -155,90 +159,114 @@ func combine(parts []*Summary) (*Summary, error) {
 	elapsed := s.EndedAt.Sub(s.StartedAt)
 	s.ElapsedMs = elapsed.Milliseconds()
 
-	hists := map[string]*hdr.Histogram{}
-	types := map[string]*Stats{}
-	var reasons, notes []string
-	var unaudited int64 // calls of shards whose end state was not audited
-	violations := map[string]*Violation{}
-	var vOrder []string
+	t := newTally()
 	for _, p := range parts {
-		s.Interrupted = s.Interrupted || p.Interrupted
-		s.Unreachable = s.Unreachable || p.Unreachable
-		if p.StopReason != "" && !slices.Contains(reasons, p.StopReason) {
-			reasons = append(reasons, p.StopReason)
-		}
-		for _, n := range p.Notes {
-			if !slices.Contains(notes, n) {
-				notes = append(notes, n)
-			}
-		}
-		addCalls(&s.Calls, p.Calls)
-		s.DeadLetters += p.DeadLetters
-		addAudit(&s.Audit, p.Audit)
-		if p.Audit.Probe == "" {
-			unaudited += p.Calls.Started
-		}
-		addStats(&s.Overall, p.Overall)
-		for _, t := range p.PerType {
-			if types[t.Type] == nil {
-				types[t.Type] = &Stats{}
-			}
-			addStats(types[t.Type], t.Stats)
-		}
-		for k, enc := range p.Histograms {
-			h := hists[k]
-			if err := mergeHist(&h, enc, histDigits); err != nil {
-				return nil, fmt.Errorf("%w: %s: histogram %q is damaged: %v", ErrMerge, p.where(), k, err)
-			}
-			hists[k] = h
-		}
-		for _, v := range p.Violations {
-			key := v.EventType + "\x00" + fmt.Sprint(v.Status) + "\x00" + v.Reason
-			if got, ok := violations[key]; ok {
-				got.Count += v.Count
-			} else if len(violations) < maxViolations {
-				v := v
-				violations[key] = &v
-				vOrder = append(vOrder, key)
-			}
+		if err := t.add(s, p); err != nil {
+			return nil, err
 		}
 	}
-	s.StopReason = strings.Join(reasons, "; ")
-	if s.Audit.Probe != "" && unaudited > 0 {
-		// Some shards were audited, others not: their calls are unchecked,
-		// so a threshold on lost events cannot pass on the others' word.
-		s.Audit.Unchecked += unaudited
-		notes = append(notes, fmt.Sprintf("%d calls of shards run without --probe-url were not audited", unaudited))
-	}
-	s.Notes = notes
-	for _, k := range vOrder {
-		s.Violations = append(s.Violations, *violations[k])
-	}
-	finish := func(st *Stats, key string) {
-		h := hists[key]
-		if h == nil {
-			h = newHist(histDigits)
-		}
-		finishStats(st, h, elapsed)
-		s.Histograms[key] = encodeHist(h)
-	}
-	finish(&s.Overall, "overall")
-	if h := hists["lag"]; h != nil {
-		s.Lag = latencyOf(h)
-		s.Histograms["lag"] = encodeHist(h)
-	}
-	for _, typ := range event.Types {
-		if st := types[typ]; st != nil {
-			finish(st, typ)
-			s.PerType = append(s.PerType, TypeStats{Type: typ, Stats: *st})
-		}
-	}
+	t.finish(s, elapsed)
 	tl, err := combineTimelines(parts, s.StartedAt)
 	if err != nil {
 		return nil, err
 	}
 	s.Timeline = tl
 	return s, nil
+}
+
+// tally is what Combine gathers from the parts beyond plain sums: the
+// histograms to add, per-type stats, and the texts to keep once each.
+type tally struct {
+	hists      map[string]*hdr.Histogram
+	types      map[string]*Stats
+	reasons    []string
+	notes      []string
+	unaudited  int64 // calls of shards whose end state was not audited
+	violations map[string]*Violation
+	vOrder     []string
+}
+
+func newTally() *tally {
+	return &tally{hists: map[string]*hdr.Histogram{}, types: map[string]*Stats{}, violations: map[string]*Violation{}}
+}
+
+// add adds part p into s and the tally.
+func (t *tally) add(s, p *Summary) error {
+	s.Interrupted = s.Interrupted || p.Interrupted
+	s.Unreachable = s.Unreachable || p.Unreachable
+	if p.StopReason != "" && !slices.Contains(t.reasons, p.StopReason) {
+		t.reasons = append(t.reasons, p.StopReason)
+	}
+	for _, n := range p.Notes {
+		if !slices.Contains(t.notes, n) {
+			t.notes = append(t.notes, n)
+		}
+	}
+	addCalls(&s.Calls, p.Calls)
+	s.DeadLetters += p.DeadLetters
+	addAudit(&s.Audit, p.Audit)
+	if p.Audit.Probe == "" {
+		t.unaudited += p.Calls.Started
+	}
+	addStats(&s.Overall, p.Overall)
+	for _, ts := range p.PerType {
+		if t.types[ts.Type] == nil {
+			t.types[ts.Type] = &Stats{}
+		}
+		addStats(t.types[ts.Type], ts.Stats)
+	}
+	for k, enc := range p.Histograms {
+		h := t.hists[k]
+		if err := mergeHist(&h, enc, histDigits); err != nil {
+			return fmt.Errorf("%w: %s: histogram %q is damaged: %v", ErrMerge, p.where(), k, err)
+		}
+		t.hists[k] = h
+	}
+	for _, v := range p.Violations {
+		key := v.EventType + "\x00" + fmt.Sprint(v.Status) + "\x00" + v.Reason
+		if got, ok := t.violations[key]; ok {
+			got.Count += v.Count
+		} else if len(t.violations) < MaxViolations {
+			t.violations[key] = &v
+			t.vOrder = append(t.vOrder, key)
+		}
+	}
+	return nil
+}
+
+// finish puts the tally into s: stop reasons, notes, violations, and the
+// stats derived from the added histograms over elapsed.
+func (t *tally) finish(s *Summary, elapsed time.Duration) {
+	s.StopReason = strings.Join(t.reasons, "; ")
+	if s.Audit.Probe != "" && t.unaudited > 0 {
+		// Some shards were audited, others not: their calls are unchecked,
+		// so a threshold on lost events cannot pass on the others' word.
+		s.Audit.Unchecked += t.unaudited
+		t.notes = append(t.notes, fmt.Sprintf("%d calls of shards run without --probe-url were not audited", t.unaudited))
+	}
+	s.Notes = t.notes
+	for _, k := range t.vOrder {
+		s.Violations = append(s.Violations, *t.violations[k])
+	}
+	finish := func(st *Stats, key string) {
+		h := t.hists[key]
+		if h == nil {
+			h = NewHistogram()
+		}
+		st.Finish(h, elapsed)
+		s.Histograms[key] = EncodeHistogram(h)
+	}
+	finish(&s.Overall, "overall")
+	if h := t.hists["lag"]; h != nil {
+		s.Lag = Latencies(h)
+		s.Histograms["lag"] = EncodeHistogram(h)
+	}
+	for _, typ := range event.Types {
+		if st := t.types[typ]; st != nil {
+			finish(st, typ)
+			s.PerType = append(s.PerType, TypeStats{Type: typ, Stats: *st})
+		}
+	}
 }
 
 func addCalls(dst *Calls, c Calls) {
@@ -308,7 +336,7 @@ func combineTimelines(parts []*Summary, start time.Time) (Timeline, error) {
 			a.b.Timeouts += b.Timeouts
 			a.b.CallsStarted += b.CallsStarted
 			a.b.InFlight += b.InFlight
-			if err := mergeHist(&a.h, b.Histogram, bucketDigit); err != nil {
+			if err := mergeHist(&a.h, b.Histogram, bucketDigits); err != nil {
 				return Timeline{}, fmt.Errorf("%w: %s: a timeline histogram is damaged: %v", ErrMerge, p.where(), err)
 			}
 		}
@@ -331,12 +359,7 @@ func combineTimelines(parts []*Summary, start time.Time) (Timeline, error) {
 			}
 		}
 		a := byIndex[i]
-		if a.h != nil && a.h.TotalCount() > 0 {
-			a.b.P50 = usToMs(a.h.ValueAtPercentile(50))
-			a.b.P99 = usToMs(a.h.ValueAtPercentile(99))
-			a.b.Max = usToMs(a.h.Max())
-			a.b.Histogram = encodeHist(a.h)
-		}
+		a.b.SetLatencies(a.h)
 		tl.Buckets = append(tl.Buckets, a.b)
 	}
 	return tl, nil

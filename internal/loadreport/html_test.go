@@ -1,12 +1,10 @@
-package load
+package loadreport
 
 import (
 	"bytes"
 	"errors"
-	"flag"
 	"fmt"
 	"math"
-	"os"
 	"path/filepath"
 	"regexp"
 	"strings"
@@ -16,8 +14,6 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 )
-
-var update = flag.Bool("update", false, "rewrite golden files")
 
 // TestWriteHTMLGolden compares the whole page for three runs, built here
 // so they never drift: a passing run, a failed and interrupted merge, and a
@@ -59,7 +55,7 @@ func TestWriteHTMLGolden(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()
 			got := renderHTML(t, tc.s)
-			assertHTMLGolden(t, filepath.Join("testdata", "html", tc.name+".golden.html"), got)
+			assertGolden(t, filepath.Join("testdata", "html", tc.name+".golden.html"), got)
 			for _, w := range tc.want {
 				assert.Contains(t, got, w)
 			}
@@ -241,26 +237,6 @@ func TestHTMLShowNumbers(t *testing.T) {
 		got  string
 		want string
 	}{
-		{"int zero", showInt(0), "0"},
-		{"int small", showInt(999), "999"},
-		{"int thousands", showInt(1234), "1,234"},
-		{"int millions", showInt(-12345678), "-12,345,678"},
-		{"num small", showNum(0.125), "0.125"},
-		{"num tenths", showNum(12.34), "12.3"},
-		{"num hundreds", showNum(123.4), "123"},
-		{"num thousands", showNum(12345.6), "12,346"},
-		{"num nan", showNum(math.NaN()), "n/a"},
-		{"ms zero", showMs(0), "0 ms"},
-		{"ms micro", showMs(0.042), "0.042 ms"},
-		{"ms tenths", showMs(12.34), "12.3 ms"},
-		{"ms whole", showMs(412), "412 ms"},
-		{"ms rounds to a second", showMs(999.7), "1 s"},
-		{"ms seconds", showMs(1200), "1.2 s"},
-		{"ms inf", showMs(math.Inf(1)), "n/a"},
-		{"pct", showPct(99.95), "99.95 %"},
-		{"pct whole", showPct(100), "100 %"},
-		{"pct shortfall is not rounded away", showPct(99.999), "99.999 %"},
-		{"pct nan", showPct(math.NaN()), "n/a"},
 		{"bytes", showBytes(512), "512 B"},
 		{"kilobytes", showBytes(2048), "2.05 kB"},
 		{"megabytes", showBytes(12_345_678), "12.3 MB"},
@@ -269,49 +245,12 @@ func TestHTMLShowNumbers(t *testing.T) {
 		{"dur min", showDur(125_000), "2m5s"},
 		{"dur whole min", showDur(120_000), "2m"},
 		{"dur hour", showDur(3_600_000), "1h"},
-		{"secs tick", showSecs(30), "30s"},
-		{"secs tick fraction", showSecs(0.5), "0.5s"},
-		{"secs tick minutes", showSecs(90), "1m30s"},
 		{"time", showTime(time.Date(2026, 1, 2, 3, 4, 5, 0, time.FixedZone("x", 3600))), "2026-01-02 02:04:05 UTC"},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()
 			assert.Equal(t, tc.want, tc.got)
-		})
-	}
-}
-
-func TestChartAxisTicks(t *testing.T) {
-	t.Parallel()
-	labels := func(ts []chartTick) []string {
-		out := make([]string, len(ts))
-		for i, tk := range ts {
-			out[i] = tk.Label
-		}
-		return out
-	}
-	cases := []struct {
-		name string
-		axis chartAxis
-		vals []float64
-		want []string
-	}{
-		{"linear from zero", chartAxis{Format: showMs}, []float64{12, 430}, []string{"0 ms", "100 ms", "200 ms", "300 ms", "400 ms", "500 ms"}},
-		{"linear small", chartAxis{}, []float64{0.3, 0.9}, []string{"0", "0.2", "0.4", "0.6", "0.8", "1"}},
-		{"all zero", chartAxis{}, []float64{0, 0}, []string{"0", "0.2", "0.4", "0.6", "0.8", "1"}},
-		{"no values", chartAxis{}, nil, []string{"0", "0.2", "0.4", "0.6", "0.8", "1"}},
-		{"time in minutes", chartAxis{Format: showSecs, Time: true}, []float64{0, 295}, []string{"0s", "1m", "2m", "3m", "4m", "5m"}},
-		{"time short", chartAxis{Format: showSecs, Time: true}, []float64{0, 3}, []string{"0s", "1s", "2s", "3s"}},
-		{"log", chartAxis{Format: showMs, Log: true}, []float64{3, 5000}, []string{"1 ms", "10 ms", "100 ms", "1 s", "10 s"}},
-		{"log one decade", chartAxis{Format: showMs, Log: true}, []float64{12, 80}, []string{"10 ms", "20 ms", "50 ms", "100 ms"}},
-		{"fixed", chartAxis{Ticks: []chartTick{{0, "a"}, {2, "b"}}}, []float64{9}, []string{"a", "b"}},
-	}
-	for _, tc := range cases {
-		t.Run(tc.name, func(t *testing.T) {
-			t.Parallel()
-			_, ticks := tc.axis.resolve(tc.vals, 0, 100)
-			assert.Equal(t, tc.want, labels(ticks))
 		})
 	}
 }
@@ -346,33 +285,6 @@ func renderHTML(t *testing.T, s *Summary) string {
 	var buf bytes.Buffer
 	require.NoError(t, WriteHTML(&buf, s))
 	return buf.String()
-}
-
-func assertHTMLGolden(t *testing.T, path, got string) {
-	t.Helper()
-	if *update {
-		require.NoError(t, os.MkdirAll(filepath.Dir(path), 0o755))
-		require.NoError(t, os.WriteFile(path, []byte(got), 0o644))
-	}
-	want, err := os.ReadFile(path)
-	require.NoError(t, err, "golden file missing: run go test ./internal/load -run TestWriteHTMLGolden -update")
-	if string(want) == got {
-		return
-	}
-	wl, gl := strings.Split(string(want), "\n"), strings.Split(got, "\n")
-	for i := range max(len(wl), len(gl)) {
-		var w, g string
-		if i < len(wl) {
-			w = wl[i]
-		}
-		if i < len(gl) {
-			g = gl[i]
-		}
-		if w != g {
-			t.Errorf("%s differs first at line %d\nwant: %s\n got: %s\n(run with -update to accept)", path, i+1, w, g)
-			return
-		}
-	}
 }
 
 var (

@@ -12,6 +12,7 @@ import (
 	"path"
 	"path/filepath"
 	"runtime/debug"
+	"runtime/pprof"
 	"slices"
 	"strconv"
 	"strings"
@@ -58,6 +59,7 @@ type loadCmd struct {
 	fixtures     []string
 	startAt      string
 	findCapacity bool
+	cpuProfile   string
 	stage        time.Duration
 	maxStages    int
 	startRate    float64
@@ -120,6 +122,7 @@ Exit codes: 0 every threshold held, 1 a threshold failed (or, with
 	f.BoolVar(&l.findCapacity, "find-capacity", false, "step the arrival rate up (then narrow) until a threshold breaks; report the highest rate that held")
 	f.DurationVar(&l.stage, "stage", load.DefaultStage, "with --find-capacity: arrival time of each stage")
 	f.IntVar(&l.maxStages, "max-stages", load.DefaultMaxStages, "with --find-capacity: stages at most")
+	f.StringVar(&l.cpuProfile, "cpu-profile", "", "write a CPU profile of the run to this file (go tool pprof reads it)")
 	f.Float64Var(&l.startRate, "start-rate", 0, "with --find-capacity: first rate in calls/s (default: the scenario's peak rate)")
 	return cmd
 }
@@ -162,7 +165,12 @@ func (l *loadCmd) run(cmd *cobra.Command, _ []string) error {
 		return err
 	}
 	defer closeFiles()
-	tuneGC(l.e)
+	tuneGC(l.e, p.MaxInFlight)
+	stopProfile, err := startCPUProfile(l.cpuProfile)
+	if err != nil {
+		return err
+	}
+	defer stopProfile()
 	s, err := load.Run(cmd.Context(), p)
 	if s == nil {
 		return err
@@ -398,11 +406,14 @@ func openLoadFiles(p *load.Plan, files loadFiles) (func(), error) {
 // user set GOGC or GOMEMLIMIT. The figures keep 10,000 calls in flight under
 // 150 MB (make bench measures it).
 const (
-	loadGCPercent   = 400
-	loadMemoryLimit = 120 << 20
+	loadGCPercent = 400
+	// The soft memory limit: a base plus room for each call in flight, so
+	// 10,000 calls stay near 115 MiB and 100,000 near 250 MiB.
+	loadMemoryBase    = 100 << 20
+	loadMemoryPerCall = 1536
 )
 
-func tuneGC(e *env) {
+func tuneGC(e *env, maxInFlight int) {
 	if !e.process {
 		return
 	}
@@ -410,8 +421,28 @@ func tuneGC(e *env) {
 		debug.SetGCPercent(loadGCPercent)
 	}
 	if e.getenv("GOMEMLIMIT") == "" {
-		debug.SetMemoryLimit(loadMemoryLimit)
+		if maxInFlight <= 0 {
+			maxInFlight = load.DefaultMaxInFlight
+		}
+		debug.SetMemoryLimit(loadMemoryBase + int64(maxInFlight)*loadMemoryPerCall)
 	}
+}
+
+// startCPUProfile starts the --cpu-profile profile, if asked for; the
+// returned function stops it.
+func startCPUProfile(path string) (func(), error) {
+	if path == "" {
+		return func() {}, nil
+	}
+	f, err := os.Create(path)
+	if err != nil {
+		return nil, usageError("--cpu-profile %s: cannot write: %s", path, ioWords(err))
+	}
+	if err := pprof.StartCPUProfile(f); err != nil {
+		f.Close()
+		return nil, usageError("--cpu-profile %s: %s", path, err)
+	}
+	return func() { pprof.StopCPUProfile(); f.Close() }, nil
 }
 
 // checkSafety asks for --yes before a heavy run against another machine.

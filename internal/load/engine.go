@@ -74,6 +74,7 @@ type Engine struct {
 	breaker     time.Duration // 0: never stop for silence
 	audit       func(probe.Expected)
 	signsEach   bool // the signer's headers depend on the message (HMAC)
+	clock       Clock
 }
 
 // resultsStream is one gob stream of vegeta results. Runs that write to
@@ -187,6 +188,18 @@ func WithAudit(f func(probe.Expected)) Option {
 	return func(e *Engine) error { e.audit = f; return nil }
 }
 
+// WithClock sets the engine's clock (SystemClock by default); tests use a
+// FastClock so that a scenario's schedule passes without real waiting.
+func WithClock(c Clock) Option {
+	return func(e *Engine) error {
+		if c == nil {
+			return fmt.Errorf("%w: nil clock", ErrConfig)
+		}
+		e.clock = c
+		return nil
+	}
+}
+
 // WithInsecure skips TLS certificate verification.
 func WithInsecure(b bool) Option { return func(e *Engine) error { e.insecure = b; return nil } }
 
@@ -243,6 +256,7 @@ func New(sc *scenario.Scenario, fixtures map[string]*fixture.Fixture, opts ...Op
 		maxInFlight: DefaultMaxInFlight,
 		targetKind:  "url",
 		breaker:     DefaultBreakerWindow,
+		clock:       SystemClock{},
 	}
 	for _, o := range opts {
 		if err := o(e); err != nil {

@@ -18,6 +18,7 @@ type faultTransport struct {
 	inner  http.RoundTripper
 	faults []scenario.Fault
 	start  time.Time
+	clock  Clock
 }
 
 var (
@@ -28,7 +29,7 @@ var (
 // RoundTrip applies the fault active now, if any, then sends.
 func (t *faultTransport) RoundTrip(req *http.Request) (*http.Response, error) {
 	ctx := req.Context()
-	at := time.Since(t.start)
+	at := t.clock.Now().Sub(t.start)
 	for _, f := range t.faults {
 		if at < f.Start || at >= f.End() {
 			continue
@@ -42,7 +43,7 @@ func (t *faultTransport) RoundTrip(req *http.Request) (*http.Response, error) {
 		case scenario.FaultReset:
 			return nil, errFaultReset
 		case scenario.FaultLatency:
-			timer := time.NewTimer(f.Value)
+			timer := time.NewTimer(t.clock.Real(f.Value))
 			select {
 			case <-timer.C:
 			case <-ctx.Done():

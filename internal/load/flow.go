@@ -105,7 +105,7 @@ func (r *run) startCall(k int64, now time.Duration) {
 	rng := rand.New(rand.NewPCG(r.e.seed, uint64(k)))
 	name := r.sc.Pick(rng.Float64())
 	tpl := r.e.templates[name]
-	wall := time.Now().UTC().Truncate(time.Millisecond)
+	wall := r.e.clock.Now().UTC().Truncate(time.Millisecond)
 	c := &call{k: k, tpl: tpl, ids: fixture.NewIDs(r.e.seed, name, int(k)), wall: wall, start: now}
 	n := len(tpl.events)
 	if r.sc.OutOfOrder > 0 && rng.Float64() < r.sc.OutOfOrder && n > 1 {

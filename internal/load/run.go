@@ -123,7 +123,7 @@ func (e *Engine) Run(ctx context.Context) (*loadreport.Summary, error) {
 	r.planned()
 	r.skipToShard()
 
-	r.start = time.Now()
+	r.start = e.clock.Now()
 	d, closeIdle, err := e.deliverer(r.start)
 	if err != nil {
 		return nil, err
@@ -167,11 +167,12 @@ func (e *Engine) deliverer(start time.Time) (*deliver.Deliverer, func(), error) 
 		if inner == nil {
 			inner = http.DefaultTransport
 		}
-		hc.Transport = &faultTransport{inner: inner, faults: e.sc.Faults, start: start}
+		hc.Transport = &faultTransport{inner: inner, faults: e.sc.Faults, start: start, clock: e.clock}
 	}
 	d, err := deliver.New(
 		deliver.WithSigner(e.signer),
 		deliver.WithTimeout(e.sc.Delivery.Timeout),
+		deliver.WithClock(deliverClock{e.clock}),
 		deliver.WithHTTPClient(&hc),
 	)
 	if err != nil {
@@ -221,7 +222,7 @@ func (r *run) finish(ctx context.Context) (*loadreport.Summary, error) {
 	return s, nil
 }
 
-func (r *run) now() time.Duration { return time.Since(r.start) }
+func (r *run) now() time.Duration { return r.e.clock.Now().Sub(r.start) }
 
 // loop is the scheduler: it starts calls, schedules events, hands them to
 // the workers and takes their attempts back, until nothing is left or the
@@ -256,7 +257,7 @@ func (r *run) loop(ctx context.Context, done <-chan sent) {
 			out, head = r.ready, r.queue[0]
 		}
 		if next := r.nextWake(now); next != armed {
-			timer.Reset(max(next-now, 0))
+			timer.Reset(r.e.clock.Real(max(next-now, 0)))
 			armed = next
 		}
 		select {

@@ -149,15 +149,7 @@ func Run(ctx context.Context, cfg Config, stdout io.Writer) (*Report, error) {
 	if err := cfg.check(); err != nil {
 		return nil, err
 	}
-	sc, err := scenario.ReadFile(cfg.Scenario)
-	if err != nil {
-		return nil, err
-	}
-	fixtures, err := ShippedFixtures()
-	if err != nil {
-		return nil, err
-	}
-	body, err := BenchBody(sc, fixtures)
+	sc, body, err := readInputs(cfg.Scenario)
 	if err != nil {
 		return nil, err
 	}
@@ -179,14 +171,7 @@ func Run(ctx context.Context, cfg Config, stdout io.Writer) (*Report, error) {
 		Workers: cfg.Workers, InFlight: cfg.InFlight, Scenario: sc.Name, ScenarioFile: cfg.Scenario, Body: body,
 		Cores: runtime.NumCPU(),
 	}
-	if err := b.preparePeers(ctx); err != nil {
-		return nil, err
-	}
-	rep.Peers = b.peers
-	b.pin = DetectPinning(ctx)
-	rep.Pinning = b.pin
-	fmt.Fprintf(cfg.Log, "pinning: %s\n", b.pin.Note)
-	if err := b.build(ctx); err != nil {
+	if err := b.prepareTools(ctx, rep); err != nil {
 		return nil, err
 	}
 
@@ -202,35 +187,8 @@ func Run(ctx context.Context, cfg Config, stdout io.Writer) (*Report, error) {
 	fmt.Fprintf(cfg.Log, "sink at %s; body %d bytes; %d rounds of %s per tool, %d workers\n",
 		b.target, body.Size, cfg.Runs, cfg.Duration, cfg.Workers)
 
-	for b.round = 1; b.round <= cfg.Runs; b.round++ {
-		for _, tool := range Tools {
-			select {
-			case <-sink.done:
-				return nil, sink.failure("exited during the bench", sink.err)
-			case <-ctx.Done():
-				return nil, ctx.Err()
-			case <-time.After(settle):
-			}
-			var r RunResult
-			switch tool {
-			case ToolVegeta:
-				r, err = b.runVegeta(ctx)
-			case ToolK6:
-				r, err = b.runK6(ctx)
-			case ToolHamsasim:
-				r, err = b.runHamsasim(ctx, b.round)
-			}
-			if err != nil {
-				return nil, fmt.Errorf("round %d, %s: %w", b.round, tool, err)
-			}
-			if r.Requests > 0 && r.Errors >= r.Requests {
-				return nil, toolErr("round %d, %s: every one of its %d requests failed; see %s", b.round, tool, r.Requests, b.logDir)
-			}
-			r.Round, r.Tool = b.round, tool
-			rep.Results = append(rep.Results, r)
-			fmt.Fprintf(cfg.Log, "round %d/%d %-8s %s events/s, %s errors, p99 %.2f ms, peak RSS %.1f MB\n",
-				b.round, cfg.Runs, tool, commas(r.EventsPerSec), commas(float64(r.Errors)), r.P99Ms, r.PeakRSSMB)
-		}
+	if err := b.rounds(ctx, sink, rep); err != nil {
+		return nil, err
 	}
 	rep.EndedAt = time.Now().UTC()
 	rep.summarize()
@@ -242,6 +200,85 @@ func Run(ctx context.Context, cfg Config, stdout io.Writer) (*Report, error) {
 	}
 	fmt.Fprintf(stdout, "\nwritten: %s, %s\n", filepath.Join(cfg.Out, "bench.txt"), filepath.Join(cfg.Out, "bench.json"))
 	return rep, nil
+}
+
+// readInputs reads the scenario at path and the body vegeta and k6 send,
+// sized from that scenario's events.
+func readInputs(path string) (*scenario.Scenario, Body, error) {
+	sc, err := scenario.ReadFile(path)
+	if err != nil {
+		return nil, Body{}, err
+	}
+	fixtures, err := ShippedFixtures()
+	if err != nil {
+		return nil, Body{}, err
+	}
+	body, err := BenchBody(sc, fixtures)
+	if err != nil {
+		return nil, Body{}, err
+	}
+	return sc, body, nil
+}
+
+// prepareTools finds or installs the peers, detects the pinning and builds
+// the sink and hamsasim, recording the peers and the pinning in rep.
+func (b *bench) prepareTools(ctx context.Context, rep *Report) error {
+	if err := b.preparePeers(ctx); err != nil {
+		return err
+	}
+	rep.Peers = b.peers
+	b.pin = DetectPinning(ctx)
+	rep.Pinning = b.pin
+	fmt.Fprintf(b.cfg.Log, "pinning: %s\n", b.pin.Note)
+	return b.build(ctx)
+}
+
+// rounds runs every tool once a round, cfg.Runs rounds, a settle pause
+// before each run, and appends each run's result to rep. It stops at the
+// first run that fails, or when the sink exits or ctx is cancelled.
+func (b *bench) rounds(ctx context.Context, sink *process, rep *Report) error {
+	for b.round = 1; b.round <= b.cfg.Runs; b.round++ {
+		for _, tool := range Tools {
+			select {
+			case <-sink.done:
+				return sink.failure("exited during the bench", sink.err)
+			case <-ctx.Done():
+				return ctx.Err()
+			case <-time.After(settle):
+			}
+			r, err := b.runTool(ctx, tool)
+			if err != nil {
+				return err
+			}
+			r.Round, r.Tool = b.round, tool
+			rep.Results = append(rep.Results, r)
+			fmt.Fprintf(b.cfg.Log, "round %d/%d %-8s %s events/s, %s errors, p99 %.2f ms, peak RSS %.1f MB\n",
+				b.round, b.cfg.Runs, tool, commas(r.EventsPerSec), commas(float64(r.Errors)), r.P99Ms, r.PeakRSSMB)
+		}
+	}
+	return nil
+}
+
+// runTool runs tool once in the current round. A run in which every
+// request failed is an error: its numbers would measure nothing.
+func (b *bench) runTool(ctx context.Context, tool string) (RunResult, error) {
+	var r RunResult
+	var err error
+	switch tool {
+	case ToolVegeta:
+		r, err = b.runVegeta(ctx)
+	case ToolK6:
+		r, err = b.runK6(ctx)
+	case ToolHamsasim:
+		r, err = b.runHamsasim(ctx, b.round)
+	}
+	if err != nil {
+		return r, fmt.Errorf("round %d, %s: %w", b.round, tool, err)
+	}
+	if r.Requests > 0 && r.Errors >= r.Requests {
+		return r, toolErr("round %d, %s: every one of its %d requests failed; see %s", b.round, tool, r.Requests, b.logDir)
+	}
+	return r, nil
 }
 
 // preparePeers finds or installs vegeta and k6 at their pinned versions.

@@ -62,26 +62,7 @@ func (r *Report) summarize() {
 	r.Summary = nil
 	median := map[string]float64{}
 	for _, tool := range Tools {
-		var eps, p50, p99, rss, cpu []float64
-		s := ToolSummary{Tool: tool}
-		for _, x := range r.Results {
-			if x.Tool != tool {
-				continue
-			}
-			s.Runs++
-			s.Errors += x.Errors
-			eps = append(eps, x.EventsPerSec)
-			p50 = append(p50, x.P50Ms)
-			p99 = append(p99, x.P99Ms)
-			rss = append(rss, x.PeakRSSMB)
-			cpu = append(cpu, x.CPUPct)
-		}
-		s.MedianPerSec = Median(eps)
-		s.MinPerSec, s.MaxPerSec = MinMax(eps)
-		s.MedianP50Ms, s.MedianP99Ms = Median(p50), Median(p99)
-		s.MedianPeakRSSMB = Median(rss)
-		_, s.MaxPeakRSSMB = MinMax(rss)
-		s.MedianCPUPct = Median(cpu)
+		s := r.summarizeTool(tool)
 		median[tool] = s.MedianPerSec
 		r.Summary = append(r.Summary, s)
 	}
@@ -90,60 +71,115 @@ func (r *Report) summarize() {
 		NewRatio(ToolK6, median[ToolHamsasim], median[ToolK6], TargetVsK6),
 	}
 
-	var peaks []float64
-	var inFlight []int64
-	r.Notes = nil
-	var violations, incomplete int64
-	stops := map[string]int{}
-	for _, x := range r.Results {
-		if x.Tool != ToolHamsasim {
-			continue
-		}
-		peaks = append(peaks, x.PeakRSSMB)
-		inFlight = append(inFlight, x.MaxInFlight)
-		violations += x.ContractViolations
-		incomplete += x.CallsIncomplete
-		if x.StopReason != "" {
-			stops[x.StopReason]++
-		}
-	}
+	h := r.hamsasimRuns()
 	target := r.InFlight
 	if target == 0 {
 		target = MaxInFlight
 	}
-	r.Memory = NewMemory(peaks, inFlight, MemoryLimitFor(target), int64(target))
-	for _, s := range r.Summary {
-		if s.Errors > 0 {
-			r.Notes = append(r.Notes, fmt.Sprintf("%s: %s failed requests over %d runs (see the logs)", s.Tool, commas(float64(s.Errors)), s.Runs))
+	r.Memory = NewMemory(h.peaks, h.inFlight, MemoryLimitFor(target), int64(target))
+	r.Notes = r.notes(h)
+}
+
+// summarizeTool is tool's medians, spread and error count over its runs.
+func (r *Report) summarizeTool(tool string) ToolSummary {
+	var eps, p50, p99, rss, cpu []float64
+	s := ToolSummary{Tool: tool}
+	for _, x := range r.Results {
+		if x.Tool != tool {
+			continue
+		}
+		s.Runs++
+		s.Errors += x.Errors
+		eps = append(eps, x.EventsPerSec)
+		p50 = append(p50, x.P50Ms)
+		p99 = append(p99, x.P99Ms)
+		rss = append(rss, x.PeakRSSMB)
+		cpu = append(cpu, x.CPUPct)
+	}
+	s.MedianPerSec = Median(eps)
+	s.MinPerSec, s.MaxPerSec = MinMax(eps)
+	s.MedianP50Ms, s.MedianP99Ms = Median(p50), Median(p99)
+	s.MedianPeakRSSMB = Median(rss)
+	_, s.MaxPeakRSSMB = MinMax(rss)
+	s.MedianCPUPct = Median(cpu)
+	return s
+}
+
+// hamsasimTally is what only hamsasim's runs report: memory, calls in
+// flight, the contract and why runs stopped.
+type hamsasimTally struct {
+	peaks      []float64 // peak RSS, MB, a run each
+	inFlight   []int64   // most calls in flight, a run each
+	violations int64
+	incomplete int64
+	stops      map[string]int // runs stopped early, by reason
+}
+
+// hamsasimRuns tallies hamsasim's runs in Results.
+func (r *Report) hamsasimRuns() hamsasimTally {
+	h := hamsasimTally{stops: map[string]int{}}
+	for _, x := range r.Results {
+		if x.Tool != ToolHamsasim {
+			continue
+		}
+		h.peaks = append(h.peaks, x.PeakRSSMB)
+		h.inFlight = append(h.inFlight, x.MaxInFlight)
+		h.violations += x.ContractViolations
+		h.incomplete += x.CallsIncomplete
+		if x.StopReason != "" {
+			h.stops[x.StopReason]++
 		}
 	}
-	if violations > 0 {
-		r.Notes = append(r.Notes, fmt.Sprintf("hamsasim: %s answers broke the contract, though the sink's answer is valid", commas(float64(violations))))
+	return h
+}
+
+// notes are the warnings under the table: failed requests, hamsasim's
+// contract violations, unfinished calls and early stops, missing pinning
+// and noisy runs; nil when there are none.
+func (r *Report) notes(h hamsasimTally) []string {
+	var notes []string
+	for _, s := range r.Summary {
+		if s.Errors > 0 {
+			notes = append(notes, fmt.Sprintf("%s: %s failed requests over %d runs (see the logs)", s.Tool, commas(float64(s.Errors)), s.Runs))
+		}
 	}
-	if incomplete > 0 {
-		r.Notes = append(r.Notes, fmt.Sprintf("hamsasim: %s calls were left unfinished when runs stopped (events/s is unaffected: it counts the exchanges made)", commas(float64(incomplete))))
+	if h.violations > 0 {
+		notes = append(notes, fmt.Sprintf("hamsasim: %s answers broke the contract, though the sink's answer is valid", commas(float64(h.violations))))
 	}
-	reasons := make([]string, 0, len(stops))
-	for reason := range stops {
+	if h.incomplete > 0 {
+		notes = append(notes, fmt.Sprintf("hamsasim: %s calls were left unfinished when runs stopped (events/s is unaffected: it counts the exchanges made)", commas(float64(h.incomplete))))
+	}
+	reasons := make([]string, 0, len(h.stops))
+	for reason := range h.stops {
 		reasons = append(reasons, reason)
 	}
 	slices.Sort(reasons)
 	for _, reason := range reasons {
-		r.Notes = append(r.Notes, fmt.Sprintf("hamsasim: %d of %d runs stopped early: %s", stops[reason], len(peaks), reason))
+		notes = append(notes, fmt.Sprintf("hamsasim: %d of %d runs stopped early: %s", h.stops[reason], len(h.peaks), reason))
 	}
 	if !r.Pinning.On {
-		r.Notes = append(r.Notes, "unpinned: "+r.Pinning.Note)
+		notes = append(notes, "unpinned: "+r.Pinning.Note)
 	}
+	if n := r.busyNote(); n != "" {
+		notes = append(notes, n)
+	}
+	return notes
+}
+
+// busyNote warns of the runs during which other processes took more than
+// busyCPU of a core; "" when there were none.
+func (r *Report) busyNote() string {
 	var busy []string
 	for _, x := range r.Results {
 		if x.OtherCPUPct > busyCPU {
 			busy = append(busy, fmt.Sprintf("round %d %s %.0f%%", x.Round, x.Tool, x.OtherCPUPct))
 		}
 	}
-	if len(busy) > 0 {
-		r.Notes = append(r.Notes, fmt.Sprintf("other processes took more than %.0f%% of a core during %d of %d runs (%s): those numbers are noisy; the interleaved rounds spread the noise over every tool",
-			busyCPU, len(busy), len(r.Results), strings.Join(busy, ", ")))
+	if len(busy) == 0 {
+		return ""
 	}
+	return fmt.Sprintf("other processes took more than %.0f%% of a core during %d of %d runs (%s): those numbers are noisy; the interleaved rounds spread the noise over every tool",
+		busyCPU, len(busy), len(r.Results), strings.Join(busy, ", "))
 }
 
 // write writes bench.json and bench.txt into dir.

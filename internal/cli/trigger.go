@@ -92,42 +92,9 @@ the contract, or not sent because of --events; 1 otherwise; 2 bad input.`,
 
 func (t *triggerCmd) run(cmd *cobra.Command, args []string) error {
 	typ := args[0]
-	if err := checkEventType("EVENT", typ); err != nil {
-		return err
-	}
-	if _, err := parseEvents(t.events); err != nil {
-		return err
-	}
-	if t.index < 1 {
-		return usageError("--index %d: events are counted from 1", t.index)
-	}
-	ops, err := t.overrides.ops()
+	ev, f, c, err := t.event(cmd, typ)
 	if err != nil {
 		return err
-	}
-	seed, start, err := parseSeedStart(t.seed, t.start)
-	if err != nil {
-		return err
-	}
-	c, err := loadContract(t.spec)
-	if err != nil {
-		return err
-	}
-	fixtures, err := fixturesFlag(cmd, t.fixtures)
-	if err != nil {
-		return err
-	}
-	ev, f, err := t.pick(fixtures, typ, c, seed, start)
-	if err != nil {
-		return err
-	}
-	if ev, err = override.Event(ev, ops); err != nil {
-		return usageError("%s", err)
-	}
-	if t.target != "" {
-		if _, err := parseTarget(t.target); err != nil {
-			return err
-		}
 	}
 	if len(t.events) > 0 && !slices.ContainsFunc(t.events, func(s string) bool { return strings.TrimSpace(s) == typ }) {
 		fmt.Fprintf(t.e.stdout, "not sent: the endpoint is subscribed to %s (--events), not to %s\n", strings.Join(t.events, ", "), typ)
@@ -179,6 +146,53 @@ func (t *triggerCmd) run(cmd *cobra.Command, args []string) error {
 		return errFindings
 	}
 	return nil
+}
+
+// event checks the flags, loads the contract and the fixtures, and returns
+// the event of type typ to send, with the overrides applied, the fixture
+// it comes from and the contract.
+func (t *triggerCmd) event(cmd *cobra.Command, typ string) (event.Event, *fixture.Fixture, *contract.Contract, error) {
+	fail := func(err error) (event.Event, *fixture.Fixture, *contract.Contract, error) {
+		return event.Event{}, nil, nil, err
+	}
+	if err := checkEventType("EVENT", typ); err != nil {
+		return fail(err)
+	}
+	if _, err := parseEvents(t.events); err != nil {
+		return fail(err)
+	}
+	if t.index < 1 {
+		return fail(usageError("--index %d: events are counted from 1", t.index))
+	}
+	ops, err := t.overrides.ops()
+	if err != nil {
+		return fail(err)
+	}
+	seed, start, err := parseSeedStart(t.seed, t.start)
+	if err != nil {
+		return fail(err)
+	}
+	c, err := loadContract(t.spec)
+	if err != nil {
+		return fail(err)
+	}
+	fixtures, err := fixturesFlag(cmd, t.fixtures)
+	if err != nil {
+		return fail(err)
+	}
+	ev, f, err := t.pick(fixtures, typ, c, seed, start)
+	if err != nil {
+		return fail(err)
+	}
+	if ev, err = override.Event(ev, ops); err != nil {
+		return fail(usageError("%s", err))
+	}
+	if t.target != "" {
+		if _, err := parseTarget(t.target); err != nil {
+			return fail(err)
+		}
+	}
+	return ev, f, c, nil
 }
 
 // pick expands the chosen fixture (or the first that produces typ) and
@@ -306,6 +320,31 @@ type triggerOutput struct {
 // and reports whether the event was acknowledged with a valid answer.
 func (o triggerOutput) write(w io.Writer) bool {
 	ev, a := o.ev, o.res.Final()
+	o.writeRequest(w)
+	o.writeAnswer(w)
+	passed := o.judge(w)
+
+	fmt.Fprintf(w, "\nreproduce\n")
+	if len(ev.Body) > 16<<10 {
+		fmt.Fprintf(w, "  (the body is %d bytes, too long for one command line: save the request body above to a file and send it with curl --data-binary @FILE)\n", len(ev.Body))
+	} else {
+		fmt.Fprintf(w, "  %s\n", o.curl)
+	}
+	if passed {
+		fmt.Fprintf(w, "\nPASSED: %s acknowledged with %d, and the answer meets the contract\n", ev.Type, a.Status)
+	} else if o.res.Acked() {
+		fmt.Fprintf(w, "\nFAILED: %s acknowledged with %d, but the answer does not meet the contract\n", ev.Type, a.Status)
+	} else {
+		fmt.Fprintf(w, "\nFAILED: %s not acknowledged (%s)\n", ev.Type, check.Outcome(a))
+	}
+	return passed
+}
+
+// writeRequest prints which event went where, then the request: its
+// headers in name order, the Authorization value as the variable it came
+// from, and the body indented (as sent when it is not JSON).
+func (o triggerOutput) writeRequest(w io.Writer) {
+	ev := o.ev
 	fmt.Fprintf(w, "%s #%d of fixture %s (+%s)", ev.Type, o.index, o.fixture.Name, ev.Offset)
 	if o.targetNote != "" {
 		fmt.Fprintf(w, " to %s", o.targetNote)
@@ -329,27 +368,41 @@ func (o triggerOutput) write(w io.Writer) bool {
 		pretty.Reset()
 		pretty.Write(ev.Body)
 	}
-	fmt.Fprintf(w, "\n  %s\n\nanswer\n", pretty.String())
+	fmt.Fprintf(w, "\n  %s\n", pretty.String())
+}
+
+// writeAnswer prints the final attempt's answer: status, latency,
+// content type and an excerpt of the body, or why there was none.
+func (o triggerOutput) writeAnswer(w io.Writer) {
+	a := o.res.Final()
+	fmt.Fprintf(w, "\nanswer\n")
 	if a.Class != deliver.ClassNone {
 		fmt.Fprintf(w, "  none: %s\n  latency: %d ms\n", check.Outcome(a), a.Latency.Milliseconds())
-	} else {
-		fmt.Fprintf(w, "  status: %d %s\n  latency: %d ms\n", a.Status, http.StatusText(a.Status), a.Latency.Milliseconds())
-		ct := a.Header.Get("Content-Type")
-		if ct == "" {
-			ct = "(none)"
-		}
-		fmt.Fprintf(w, "  content-type: %s\n", ct)
-		switch {
-		case len(a.Body) == 0:
-			fmt.Fprintf(w, "  body: (empty)\n")
-		default:
-			fmt.Fprintf(w, "  body: %s\n", check.Excerpt(a.Body, triggerExcerpt))
-			if a.Truncated || len(a.Body) > triggerExcerpt {
-				fmt.Fprintf(w, "  (the body is longer: %d bytes or more)\n", a.BodyBytes)
-			}
+		return
+	}
+	fmt.Fprintf(w, "  status: %d %s\n  latency: %d ms\n", a.Status, http.StatusText(a.Status), a.Latency.Milliseconds())
+	ct := a.Header.Get("Content-Type")
+	if ct == "" {
+		ct = "(none)"
+	}
+	fmt.Fprintf(w, "  content-type: %s\n", ct)
+	switch {
+	case len(a.Body) == 0:
+		fmt.Fprintf(w, "  body: (empty)\n")
+	default:
+		fmt.Fprintf(w, "  body: %s\n", check.Excerpt(a.Body, triggerExcerpt))
+		if a.Truncated || len(a.Body) > triggerExcerpt {
+			fmt.Fprintf(w, "  (the body is longer: %d bytes or more)\n", a.BodyBytes)
 		}
 	}
+}
 
+// judge prints the contract's verdict on the request and the answer and
+// the delivery's findings, and reports whether the event was acknowledged
+// with an answer that meets the contract. A request that breaks the
+// contract is only a warning: it may have been made invalid on purpose.
+func (o triggerOutput) judge(w io.Writer) bool {
+	ev, a := o.ev, o.res.Final()
 	fmt.Fprintf(w, "\ncontract\n")
 	passed := true
 	if v := o.c.ValidateEvent(ev.Type, ev.Body); len(v) > 0 {
@@ -373,22 +426,7 @@ func (o triggerOutput) write(w io.Writer) bool {
 		fmt.Fprintf(w, "  %-8s %s: %s\n", f.Severity, f.Check, f.Message)
 		passed = false
 	}
-	passed = passed && o.res.Acked()
-
-	fmt.Fprintf(w, "\nreproduce\n")
-	if len(ev.Body) > 16<<10 {
-		fmt.Fprintf(w, "  (the body is %d bytes, too long for one command line: save the request body above to a file and send it with curl --data-binary @FILE)\n", len(ev.Body))
-	} else {
-		fmt.Fprintf(w, "  %s\n", o.curl)
-	}
-	if passed {
-		fmt.Fprintf(w, "\nPASSED: %s acknowledged with %d, and the answer meets the contract\n", ev.Type, a.Status)
-	} else if o.res.Acked() {
-		fmt.Fprintf(w, "\nFAILED: %s acknowledged with %d, but the answer does not meet the contract\n", ev.Type, a.Status)
-	} else {
-		fmt.Fprintf(w, "\nFAILED: %s not acknowledged (%s)\n", ev.Type, check.Outcome(a))
-	}
-	return passed
+	return passed && o.res.Acked()
 }
 
 func writeViolations(w io.Writer, v []contract.Violation) {

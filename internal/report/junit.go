@@ -52,68 +52,16 @@ type JUnitResult struct {
 // warnings go to the case's system-out. Findings not tied to an event form
 // a suite of their own.
 func WriteJUnit(w io.Writer, r *Run) error {
-	byEvent := map[string][]check.Finding{}
-	var general []check.Finding
-	byProbe := map[string][]check.Finding{}
-	for _, f := range r.Findings {
-		if f.Probe != "" && f.Probe != "duplicate" {
-			k := f.Probe + "|" + f.Event
-			byProbe[k] = append(byProbe[k], f)
-			continue
-		}
-		if f.Fixture == "" || f.Event == "" {
-			general = append(general, f)
-			continue
-		}
-		k := fmt.Sprintf("%s#%d", f.Fixture, f.Seq)
-		byEvent[k] = append(byEvent[k], f)
-	}
+	byEvent, byProbe, general := groupFindings(r.Findings)
 	out := JUnitSuites{Name: "hamsasim " + r.Command, Time: secs(r.DurationMs)}
 	for _, c := range r.Calls {
-		s := JUnitSuite{Name: c.Fixture}
-		for _, d := range c.Deliveries {
-			jc := JUnitCase{
-				Name:      fmt.Sprintf("%03d %s +%s", d.Seq, d.Event, d.Offset),
-				Classname: "simulate." + c.Fixture,
-				Time:      secs(d.LatencyMs),
-			}
-			r.addFindings(&jc, byEvent[fmt.Sprintf("%s#%d", c.Fixture, d.Seq)])
-			s.Cases = append(s.Cases, jc)
-		}
-		for i := len(c.Deliveries); i < c.Events; i++ {
-			s.Cases = append(s.Cases, JUnitCase{
-				Name: fmt.Sprintf("%03d (not sent)", i), Classname: "simulate." + c.Fixture, Time: "0.000",
-				Skipped: &JUnitResult{Message: "not sent: the run stopped before this event"},
-			})
-			s.Skipped++
-		}
-		s.tally()
-		out.Suites = append(out.Suites, s)
+		out.Suites = append(out.Suites, r.callSuite(c, byEvent))
 	}
 	if len(r.Probes) > 0 {
-		s := JUnitSuite{Name: "probes"}
-		for i, pr := range r.Probes {
-			name := fmt.Sprintf("%03d %s", i, pr.Probe)
-			if pr.Event != "" {
-				name += " " + pr.Event
-			}
-			jc := JUnitCase{Name: name, Classname: "simulate.probes", Time: secs(pr.LatencyMs)}
-			k := pr.Probe + "|" + pr.Event
-			if !pr.Passed || (pr.Skipped == "" && len(byProbe[k]) > 0) {
-				r.addFindings(&jc, byProbe[k])
-				delete(byProbe, k) // attach a probe's findings to its first request only
-			}
-			if pr.Skipped != "" {
-				jc.Skipped = &JUnitResult{Message: pr.Skipped}
-				s.Skipped++
-			}
-			s.Cases = append(s.Cases, jc)
-		}
+		out.Suites = append(out.Suites, r.probeSuite(byProbe))
 		for _, fs := range byProbe {
 			general = append(general, fs...)
 		}
-		s.tally()
-		out.Suites = append(out.Suites, s)
 	}
 	check.Sort(general)
 	if len(general) > 0 {
@@ -131,6 +79,77 @@ func WriteJUnit(w io.Writer, r *Run) error {
 		out.Failures += s.Failures
 	}
 	return EncodeJUnit(w, out)
+}
+
+// groupFindings sorts findings into those of an event (keyed
+// "fixture#seq"), those of a probe (keyed "probe|event") and the rest,
+// which belong to the run as a whole.
+func groupFindings(findings []check.Finding) (byEvent, byProbe map[string][]check.Finding, general []check.Finding) {
+	byEvent = map[string][]check.Finding{}
+	byProbe = map[string][]check.Finding{}
+	for _, f := range findings {
+		if f.Probe != "" && f.Probe != "duplicate" {
+			k := f.Probe + "|" + f.Event
+			byProbe[k] = append(byProbe[k], f)
+			continue
+		}
+		if f.Fixture == "" || f.Event == "" {
+			general = append(general, f)
+			continue
+		}
+		k := fmt.Sprintf("%s#%d", f.Fixture, f.Seq)
+		byEvent[k] = append(byEvent[k], f)
+	}
+	return byEvent, byProbe, general
+}
+
+// callSuite is a call's suite: a case per event delivered, with its
+// findings, then a skipped case per event the run did not send.
+func (r *Run) callSuite(c Call, byEvent map[string][]check.Finding) JUnitSuite {
+	s := JUnitSuite{Name: c.Fixture}
+	for _, d := range c.Deliveries {
+		jc := JUnitCase{
+			Name:      fmt.Sprintf("%03d %s +%s", d.Seq, d.Event, d.Offset),
+			Classname: "simulate." + c.Fixture,
+			Time:      secs(d.LatencyMs),
+		}
+		r.addFindings(&jc, byEvent[fmt.Sprintf("%s#%d", c.Fixture, d.Seq)])
+		s.Cases = append(s.Cases, jc)
+	}
+	for i := len(c.Deliveries); i < c.Events; i++ {
+		s.Cases = append(s.Cases, JUnitCase{
+			Name: fmt.Sprintf("%03d (not sent)", i), Classname: "simulate." + c.Fixture, Time: "0.000",
+			Skipped: &JUnitResult{Message: "not sent: the run stopped before this event"},
+		})
+		s.Skipped++
+	}
+	s.tally()
+	return s
+}
+
+// probeSuite is the probes' suite, a case per probe request. It deletes
+// from byProbe the findings it attaches; those left belong to the run.
+func (r *Run) probeSuite(byProbe map[string][]check.Finding) JUnitSuite {
+	s := JUnitSuite{Name: "probes"}
+	for i, pr := range r.Probes {
+		name := fmt.Sprintf("%03d %s", i, pr.Probe)
+		if pr.Event != "" {
+			name += " " + pr.Event
+		}
+		jc := JUnitCase{Name: name, Classname: "simulate.probes", Time: secs(pr.LatencyMs)}
+		k := pr.Probe + "|" + pr.Event
+		if !pr.Passed || (pr.Skipped == "" && len(byProbe[k]) > 0) {
+			r.addFindings(&jc, byProbe[k])
+			delete(byProbe, k) // attach a probe's findings to its first request only
+		}
+		if pr.Skipped != "" {
+			jc.Skipped = &JUnitResult{Message: pr.Skipped}
+			s.Skipped++
+		}
+		s.Cases = append(s.Cases, jc)
+	}
+	s.tally()
+	return s
 }
 
 // EncodeJUnit writes doc with the XML header, indented.

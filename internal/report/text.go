@@ -13,6 +13,43 @@ func WriteText(w io.Writer, r *Run) error {
 	p := &printer{w: w}
 	p.f("hamsasim %s against %s\n", r.Command, r.Target)
 	p.f("contract %s (version %s), seed %d, calls starting %s\n\n", r.Contract, r.ContractVersion, r.Seed, r.Start)
+	p.calls(r)
+	if len(r.Probes) > 0 {
+		p.probes(r.Probes)
+	}
+	if len(r.Notes) > 0 {
+		p.f("\nnotes:\n")
+		for _, n := range r.Notes {
+			p.f("  note    %-18s %s\n", n.Check, n.Message)
+		}
+	}
+	if len(r.Findings) > 0 {
+		p.f("\nfindings:\n")
+		for _, f := range r.Findings {
+			p.finding(f)
+		}
+	}
+	if len(r.Health) > 0 && p.err == nil {
+		p.f("\n")
+		if err := WriteHealth(p.w, r.Health); err != nil {
+			p.err = err
+		}
+	}
+	for _, h := range r.Hints {
+		p.f("\nhint: %s\n", h)
+	}
+	verdict := Verdict(r)
+	p.f("\n%s: %d events sent, %d acknowledged, %d attempts", verdict, r.Deliveries, r.Acknowledged, r.Attempts)
+	if r.NotSent > 0 {
+		p.f(", %d not sent", r.NotSent)
+	}
+	p.f("; %d error%s, %d warning%s in %s\n", r.Summary.Errors, plural(r.Summary.Errors), r.Summary.Warnings, plural(r.Summary.Warnings), ms(r.DurationMs))
+	return p.err
+}
+
+// calls writes a line a call: ok, FAIL (an error finding or an event not
+// acknowledged) or -- (events not sent), its counts and its slowest answer.
+func (p *printer) calls(r *Run) {
 	width := 0
 	for _, c := range r.Calls {
 		width = max(width, len(c.Fixture))
@@ -41,67 +78,48 @@ func WriteText(w io.Writer, r *Run) error {
 		}
 		p.f("\n")
 	}
-	if len(r.Probes) > 0 {
-		var passed, failed, skipped int
-		for _, pr := range r.Probes {
-			switch {
-			case pr.Skipped != "":
-				skipped++
-			case pr.Passed:
-				passed++
-			default:
-				failed++
-			}
-		}
-		p.f("\n  probes: %d sent, %d passed, %d failed, %d not judged\n", len(r.Probes), passed, failed, skipped)
-	}
-	if len(r.Notes) > 0 {
-		p.f("\nnotes:\n")
-		for _, n := range r.Notes {
-			p.f("  note    %-18s %s\n", n.Check, n.Message)
+}
+
+// probes writes how many probes passed, failed and were not judged.
+func (p *printer) probes(probes []ProbeResult) {
+	var passed, failed, skipped int
+	for _, pr := range probes {
+		switch {
+		case pr.Skipped != "":
+			skipped++
+		case pr.Passed:
+			passed++
+		default:
+			failed++
 		}
 	}
-	if len(r.Findings) > 0 {
-		p.f("\nfindings:\n")
-		for _, f := range r.Findings {
-			where := f.Fixture
-			switch {
-			case f.Probe != "" && f.Probe != "duplicate":
-				where = "probe " + f.Probe
-			case f.Event != "":
-				where += fmt.Sprintf(" %s #%d (+%s)", f.Event, f.Seq, f.Offset)
-			}
-			if where == "" {
-				where = "run"
-			}
-			p.f("  %-7s %-18s %s\n", f.Severity, f.Check, strings.TrimSpace(where))
-			p.f("          %s\n", f.Message)
-			if f.Excerpt != "" {
-				p.f("          answer: %s\n", f.Excerpt)
-			}
-			if f.Curl != "" && len(f.Curl) <= 400 {
-				p.f("          reproduce: %s\n", f.Curl)
-			} else if f.Curl != "" {
-				p.f("          reproduce: see the JSON report (--json)\n")
-			}
-		}
+	p.f("\n  probes: %d sent, %d passed, %d failed, %d not judged\n", len(probes), passed, failed, skipped)
+}
+
+// finding writes one finding: where it arose (probe, event or the run),
+// its message, the answer's excerpt and a curl command short enough to
+// read on a terminal.
+func (p *printer) finding(f check.Finding) {
+	where := f.Fixture
+	switch {
+	case f.Probe != "" && f.Probe != "duplicate":
+		where = "probe " + f.Probe
+	case f.Event != "":
+		where += fmt.Sprintf(" %s #%d (+%s)", f.Event, f.Seq, f.Offset)
 	}
-	if len(r.Health) > 0 && p.err == nil {
-		p.f("\n")
-		if err := WriteHealth(p.w, r.Health); err != nil {
-			p.err = err
-		}
+	if where == "" {
+		where = "run"
 	}
-	for _, h := range r.Hints {
-		p.f("\nhint: %s\n", h)
+	p.f("  %-7s %-18s %s\n", f.Severity, f.Check, strings.TrimSpace(where))
+	p.f("          %s\n", f.Message)
+	if f.Excerpt != "" {
+		p.f("          answer: %s\n", f.Excerpt)
 	}
-	verdict := Verdict(r)
-	p.f("\n%s: %d events sent, %d acknowledged, %d attempts", verdict, r.Deliveries, r.Acknowledged, r.Attempts)
-	if r.NotSent > 0 {
-		p.f(", %d not sent", r.NotSent)
+	if f.Curl != "" && len(f.Curl) <= 400 {
+		p.f("          reproduce: %s\n", f.Curl)
+	} else if f.Curl != "" {
+		p.f("          reproduce: see the JSON report (--json)\n")
 	}
-	p.f("; %d error%s, %d warning%s in %s\n", r.Summary.Errors, plural(r.Summary.Errors), r.Summary.Warnings, plural(r.Summary.Warnings), ms(r.DurationMs))
-	return p.err
 }
 
 type printer struct {

@@ -58,7 +58,7 @@ bench:
 # 300 MB), one round beside the peers.
 bench-large:
 	$(GO) build -o bin/hamsasim-bench ./cmd/hamsasim-bench
-	GO=$(GO) ./bin/hamsasim-bench -out $(REPORTS)/bench-large/ -runs 1 -in-flight 100000 -scenario internal/bench/testdata/in-flight-100k.yaml $(BENCH_FLAGS)
+	GO=$(GO) ./bin/hamsasim-bench -out $(REPORTS)/bench-large/ -runs 1 -duration 15s -in-flight 100000 -scenario internal/bench/testdata/in-flight-100k.yaml $(BENCH_FLAGS)
 
 # Regenerate the committed mocks with the pinned mockery.
 mocks:

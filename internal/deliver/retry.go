@@ -132,7 +132,11 @@ type SystemClock struct{}
 func (SystemClock) Now() time.Time { return time.Now() }
 
 // Sleep waits d or until ctx is done.
-func (SystemClock) Sleep(ctx context.Context, d time.Duration) error {
+func (SystemClock) Sleep(ctx context.Context, d time.Duration) error { return Wait(ctx, d) }
+
+// Wait waits d of real time or until ctx is done, whichever is first; it
+// returns ctx.Err() in the second case.
+func Wait(ctx context.Context, d time.Duration) error {
 	if d <= 0 {
 		return ctx.Err()
 	}

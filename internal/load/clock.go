@@ -3,6 +3,8 @@ package load
 import (
 	"context"
 	"time"
+
+	"github.com/hamsasim/hamsasim/internal/deliver"
 )
 
 // Clock is the engine's time: when calls arrive, when events and retries
@@ -54,12 +56,5 @@ type deliverClock struct{ Clock }
 
 // Sleep waits d of the clock's time, or until ctx is done.
 func (c deliverClock) Sleep(ctx context.Context, d time.Duration) error {
-	t := time.NewTimer(c.Real(d))
-	defer t.Stop()
-	select {
-	case <-t.C:
-		return nil
-	case <-ctx.Done():
-		return ctx.Err()
-	}
+	return deliver.Wait(ctx, c.Real(d))
 }

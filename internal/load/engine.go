@@ -188,16 +188,13 @@ func WithAudit(f func(probe.Expected)) Option {
 	return func(e *Engine) error { e.audit = f; return nil }
 }
 
-// WithClock sets the engine's clock (SystemClock by default); tests use a
-// FastClock so that a scenario's schedule passes without real waiting.
+// WithClock sets the engine's clock (nil: SystemClock, the default); tests
+// use a FastClock so that a scenario's schedule passes without real waiting.
 func WithClock(c Clock) Option {
-	return func(e *Engine) error {
-		if c == nil {
-			return fmt.Errorf("%w: nil clock", ErrConfig)
-		}
-		e.clock = c
-		return nil
+	if c == nil {
+		c = SystemClock{}
 	}
+	return func(e *Engine) error { e.clock = c; return nil }
 }
 
 // WithInsecure skips TLS certificate verification.

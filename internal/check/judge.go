@@ -24,10 +24,12 @@ func Slow(a deliver.Attempt, limit time.Duration) bool {
 	return false
 }
 
-// answerViolations validates an acknowledged answer against the contract:
-// the one place an answer's shape is judged, for every command.
+// answerViolations validates an answer against the contract (its status
+// among those declared, its content type and body): the one place an
+// answer's shape is judged, for every command. An attempt with no answer
+// in time has nothing to validate.
 func answerViolations(c *contract.Contract, typ string, reqBody []byte, a deliver.Attempt) []contract.Violation {
-	if c == nil || !a.OK() {
+	if c == nil || a.Class != deliver.ClassNone || a.Status == 0 {
 		return nil
 	}
 	return c.ValidateAnswer(typ, reqBody, a.Status, a.Header, a.Body)
@@ -39,7 +41,7 @@ type Verdict struct {
 	Acked     bool   // deliver.Acknowledged: 2xx within the platform's budget
 	Late      bool   // an answer came after the budget
 	Slow      bool   // Slow against the platform's budget
-	Violation string // the first contract violation of an acknowledged answer; empty if none
+	Violation string // the answer's first contract violation; empty if none
 }
 
 // Judge gives verdicts on single answers, with the same rules as Delivery.
@@ -65,7 +67,7 @@ func NewJudge(c *contract.Contract) *Judge {
 // Answer judges attempt a of delivering an event of type typ with body reqBody.
 func (j *Judge) Answer(typ string, reqBody []byte, a deliver.Attempt) Verdict {
 	v := Verdict{Acked: a.OK(), Late: a.Class == deliver.ClassLate, Slow: Slow(a, deliver.AckBudget)}
-	if !v.Acked || j.contract == nil {
+	if j.contract == nil || a.Class != deliver.ClassNone || a.Status == 0 {
 		return v
 	}
 	var h maphash.Hash

@@ -3,6 +3,7 @@ package probe
 import (
 	"context"
 	"crypto/tls"
+	"crypto/x509"
 	"errors"
 	"fmt"
 	"net"
@@ -111,12 +112,16 @@ func verifyTLS(ctx context.Context, u *url.URL) error {
 	defer cancel()
 	conn, err := d.DialContext(dctx, "tcp", net.JoinHostPort(u.Hostname(), port))
 	if err != nil {
-		var cv *tls.CertificateVerificationError
-		var ua interface{ Error() string }
+		var (
+			cv       *tls.CertificateVerificationError
+			unknown  x509.UnknownAuthorityError
+			hostname x509.HostnameError
+			invalid  x509.CertificateInvalidError
+		)
 		switch {
 		case errors.As(err, &cv):
 			return errors.New(firstLine(cv.Err.Error()))
-		case errors.As(err, &ua) && strings.Contains(err.Error(), "certificate"):
+		case errors.As(err, &unknown), errors.As(err, &hostname), errors.As(err, &invalid):
 			return errors.New(firstLine(err.Error()))
 		}
 		return nil // not a certificate problem: the deliveries report it

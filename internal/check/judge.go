@@ -44,7 +44,10 @@ type Verdict struct {
 	Violation string // the answer's first contract violation; empty if none
 }
 
-// Judge gives verdicts on single answers, with the same rules as Delivery.
+// Judge gives verdicts on single answers with Delivery's rules of
+// acknowledgement and lateness; it validates every answer that arrived in
+// time against the contract (a 500 is a violation), where Delivery reports
+// non-2xx answers as status.2xx and validates only the acknowledging one.
 // Verdicts on identical answers (event type, status, content type, body)
 // are remembered, so a run of a million answers validates each distinct
 // answer once. It is safe for concurrent use.

@@ -78,6 +78,9 @@ func (b *Breaker) Tripped() bool {
 // Silence describes the attempts in a row that got no answer, by class:
 // "12 attempts in a row: refused ×4, timeout ×8".
 func (b *Breaker) Silence() string {
+	if b == nil {
+		return "no breaker"
+	}
 	b.mu.Lock()
 	defer b.mu.Unlock()
 	parts := make([]string, 0, len(b.by))

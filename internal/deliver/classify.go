@@ -22,14 +22,17 @@ import (
 var ErrHTTP2Frames = errors.New("the answer is HTTP/2 frames, not HTTP/1.1")
 
 // ErrNotHTTP is wrapped by the error of an attempt whose answer did not
-// begin with "HTTP/": whatever answered is not an HTTP server.
-var ErrNotHTTP = errors.New("the answer is not HTTP")
+// begin with an HTTP/1.x status line ("HTTP/1.1 200"): whatever answered is
+// not an HTTP/1.1 server, or sent a malformed status line.
+var ErrNotHTTP = errors.New("the answer is not HTTP: it does not begin with an HTTP/1.x status line")
 
 // NewHTTPClient returns the client the platform side uses: HTTP/1.1, no
 // redirects followed, connections kept alive up to maxConns per host, and
 // every connection watched for answers that are not HTTP/1.1 (see
 // ErrHTTP2Frames), so an attempt's failure is classified by the type of its
-// error. insecure skips certificate verification (--insecure).
+// error. insecure skips certificate verification (--insecure). Change the
+// transport's TLSClientConfig in place if needed; a Clone of the transport
+// would still dial with the original's.
 func NewHTTPClient(maxConns int, insecure bool) *http.Client {
 	dialer := &net.Dialer{Timeout: AckBudget, KeepAlive: 30 * time.Second}
 	tr := &http.Transport{
@@ -80,9 +83,11 @@ func NewHTTPClient(maxConns int, insecure bool) *http.Client {
 	}
 }
 
-// sniffConn watches the first bytes a connection receives: an HTTP/1.1
-// answer starts with "HTTP/". Anything else fails the read with a typed
-// error (ErrHTTP2Frames or ErrNotHTTP), which net/http passes on wrapped.
+// sniffConn watches the first bytes a connection receives: an HTTP/1.x
+// answer starts with a status line, "HTTP/1.D DDD". Anything else fails the
+// read with a typed error (ErrHTTP2Frames or ErrNotHTTP), which net/http
+// passes on wrapped (its own errors for a malformed status line have no
+// type).
 // Only the connection's first answer is watched; a connection is read by
 // one goroutine at a time.
 type sniffConn struct {
@@ -91,7 +96,15 @@ type sniffConn struct {
 	eof  atomic.Bool // the peer closed the connection
 }
 
-const httpPrefix = "HTTP/"
+// statusLine is the shape of the start of an HTTP/1.x answer; D is a digit.
+const statusLine = "HTTP/1.D DDD"
+
+func fits(b byte, at int) bool {
+	if statusLine[at] == 'D' {
+		return b >= '0' && b <= '9'
+	}
+	return b == statusLine[at]
+}
 
 func (c *sniffConn) Read(p []byte) (int, error) {
 	n, err := c.Conn.Read(p)
@@ -101,8 +114,8 @@ func (c *sniffConn) Read(p []byte) (int, error) {
 	if c.seen < 0 || n == 0 {
 		return n, err
 	}
-	for i := 0; i < n && c.seen < len(httpPrefix); i, c.seen = i+1, c.seen+1 {
-		if p[i] == httpPrefix[c.seen] {
+	for i := 0; i < n && c.seen < len(statusLine); i, c.seen = i+1, c.seen+1 {
+		if fits(p[i], c.seen) {
 			continue
 		}
 		// A frame starts with a 24-bit length, whose first byte is zero
@@ -113,7 +126,7 @@ func (c *sniffConn) Read(p []byte) (int, error) {
 		}
 		return 0, ErrNotHTTP
 	}
-	if c.seen >= len(httpPrefix) {
+	if c.seen >= len(statusLine) {
 		c.seen = -1
 	}
 	return n, err
@@ -139,13 +152,6 @@ func (c *connOf) trace(ctx context.Context) context.Context {
 func (c *connOf) closed() bool {
 	sc := c.conn.Load()
 	return sc != nil && sc.eof.Load()
-}
-
-// Classify turns a transport error into a Class and a sentence, for callers
-// that make their own requests. It never includes the request, and so never
-// the Authorization value.
-func Classify(err error) (Class, string) {
-	return classify(context.Background(), context.Background(), err)
 }
 
 // classify turns a transport error into a Class and a sentence, by the
@@ -180,9 +186,11 @@ func classify(parent, attempt context.Context, err error) (Class, string) {
 	case errors.Is(err, ErrHTTP2Frames):
 		return ClassProtocol, ErrHTTP2Frames.Error() + ": the target speaks only HTTP/2 and the platform delivers over HTTP/1.1"
 	case errors.Is(err, ErrNotHTTP):
-		return ClassProtocol, ErrNotHTTP.Error() + ": whatever listens there is not an HTTP/1.1 server"
+		return ClassProtocol, ErrNotHTTP.Error()
+	case errors.Is(err, http.ErrSchemeMismatch):
+		return ClassProtocol, "the target answered plain HTTP to an https:// URL"
 	case errors.As(err, &verify), errors.As(err, &unknown), errors.As(err, &hostname), errors.As(err, &invalid),
-		errors.As(err, &record), errors.As(err, &alert):
+		errors.As(err, &record), errors.As(err, &alert), remoteTLSAlert(err):
 		return ClassTLS, "TLS failed: " + inner(err)
 	case errors.As(err, &proto):
 		return ClassProtocol, "the answer is not valid HTTP: " + string(proto)
@@ -198,6 +206,14 @@ func classifyOn(parent, attempt context.Context, conn *connOf, err error) (Class
 		return ClassReset, "connection closed before a complete answer"
 	}
 	return class, msg
+}
+
+// remoteTLSAlert reports an alert the server sent during the handshake:
+// crypto/tls wraps it as a net.OpError whose Op is "remote error" (the
+// alert's own type is unexported).
+func remoteTLSAlert(err error) bool {
+	var op *net.OpError
+	return errors.As(err, &op) && op.Op == "remote error"
 }
 
 // inner is the error without the url.Error's wrapping, which quotes the

@@ -89,9 +89,12 @@ type Attempt struct {
 // OK reports whether the attempt was acknowledged (see Acknowledged).
 func (a Attempt) OK() bool { return Acknowledged(a.Status, a.Class, a.Latency) }
 
-// Answered reports whether the target answered at all, late or not: the
-// circuit breaker counts only attempts that got no answer.
-func (a Attempt) Answered() bool { return a.Status != 0 }
+// Answered reports whether a complete answer arrived, late or not: the
+// circuit breaker counts only attempts that got none. Headers followed by a
+// body cut off or stalled are no answer.
+func (a Attempt) Answered() bool {
+	return a.Status != 0 && (a.Class == ClassNone || a.Class == ClassLate)
+}
 
 // lateIfSlow marks an answer that came after AckBudget. Its status is kept
 // for the record, but the platform never saw it: it had given up on the
@@ -195,7 +198,13 @@ func WithRetryPolicy(p RetryPolicy) Option {
 
 // WithClock sets the clock used for timestamps of attempts and retry waits.
 func WithClock(c Clock) Option {
-	return func(d *Deliverer) error { d.clock = c; return nil }
+	return func(d *Deliverer) error {
+		if c == nil {
+			return fmt.Errorf("%w: nil clock", ErrOption)
+		}
+		d.clock = c
+		return nil
+	}
 }
 
 // WithMaxAnswerBytes bounds how much of an answer is read.

@@ -414,6 +414,67 @@ func TestHostileTargets(t *testing.T) {
 			wantClass: deliver.ClassReset, wantErr: "connection closed before a complete answer",
 			wantAttempts: policyAttempts, wantConns: policyAttempts,
 		},
+		{
+			name: "malformed status code",
+			setup: func(t *testing.T) hostile {
+				addr, conns := listenRaw(t, func(c net.Conn, _ <-chan struct{}) {
+					if readRequest(c) {
+						_, _ = io.WriteString(c, "HTTP/1.1 abc OK\r\nContent-Length: 0\r\n\r\n")
+					}
+				})
+				return hostile{url: "http://" + addr + "/webhook", conns: conns}
+			},
+			wantClass: deliver.ClassProtocol, wantErr: "the answer is not HTTP",
+			wantAttempts: policyAttempts, wantConns: policyAttempts,
+		},
+		{
+			name: "unknown HTTP version",
+			setup: func(t *testing.T) hostile {
+				addr, conns := listenRaw(t, func(c net.Conn, _ <-chan struct{}) {
+					if readRequest(c) {
+						_, _ = io.WriteString(c, "HTTP/9.x 200 OK\r\nContent-Length: 0\r\n\r\n")
+					}
+				})
+				return hostile{url: "http://" + addr + "/webhook", conns: conns}
+			},
+			wantClass: deliver.ClassProtocol, wantErr: "the answer is not HTTP",
+			wantAttempts: policyAttempts, wantConns: policyAttempts,
+		},
+		{
+			name: "https URL at a plain HTTP port",
+			setup: func(t *testing.T) hostile {
+				srv, conns := countingServer(t, func(w http.ResponseWriter, r *http.Request) {}, false)
+				return hostile{url: "https://" + strings.TrimPrefix(srv.URL, "http://") + "/webhook", conns: conns}
+			},
+			wantClass: deliver.ClassProtocol, wantErr: "the target answered plain HTTP to an https:// URL",
+			wantAttempts: policyAttempts, wantConns: policyAttempts,
+		},
+		{
+			// The server asks for a client certificate the platform does not
+			// have, and says so with a TLS alert.
+			name: "TLS alert from the server",
+			setup: func(t *testing.T) hostile {
+				srv := httptest.NewUnstartedServer(http.HandlerFunc(func(http.ResponseWriter, *http.Request) {
+					t.Errorf("a request went through without a client certificate")
+				}))
+				conns := new(atomic.Int32)
+				srv.Config.ConnState = func(_ net.Conn, s http.ConnState) {
+					if s == http.StateNew {
+						conns.Add(1)
+					}
+				}
+				srv.Config.ErrorLog = quietLog()
+				srv.TLS = &tls.Config{ClientAuth: tls.RequireAnyClientCert}
+				srv.StartTLS()
+				t.Cleanup(srv.Close)
+				client := platformClient(t, func(tr *http.Transport) {
+					tr.TLSClientConfig = &tls.Config{InsecureSkipVerify: true} //nolint:gosec // as --insecure does
+				})
+				return hostile{url: srv.URL + "/webhook", conns: conns, client: client}
+			},
+			wantClass: deliver.ClassTLS, wantErr: "TLS failed: ",
+			wantAttempts: policyAttempts, wantConns: policyAttempts,
+		},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -1,5 +1,6 @@
 // Package load runs a scenario's call lifecycles against a receiver at
-// scale, through vegeta, and measures what a capacity plan needs: latency
+// scale, through the same deliverer as every other command (results
+// stream as vegeta records), and measures what a capacity plan needs: latency
 // percentiles, timeouts, retries and duplicates, per event type and overall.
 //
 // Calls arrive on an open model (the arrival rate does not drop when the
@@ -197,7 +198,8 @@ func WithClock(c Clock) Option {
 	return func(e *Engine) error { e.clock = c; return nil }
 }
 
-// WithInsecure skips TLS certificate verification.
+// WithInsecure skips TLS certificate verification on the engine's own client;
+// a client given with WithHTTPClient keeps its own TLS settings.
 func WithInsecure(b bool) Option { return func(e *Engine) error { e.insecure = b; return nil } }
 
 // WithEvents delivers only events of these types, as to an endpoint

@@ -41,6 +41,7 @@ delivery: {timeout: 30s, retries: 0}
 	require.NoError(t, err)
 	checkIdentities(t, s)
 	assert.EqualValues(t, 1, s.Overall.Status["late"], "%v", s.Overall.Status)
+	assert.EqualValues(t, 1, s.Overall.Timeouts, "the platform saw a timeout")
 	assert.Zero(t, s.Overall.Status["200"]-(s.Overall.Attempts-1), "every other answer is a plain 200")
 	for _, ts := range s.PerType {
 		if ts.Type != "call.started" {

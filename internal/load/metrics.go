@@ -102,7 +102,7 @@ func (c *collector) attempt(at time.Duration, inFlight int64, o outcome) {
 	} else {
 		b.Errors++
 	}
-	if o.class == deliver.ClassTimeout {
+	if timedOut(o.class) {
 		b.Timeouts++
 	}
 	loadreport.Record(c.open, o.latency)
@@ -115,7 +115,7 @@ func (c *collector) attempt(at time.Duration, inFlight int64, o outcome) {
 		if !o.ok {
 			k.Errors++
 		}
-		if o.class == deliver.ClassTimeout {
+		if timedOut(o.class) {
 			k.Timeouts++
 		}
 		if o.violation {
@@ -208,3 +208,7 @@ func bucketWidthFor(arrival time.Duration) time.Duration {
 	}
 	return w
 }
+
+// timedOut reports whether the platform saw the attempt time out: no
+// complete answer in time, or one that came after its budget (late).
+func timedOut(c deliver.Class) bool { return c == deliver.ClassTimeout || c == deliver.ClassLate }

@@ -124,8 +124,10 @@ func (r *run) encode(f *flight, a deliver.Attempt) {
 	if r.enc == nil || r.encErr != nil {
 		return
 	}
+	r.seq++
 	out := vegeta.Result{
 		Attack:    f.c.tpl.events[f.ev].typ,
+		Seq:       r.seq,
 		Code:      uint16(a.Status),
 		Timestamp: a.Start,
 		Latency:   a.Latency,
@@ -134,6 +136,9 @@ func (r *run) encode(f *flight, a deliver.Attempt) {
 		Method:    http.MethodPost,
 		URL:       r.e.shown,
 		Headers:   triggerHeader(f.duplicate, f.attempt),
+	}
+	if a.Class == deliver.ClassLate {
+		out.Code = 0 // the platform never saw it: vegeta must not count a success
 	}
 	switch {
 	case a.Class != deliver.ClassNone:

@@ -84,6 +84,7 @@ type run struct {
 	calls    loadreport.Calls
 	enc      vegeta.Encoder
 	encErr   error
+	seq      uint64 // results.bin records written
 	dead     *deadLetters
 	stopped  string
 	draining bool

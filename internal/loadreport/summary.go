@@ -159,7 +159,10 @@ type Stats struct {
 	Unsent     int64 `json:"unsent"`   // deliveries never finished: drain timeout or interruption
 	Attempts   int64 `json:"attempts"` //
 	Retries    int64 `json:"retries"`  //
-	Timeouts   int64 `json:"timeouts"` // attempts with no complete answer within the timeout
+	// Timeouts counts attempts the platform saw time out: no complete answer
+	// within the scenario's timeout, or an answer after the 5-second budget
+	// (class late, also counted apart in Status).
+	Timeouts int64 `json:"timeouts"`
 	// Errors counts attempts that were not acknowledged: non-2xx answers and
 	// network failures, timeouts included.
 	Errors             int64 `json:"errors"`

@@ -40,6 +40,10 @@ const (
 	DuplicateAck      = "duplicate.ack"
 	DuplicateFlag     = "duplicate.flag"
 	DuplicateEffect   = "duplicate.effect"
+	DuplicateFirst    = "duplicate.first"
+	DuplicateRace     = "duplicate.race"
+	EventLost         = "event.lost"
+	PayloadEquivalent = "payload.equivalent"
 	OrderTolerant     = "order.tolerant"
 	ServerError       = "server.error"
 	ErrorLeak         = "error.leak"
@@ -136,6 +140,30 @@ var catalog = []Check{
 		Title:       "a redelivered event takes effect once (checked through --probe-url)",
 		Explanation: "The probe API showed an event processed more than once after a redelivery: the receiver has no idempotency, so every retry repeats its side effects.",
 		Fix:         "Insert the duplicate key with a unique constraint in the same transaction as the event, and skip processing when it already exists.",
+	},
+	{
+		ID: DuplicateFirst, Severity: SeverityError,
+		Title:       "a first delivery is not answered as a duplicate",
+		Explanation: "The receiver answered \"duplicate\": true to an event it had never been sent: its duplicate key is too coarse (callId + eventType without the timestamp, say), so it drops every later event of that type in the call, every transcription.update after the first.",
+		Fix:         "Key deduplication on callId + eventType + timestamp, all three.",
+	},
+	{
+		ID: DuplicateRace, Severity: SeverityError,
+		Title:       "copies of one event arriving at the same instant take effect once",
+		Explanation: "The platform sends overlapping copies when a retry races a slow first attempt, or two of its delivery workers pick up the same event. A receiver that checks for the key and then inserts it (EXISTS, then SET; SELECT, then INSERT) lets every copy through the gap between the two.",
+		Fix:         "Make the check and the insert one atomic step: SET key NX, INSERT ... ON CONFLICT DO NOTHING, a unique constraint; process only when the insert took effect.",
+	},
+	{
+		ID: EventLost, Severity: SeverityError,
+		Title:       "every acknowledged event is recorded (checked through --probe-url)",
+		Explanation: "The receiver acknowledged events its probe API does not show as recorded: the platform counts them delivered and never sends them again, so they are lost for good. The usual causes are a duplicate key that merges distinct events, a queue that drops work, or a write that fails after the 200.",
+		Fix:         "Store the event (with its full duplicate key) before answering 2xx, and answer 5xx when the store fails so the platform retries.",
+	},
+	{
+		ID: PayloadEquivalent, Severity: SeverityError,
+		Title:       "an event whose bytes differ only where JSON does not care is acknowledged",
+		Explanation: "The platform's serializer may indent, escape non-ASCII as \\uXXXX, escape slashes or order keys differently from today's. A receiver that verifies the signature over its own re-serialisation of the parsed body (JSON.stringify(req.body)), or compares bytes, rejects every such event.",
+		Fix:         "Verify signatures over the raw request bytes, before parsing; never re-serialise the body to check it.",
 	},
 	{
 		ID: OrderTolerant, Severity: SeverityError,

@@ -32,6 +32,8 @@ const (
 	GroupLarge     = "large"
 	GroupOrder     = "order"
 	GroupURL       = "url"
+	GroupRace      = "race"
+	GroupBytes     = "bytes"
 )
 
 // Groups lists every group, in the order they run.

@@ -28,10 +28,34 @@ func (s *Summary) Audited(probeURL string, calls int, res probe.AuditResult, ths
 // and a run that neither was interrupted nor stopped early (a run cut
 // short did not deliver every started call whole, whatever the
 // thresholds say). It may be called again after the figures change.
+//
+// When the end-state audit ran, lost == 0 and duplicated == 0 are judged
+// whatever the scenario says: a check that ran and measured a loss never
+// passes. A scenario's own threshold on the metric is judged as well.
 func (s *Summary) Judge(ths []scenario.Threshold) {
 	s.Health = healthOf(s)
-	s.Thresholds = evaluate(ths, s)
+	s.Thresholds = evaluate(withAuditFloor(ths, s.Audit), s)
 	s.Passed = !s.Interrupted && s.StopReason == "" && AllHeld(s.Thresholds)
+}
+
+// withAuditFloor adds lost == 0 and duplicated == 0 to ths when the audit
+// ran and ths does not hold them already, word for word.
+func withAuditFloor(ths []scenario.Threshold, a Audit) []scenario.Threshold {
+	if !a.probed() {
+		return ths
+	}
+	out := append([]scenario.Threshold(nil), ths...)
+	for _, m := range []scenario.Metric{scenario.MetricLost, scenario.MetricDuplicated} {
+		floor := scenario.Threshold{Metric: m, Op: scenario.OpEqual, Count: 0}
+		have := false
+		for _, th := range ths {
+			have = have || th.String() == floor.String()
+		}
+		if !have {
+			out = append(out, floor)
+		}
+	}
+	return out
 }
 
 // healthOf is the endpoint's health from the summary's stats.

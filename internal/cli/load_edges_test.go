@@ -67,7 +67,9 @@ thresholds: [contract_violations == 0]
 `)
 	dir := filepath.Join(t.TempDir(), "run")
 	junit := filepath.Join(t.TempDir(), "load.xml")
+	// A contract that declares answer bodies, so the echoed 200 breaks it.
 	r := runCLI(t, map[string]string{"WEBHOOK_SECRET": testSecret}, "load", "--scenario", sc,
+		"--spec", "../contract/testdata/strict-answers.yaml",
 		"--target", srv.URL+"/hook?key=query-secret-123", "--report-dir", dir, "--junit", junit, "--seed", "1")
 	require.Equal(t, 1, r.code, r.stdout+r.stderr)
 	s := readSummary(t, dir)

@@ -106,15 +106,38 @@ func Load(data []byte, source string) (*Contract, error) {
 	return c, nil
 }
 
-// warm validates one request and one answer per webhook, serially, so that
-// every schema is compiled before concurrent use.
+// warm validates one request and one answer per declared status per
+// webhook, serially, so that every schema is compiled before concurrent use.
 func (c *Contract) warm() {
 	for _, name := range c.names {
 		c.ValidateEvent(name, []byte(`{}`))
-		c.ValidateAnswer(name, []byte(`{}`), http.StatusOK, http.Header{"Content-Type": {"application/json"}}, []byte(`{"received":true}`))
-		c.ValidateAnswer(name, []byte(`{}`), http.StatusUnauthorized, http.Header{"Content-Type": {"application/json"}}, []byte(`{"error":"Unauthorized"}`))
-		c.ValidateAnswer(name, []byte(`{}`), http.StatusBadRequest, http.Header{"Content-Type": {"application/json"}}, []byte(`{"error":"Invalid payload"}`))
+		for _, code := range c.declared(name) {
+			status, err := strconv.Atoi(strings.ReplaceAll(code, "XX", "00"))
+			if err != nil {
+				continue // "default"
+			}
+			c.ValidateAnswer(name, []byte(`{}`), status, http.Header{"Content-Type": {"application/json"}}, []byte(`{}`))
+		}
 	}
+}
+
+// declared lists the answers eventType's webhook declares: "200", "2XX",
+// "default", in document order.
+func (c *Contract) declared(eventType string) []string {
+	item, ok := c.webhooks[eventType]
+	if !ok || item.Post == nil || item.Post.Responses == nil {
+		return nil
+	}
+	var out []string
+	if item.Post.Responses.Codes != nil {
+		for code := range item.Post.Responses.Codes.KeysFromOldest() {
+			out = append(out, code)
+		}
+	}
+	if item.Post.Responses.Default != nil {
+		out = append(out, "default")
+	}
+	return out
 }
 
 // EventTypes lists the webhooks in the contract, in document order.
@@ -173,7 +196,7 @@ func (c *Contract) ValidateAnswer(eventType string, reqBody []byte, status int, 
 	}
 	v := violations(errs)
 	for i := range v {
-		v[i].Reason = plainAnswerReason(v[i].Reason, status, header.Get("Content-Type"))
+		v[i].Reason = plainAnswerReason(v[i].Reason, status, header.Get("Content-Type"), c.declared(eventType))
 	}
 	return v
 }
@@ -185,7 +208,7 @@ var (
 
 // plainAnswerReason says in plain words what the validator words for
 // operations and specs: the answer's content type or status is not declared.
-func plainAnswerReason(reason string, status int, contentType string) string {
+func plainAnswerReason(reason string, status int, contentType string, declared []string) string {
 	switch {
 	case undeclaredType.MatchString(reason):
 		if contentType == "" {
@@ -193,7 +216,7 @@ func plainAnswerReason(reason string, status int, contentType string) string {
 		}
 		return fmt.Sprintf("the %d answer is %s; the contract declares application/json", status, contentType)
 	case undeclaredStatus.MatchString(reason):
-		return fmt.Sprintf("status %d is not an answer the contract declares (200, 400, 401)", status)
+		return fmt.Sprintf("status %d is not an answer the contract declares (%s)", status, strings.Join(declared, ", "))
 	}
 	return reason
 }

@@ -244,9 +244,59 @@ func TestValidateEventNotJSON(t *testing.T) {
 	assert.Contains(t, got[0].Reason, "could not be decoded")
 }
 
-func TestValidateAnswer(t *testing.T) {
+// strict loads a contract of the kind a team passes with --spec: the
+// guide's recommended answers declared as requirements.
+var strict = sync.OnceValues(func() (*contract.Contract, error) {
+	data, err := os.ReadFile("testdata/strict-answers.yaml")
+	if err != nil {
+		return nil, err
+	}
+	return contract.Load(data, "strict-answers.yaml")
+})
+
+// TestShippedAcceptsEveryAcknowledgement: the platform reads only the
+// status, so the shipped contract accepts any 2xx and any 4xx, whatever the
+// body or content type, and still reports a 5xx or a 3xx as undeclared.
+func TestShippedAcceptsEveryAcknowledgement(t *testing.T) {
 	t.Parallel()
 	c := loadShipped(t)
+	body := []byte(validBodies[event.CallEnded])
+	for _, tt := range []struct {
+		status int
+		ct     string
+		body   string
+	}{
+		{200, "application/json", `{"received":true}`},
+		{200, "application/json", `{"status":"ok"}`},
+		{200, "text/plain", "OK"},
+		{201, "", ""},
+		{202, "application/json", `{"queued":true}`},
+		{204, "", ""},
+		{400, "application/json", `{"error":"Invalid payload"}`},
+		{401, "", ""},
+		{403, "text/html", "<h1>Forbidden</h1>"},
+		{422, "application/json", `{"detail":[{"loc":["body","callId"],"msg":"field required"}]}`},
+	} {
+		h := http.Header{}
+		if tt.ct != "" {
+			h.Set("Content-Type", tt.ct)
+		}
+		assert.Empty(t, c.ValidateAnswer(event.CallEnded, body, tt.status, h, []byte(tt.body)), "%d %s %s", tt.status, tt.ct, tt.body)
+	}
+	for _, status := range []int{500, 503, 302} {
+		got := c.ValidateAnswer(event.CallEnded, body, status, http.Header{}, nil)
+		if assert.Len(t, got, 1, "%d", status) {
+			assert.Contains(t, got[0].Reason, fmt.Sprintf("status %d is not an answer the contract declares (2XX, 4XX)", status))
+		}
+	}
+}
+
+// TestValidateAnswer: a contract that declares answer bodies (--spec) is
+// enforced.
+func TestValidateAnswer(t *testing.T) {
+	t.Parallel()
+	c, err := strict()
+	require.NoError(t, err)
 	jsonHeader := http.Header{"Content-Type": {"application/json"}}
 	tests := []struct {
 		name       string
@@ -291,7 +341,8 @@ func TestValidateAnswer(t *testing.T) {
 
 func TestValidateAnswerNilHeader(t *testing.T) {
 	t.Parallel()
-	c := loadShipped(t)
+	c, err := strict()
+	require.NoError(t, err)
 	// No Content-Type at all: not the declared application/json, reported, no panic.
 	got := c.ValidateAnswer(event.CallStarted, nil, 200, nil, []byte(`{"received":true}`))
 	assert.NotEmpty(t, got)

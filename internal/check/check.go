@@ -78,8 +78,8 @@ var catalog = []Check{
 	{
 		ID: ResponseSchema, Severity: SeverityWarning,
 		Title:       "the answer's status, content type and body match the contract",
-		Explanation: "The platform only needs a 2xx, but a body that does not match the contract (not JSON, no \"received\": true) is a sign the request did not reach the webhook handler: a proxy page, a framework default or a catch-all route.",
-		Fix:         "Answer application/json {\"received\": true} (with \"duplicate\": true for redeliveries).",
+		Explanation: "The platform reads only the status: any 2xx within 5 seconds acknowledges, whatever the body, and the shipped contract declares just that (2XX and 4XX, any body). A contract of your own (--spec) that declares answer bodies is enforced: an answer that does not match it is often a proxy page, a framework default or a catch-all route rather than the webhook handler.",
+		Fix:         "Answer what your contract declares, or loosen the contract.",
 	},
 	{
 		ID: AuthMissing, Severity: SeverityError,
@@ -101,8 +101,8 @@ var catalog = []Check{
 	},
 	{
 		ID: PayloadMalformed, Severity: SeverityWarning,
-		Title:       "a body that is not JSON is answered 400",
-		Explanation: "A receiver that acknowledges garbage will silently drop it; one that answers 5xx makes the platform retry a request that can never succeed. 400 tells the sender the request itself is wrong and must not be retried.",
+		Title:       "a body that is not JSON is rejected with a 4xx",
+		Explanation: "A receiver that acknowledges garbage will silently drop it; one that answers 5xx makes the platform retry a request that can never succeed. A 4xx (400 recommended; 422 from a validating framework is as good) tells the sender the request itself is wrong and must not be retried.",
 		Fix:         "Parse the body before processing and answer 400 {\"error\": \"Invalid payload\"} when it is not JSON.",
 	},
 	{
@@ -130,9 +130,9 @@ var catalog = []Check{
 		Fix:         "Treat a known callId + eventType + timestamp as success: answer 200 {\"received\": true, \"duplicate\": true} without processing it again.",
 	},
 	{
-		ID: DuplicateFlag, Severity: SeverityWarning,
-		Title:       "a redelivery is answered with \"duplicate\": true",
-		Explanation: "An answer without the flag suggests the receiver did not recognise the redelivery and may process it twice: two CRM updates, two follow-up e-mails.",
+		ID: DuplicateFlag, Severity: SeverityNote,
+		Title:       "a redelivery is answered with \"duplicate\": true (a recommendation)",
+		Explanation: "The platform reads only the status, so the flag is optional. Without it hamsasim cannot tell from the answer whether the receiver recognised the redelivery; --probe-url shows whether it was processed twice.",
 		Fix:         "Store callId + eventType + timestamp (a unique key) before processing, and flag redeliveries in the answer.",
 	},
 	{
@@ -247,6 +247,28 @@ type Finding struct {
 	// too large to inline. It is written next to the JSON report.
 	Payload     []byte `json:"-"`
 	PayloadFile string `json:"payloadFile,omitempty"`
+
+	// Cause tells findings of one check and event type apart when they
+	// are grouped: "status 500", "timeout"; empty means the answer's
+	// status or error class.
+	Cause string `json:"cause,omitempty"`
+	// Count is how many occurrences Group folded into this finding: the
+	// first (whose details the finding carries) and the others, listed in
+	// Occurrences. 0 or 1 means this one alone.
+	Count       int          `json:"count,omitempty"`
+	Occurrences []Occurrence `json:"occurrences,omitempty"`
+}
+
+// Occurrence is one place a grouped finding arose: an event of a call, or
+// a probe request. The first few carry a curl reproduction.
+type Occurrence struct {
+	ID      string `json:"id"` // callId#seq, or the probe's name for a probe's own call
+	Fixture string `json:"fixture,omitempty"`
+	CallID  string `json:"callId,omitempty"`
+	Event   string `json:"event,omitempty"`
+	Seq     int    `json:"seq"`
+	Probe   string `json:"probe,omitempty"`
+	Curl    string `json:"curl,omitempty"`
 }
 
 // New returns a finding of check id with the catalog's severity,
@@ -295,6 +317,9 @@ func Delivery(c *contract.Contract, r deliver.Result) []Finding {
 		if stopped {
 			end = "; the run stopped before its next retry"
 		}
+		if len(r.Skipped) > 0 {
+			end = fmt.Sprintf("; sent once, as earlier %s events had failed every attempt: the platform would retry after %s and then drop it", r.Event.Type, waits(r.Skipped))
+		}
 		f.Message = fmt.Sprintf("%s %s on %s%s", r.Event.Type, Outcome(failed[0]), attemptsWord(len(failed), n), end)
 		out = append(out, f)
 	}
@@ -305,6 +330,14 @@ func Delivery(c *contract.Contract, r deliver.Result) []Finding {
 		if len(slow) > 1 {
 			f.Message += fmt.Sprintf("; %d of %d attempts were too slow", len(slow), n)
 		}
+		out = append(out, f)
+	}
+	if final.OK() && final.N == 1 && final.Trigger == deliver.TriggerFirst && flaggedDuplicate(final.Body) {
+		// Only a first attempt: a retry after a timeout or a 5xx may
+		// rightly be a duplicate of what the receiver stored.
+		f := base(DuplicateFirst, final)
+		f.Cause = "first delivery flagged duplicate"
+		f.Message = fmt.Sprintf("the first delivery of %s #%d was answered as a duplicate: the receiver treated a new event as one it already had and dropped it", r.Event.Type, r.Event.Seq)
 		out = append(out, f)
 	}
 	if final.OK() {
@@ -387,6 +420,15 @@ func joinViolations(v []contract.Violation, max int) string {
 		parts = append(parts, x.String())
 	}
 	return strings.Join(parts, "; ")
+}
+
+// waits lists retry waits in words: "1.0 s, 2.0 s".
+func waits(ds []time.Duration) string {
+	parts := make([]string, len(ds))
+	for i, d := range ds {
+		parts[i] = seconds(d)
+	}
+	return strings.Join(parts, ", ")
 }
 
 func seconds(d time.Duration) string { return fmt.Sprintf("%.1f s", d.Seconds()) }

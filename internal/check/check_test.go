@@ -24,6 +24,17 @@ func loadContract(t *testing.T) *contract.Contract {
 	return c
 }
 
+// loadStrict loads a contract that declares the guide's recommended
+// answers as requirements, as a team's own --spec may.
+func loadStrict(t *testing.T) *contract.Contract {
+	t.Helper()
+	data, err := os.ReadFile("../contract/testdata/strict-answers.yaml")
+	require.NoError(t, err)
+	c, err := contract.Load(data, "strict-answers.yaml")
+	require.NoError(t, err)
+	return c
+}
+
 var jsonHeader = http.Header{"Content-Type": {"application/json"}}
 
 func ok(n int) deliver.Attempt {
@@ -59,8 +70,16 @@ func TestDelivery(t *testing.T) {
 		{"refused", []deliver.Attempt{{N: 1, Class: deliver.ClassRefused}}, map[string]string{
 			check.Status2xx: "call.ended could not connect (connection refused) on its only attempt",
 		}},
-		{"2xx but not the contract's body", []deliver.Attempt{{N: 1, Status: 200, Header: http.Header{"Content-Type": {"text/plain"}}, Body: []byte("OK")}}, map[string]string{
-			check.ResponseSchema: "the 200 answer to call.ended does not match the contract: the 200 answer is text/plain; the contract declares application/json",
+		{"any 2xx acknowledges: 200 text/plain", []deliver.Attempt{{N: 1, Status: 200, Header: http.Header{"Content-Type": {"text/plain"}}, Body: []byte("OK")}}, map[string]string{}},
+		{"any 2xx acknowledges: 204", []deliver.Attempt{{N: 1, Status: 204}}, map[string]string{}},
+		{"any 2xx acknowledges: 202 queued", []deliver.Attempt{{N: 1, Status: 202, Header: jsonHeader, Body: []byte(`{"queued":true}`)}}, map[string]string{}},
+		{"a first delivery answered as a duplicate", []deliver.Attempt{{N: 1, Trigger: deliver.TriggerFirst, Status: 200, Header: jsonHeader, Body: []byte(`{"received":true,"duplicate":true}`)}}, map[string]string{
+			check.DuplicateFirst: "the first delivery of call.ended #7 was answered as a duplicate: the receiver treated a new event as one it already had and dropped it",
+		}},
+		{"a retry after a timeout may be a duplicate", []deliver.Attempt{{N: 1, Trigger: deliver.TriggerFirst, Class: deliver.ClassTimeout, Latency: 5 * time.Second},
+			{N: 2, Trigger: deliver.TriggerRetry, Status: 200, Header: jsonHeader, Body: []byte(`{"received":true,"duplicate":true}`)}}, map[string]string{
+			check.Status2xx: "call.ended got no complete answer within 5.0 s on 1 of 2 attempts, then was acknowledged on attempt 2",
+			check.Latency5s: "call.ended took 5.0 s on attempt 1 (the limit is 5.0 s): the platform counts the attempt as failed and delivers the event again",
 		}},
 		{"canceled attempts are not findings", []deliver.Attempt{{N: 1, Class: deliver.ClassCanceled}}, map[string]string{}},
 	}
@@ -81,6 +100,27 @@ func TestDelivery(t *testing.T) {
 			assert.Equal(t, tc.want, got)
 		})
 	}
+}
+
+// TestDeliveryStrictContract: a contract of the team's own that declares
+// answer bodies is enforced.
+func TestDeliveryStrictContract(t *testing.T) {
+	t.Parallel()
+	ev := event.Event{Type: event.CallEnded, Body: []byte(`{}`)}
+	fs := check.Delivery(loadStrict(t), deliver.Result{Event: ev, Attempts: []deliver.Attempt{{N: 1, Status: 200, Header: http.Header{"Content-Type": {"text/plain"}}, Body: []byte("OK")}}})
+	require.Len(t, fs, 1)
+	assert.Equal(t, check.ResponseSchema, fs[0].Check)
+	assert.Equal(t, "the 200 answer to call.ended does not match the contract: the 200 answer is text/plain; the contract declares application/json", fs[0].Message)
+}
+
+// TestDeliverySentOnce: an event sent once because its type kept failing
+// says what the platform would still have done.
+func TestDeliverySentOnce(t *testing.T) {
+	t.Parallel()
+	ev := event.Event{Type: event.TranscriptionUpdate, Body: []byte(`{}`)}
+	fs := check.Delivery(nil, deliver.Result{Event: ev, Attempts: []deliver.Attempt{{N: 1, Status: 500}}, Skipped: []time.Duration{time.Second, 2 * time.Second}})
+	require.Len(t, fs, 1)
+	assert.Equal(t, "transcription.update answered 500 on its only attempt; sent once, as earlier transcription.update events had failed every attempt: the platform would retry after 1.0 s, 2.0 s and then drop it", fs[0].Message)
 }
 
 func TestExcerpt(t *testing.T) {

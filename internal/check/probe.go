@@ -3,7 +3,6 @@ package check
 import (
 	"encoding/json"
 	"fmt"
-	"net/http"
 	"regexp"
 
 	"github.com/hamsasim/hamsasim/internal/contract"
@@ -17,9 +16,9 @@ type Want int
 // Expectations.
 const (
 	WantAck         Want = iota // 2xx
-	WantReject                  // anything but 2xx (401 preferred)
-	WantBadRequest              // exactly 400
-	WantClientError             // any 4xx
+	WantReject                  // anything but 2xx (401 recommended)
+	WantBadRequest              // a 4xx, not a 2xx or 3xx (400 recommended)
+	WantClientError             // anything but 2xx (400 recommended)
 )
 
 // ProbeSpec describes one probe request, for judging and reporting.
@@ -68,23 +67,24 @@ func Probe(c *contract.Contract, p ProbeSpec, a deliver.Attempt) []Finding {
 		}
 	case WantReject:
 		if a.OK() {
-			out = append(out, mk(p.Check, fmt.Sprintf("%s was accepted with %d; expected 401 Unauthorized", p.Request, a.Status)))
+			out = append(out, mk(p.Check, fmt.Sprintf("%s was accepted with %d; expected a rejection (401 recommended)", p.Request, a.Status)))
 		}
 	case WantBadRequest:
-		if answered && !is5xx && a.Status != http.StatusBadRequest {
-			out = append(out, mk(p.Check, fmt.Sprintf("%s was answered %d; expected 400 Invalid payload", p.Request, a.Status)))
+		if answered && !is5xx && (a.Status < 400 || a.Status >= 500) {
+			out = append(out, mk(p.Check, fmt.Sprintf("%s was answered %d; expected a 4xx rejection (400 recommended)", p.Request, a.Status)))
 		}
 	case WantClientError:
 		if a.OK() {
-			out = append(out, mk(p.Check, fmt.Sprintf("%s was accepted with %d; expected a 4xx rejection", p.Request, a.Status)))
+			out = append(out, mk(p.Check, fmt.Sprintf("%s was accepted with %d; expected a rejection (400 recommended)", p.Request, a.Status)))
 		}
 	}
 	if answered && a.Status >= 400 {
 		if what := Leak(a.Body); what != "" {
 			out = append(out, mk(ErrorLeak, fmt.Sprintf("the %d answer to %s shows %s", a.Status, p.Request, what)))
 		}
-		if a.Status == http.StatusBadRequest || a.Status == http.StatusUnauthorized {
-			// Every webhook declares the same error answers; judge against the first.
+		if a.Status < 500 {
+			// Judge a rejection against the contract's answers for the
+			// event's webhook (the first one for a body with no known type).
 			if c != nil && len(c.EventTypes()) > 0 {
 				typ := p.Event.Type
 				if !c.Has(typ) {
@@ -147,29 +147,4 @@ func Leak(body []byte) string {
 		}
 	}
 	return ""
-}
-
-// Aggregate folds findings of the same check and probe into the first one,
-// counting the rest in its message, so a defect repeated on every call is
-// reported once.
-func Aggregate(fs []Finding) []Finding {
-	type key struct{ check, probe string }
-	index := map[key]int{}
-	counts := map[key]int{}
-	var out []Finding
-	for _, f := range fs {
-		k := key{f.Check, f.Probe}
-		counts[k]++
-		if _, ok := index[k]; ok {
-			continue
-		}
-		index[k] = len(out)
-		out = append(out, f)
-	}
-	for k, i := range index {
-		if n := counts[k]; n > 1 {
-			out[i].Message += fmt.Sprintf(" (and %d more like it)", n-1)
-		}
-	}
-	return out
 }

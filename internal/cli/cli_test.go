@@ -421,7 +421,7 @@ func TestWrongProbeURLFails(t *testing.T) {
 	r := runCLI(t, map[string]string{"WEBHOOK_SECRET": testSecret}, "simulate", "--target", target, "--probe-url", target,
 		"--fixtures", shipped("no-answer"), "--probes", "duplicate", "--json", out)
 	assert.Equal(t, ExitFindings, r.code, r.stdout)
-	assert.Contains(t, r.stdout, "duplicate.effect could not be checked: GET")
+	assert.Contains(t, r.stdout, "answered 404, no record of the call")
 	assert.Contains(t, r.stdout, "--probe-url ends in /webhook: give the base URL")
 }
 
@@ -500,7 +500,7 @@ func TestEchoedSecretsAreScrubbed(t *testing.T) {
 	all := r.stdout + r.stderr + readFile(t, filepath.Join(dir, "o.json")) + readFile(t, filepath.Join(dir, "o.xml"))
 	assert.NotContains(t, all, "CANARY")
 	assert.Contains(t, all, `\"auth\":\"[REDACTED]\"`, "the echoed header is scrubbed, not dropped")
-	assert.Contains(t, all, "duplicate.effect could not be checked: GET http://REDACTED@127.0.0.1:", "the probe URL is shown redacted")
+	assert.Contains(t, all, "GET http://REDACTED@127.0.0.1:", "the probe URL is shown redacted")
 	assert.Contains(t, all, "/probe/calls/", "the call path is joined to the probe URL's path, not its query")
 }
 

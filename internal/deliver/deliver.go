@@ -110,6 +110,10 @@ func (a *Attempt) lateIfSlow() {
 type Result struct {
 	Event    event.Event
 	Attempts []Attempt
+	// Skipped holds the waits of the retries the policy would have made
+	// after the last attempt but the caller chose not to (DeliverOnce):
+	// the platform would make them, then drop the event.
+	Skipped []time.Duration
 }
 
 // Final is the last attempt.
@@ -282,6 +286,33 @@ func (d *Deliverer) Deliver(ctx context.Context, target string, ev event.Event, 
 		}
 	}
 }
+
+// DeliverOnce sends ev a single time. When the attempt fails, the retries
+// the policy would make after it (assuming each fails the same way) are
+// recorded in Result.Skipped, not made: a run bounded in time uses it for
+// an event type that has failed every attempt several times in a row.
+func (d *Deliverer) DeliverOnce(ctx context.Context, target string, ev event.Event, observe func(Attempt)) Result {
+	req := Request{Target: target, Body: ev.Body, MsgID: MessageID(ev.Key())}
+	a := d.Send(ctx, req, 1, TriggerFirst)
+	if observe != nil {
+		observe(a)
+	}
+	res := Result{Event: ev, Attempts: []Attempt{a}}
+	if !a.OK() && a.Class != ClassCanceled {
+		for n := 1; n <= maxScheduled; n++ {
+			wait, again := d.policy.Next(n, a)
+			if !again {
+				break
+			}
+			res.Skipped = append(res.Skipped, wait)
+		}
+	}
+	return res
+}
+
+// maxScheduled bounds the skipped retries DeliverOnce records, against a
+// policy that never gives up.
+const maxScheduled = 32
 
 // Request is one message to send.
 type Request struct {

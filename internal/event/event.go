@@ -23,6 +23,17 @@ const (
 // Types lists the known event types in lifecycle order.
 var Types = []string{CallStarted, CallAnswered, TranscriptionUpdate, ToolExecuted, CallEnded}
 
+// TypeIndex is the position of t in Types, or len(Types) for a type the
+// platform does not document.
+func TypeIndex(t string) int {
+	for i, k := range Types {
+		if k == t {
+			return i
+		}
+	}
+	return len(Types)
+}
+
 // Known reports whether t is one of the five documented event types.
 func Known(t string) bool {
 	for _, k := range Types {

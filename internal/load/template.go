@@ -70,7 +70,7 @@ func newTemplate(f *fixture.Fixture) (*callTemplate, error) {
 			slotConversationID: []byte(idsA.ConversationID),
 			slotTimestamp:      []byte(ev.Timestamp),
 		})
-		et.typ, et.typIdx, et.offset, et.idx = ev.Type, typeIndex(ev.Type), ev.Offset, i
+		et.typ, et.typIdx, et.offset, et.idx = ev.Type, event.TypeIndex(ev.Type), ev.Offset, i
 		got := et.render(nil, idsB, b[i].Timestamp)
 		if !bytes.Equal(got, b[i].Body) {
 			t.spliced = false
@@ -129,17 +129,6 @@ func (et *eventTemplate) render(dst []byte, ids fixture.IDs, ts string) []byte {
 		}
 	}
 	return dst
-}
-
-// typeIndex is the position of t in event.Types, or len(event.Types) for an
-// unknown type.
-func typeIndex(t string) int {
-	for i, k := range event.Types {
-		if k == t {
-			return i
-		}
-	}
-	return len(event.Types)
 }
 
 // only keeps the events of the subscribed types, in order; nil keeps all.

@@ -110,21 +110,20 @@ func Audit(ctx context.Context, d *deliver.Deliverer, probeURL string, calls []E
 // compare adds one call's record to res.
 func compare(res *AuditResult, c *Expected, rec *CallRecord, problem func(string, ...any)) {
 	res.Checked++
-	var lost, dup []string
 	for i, t := range event.Types {
-		if i >= MaxTypes {
-			break
+		if i < MaxTypes {
+			res.Recorded += int64(rec.Events[t])
 		}
-		stored := rec.Events[t]
-		res.Recorded += int64(stored)
-		if n := int(c.Acked[i]) - stored; n > 0 {
-			res.Lost += int64(n)
-			lost = append(lost, fmt.Sprintf("%s %d acknowledged, %d recorded", t, c.Acked[i], stored))
+	}
+	var lost, dup []string
+	for _, d := range diff(c, rec) {
+		if d.lost {
+			res.Lost += int64(d.acked - d.stored)
+			lost = append(lost, fmt.Sprintf("%s %d acknowledged, %d recorded", d.typ, d.acked, d.stored))
+			continue
 		}
-		if n := rec.Effects[t] - stored; n > 0 {
-			res.Duplicated += int64(n)
-			dup = append(dup, fmt.Sprintf("%s took effect %d times for %s", t, rec.Effects[t], plural(stored, "event")))
-		}
+		res.Duplicated += int64(d.effects - d.stored)
+		dup = append(dup, fmt.Sprintf("%s took effect %d times for %s", d.typ, d.effects, plural(d.stored, "event")))
 	}
 	if len(lost) > 0 {
 		problem("call %s: lost: %s", c.CallID, strings.Join(lost, "; "))

@@ -83,22 +83,33 @@ func WriteJUnit(w io.Writer, r *Run) error {
 
 // groupFindings sorts findings into those of an event (keyed
 // "fixture#seq"), those of a probe (keyed "probe|event") and the rest,
-// which belong to the run as a whole.
+// which belong to the run as a whole. A grouped finding counts for each of
+// its occurrences, so every event it stands for fails its own case.
 func groupFindings(findings []check.Finding) (byEvent, byProbe map[string][]check.Finding, general []check.Finding) {
 	byEvent = map[string][]check.Finding{}
 	byProbe = map[string][]check.Finding{}
-	for _, f := range findings {
-		if f.Probe != "" && f.Probe != "duplicate" {
-			k := f.Probe + "|" + f.Event
-			byProbe[k] = append(byProbe[k], f)
-			continue
+	for _, g := range findings {
+		occ := g.Occurs()
+		for i, o := range occ {
+			f := g
+			f.Fixture, f.CallID, f.Event, f.Seq, f.Probe = o.Fixture, o.CallID, o.Event, o.Seq, o.Probe
+			f.Occurrences, f.Count = nil, 0
+			if i > 0 {
+				f.Curl = o.Curl // the group's message, answer and status stand for each
+			}
+			switch {
+			case f.Probe != "" && f.Probe != "duplicate" && f.Probe != "effects":
+				k := f.Probe + "|" + f.Event
+				byProbe[k] = append(byProbe[k], f)
+			case f.Fixture == "" || f.Event == "" || f.Probe == "effects":
+				if i == 0 {
+					general = append(general, g)
+				}
+			default:
+				k := fmt.Sprintf("%s#%d", f.Fixture, f.Seq)
+				byEvent[k] = append(byEvent[k], f)
+			}
 		}
-		if f.Fixture == "" || f.Event == "" {
-			general = append(general, f)
-			continue
-		}
-		k := fmt.Sprintf("%s#%d", f.Fixture, f.Seq)
-		byEvent[k] = append(byEvent[k], f)
 	}
 	return byEvent, byProbe, general
 }

@@ -16,33 +16,37 @@ import (
 
 // Run is the result of one `hamsasim simulate`.
 type Run struct {
-	Tool            string          `json:"tool"`
-	Version         string          `json:"version"`
-	Command         string          `json:"command"`
-	Target          string          `json:"target"`
-	TargetKind      string          `json:"targetKind"` // "embedded" or "url"
-	Contract        string          `json:"contract"`
-	ContractVersion string          `json:"contractVersion"`
-	Seed            uint64          `json:"seed"`
-	Start           string          `json:"start"` // call start time the events were stamped from
-	StartedAt       time.Time       `json:"startedAt"`
-	DurationMs      int64           `json:"durationMs"`
-	Passed          bool            `json:"passed"`
-	Strict          bool            `json:"strict"`
-	Interrupted     bool            `json:"interrupted"`
-	Deliveries      int             `json:"deliveries"` // events sent (each counted once, however many attempts)
-	Attempts        int             `json:"attempts"`
-	Acknowledged    int             `json:"acknowledged"`
-	NotSent         int             `json:"notSent"`      // events never sent (run stopped early)
-	Redeliveries    int             `json:"redeliveries"` // duplicate deliveries sent by the duplicate probe
-	Summary         Summary         `json:"summary"`
-	Events          []string        `json:"events,omitempty"` // the subscribed event types (--events); empty: all
-	Health          []Health        `json:"health"`
-	Calls           []Call          `json:"calls"`
-	Probes          []ProbeResult   `json:"probes"`
-	Hints           []string        `json:"hints,omitempty"` // the likely cause when many findings share one
-	Findings        []check.Finding `json:"findings"`        // errors and warnings
-	Notes           []check.Finding `json:"notes"`           // observations that fail nothing
+	Tool            string        `json:"tool"`
+	Version         string        `json:"version"`
+	Command         string        `json:"command"`
+	Target          string        `json:"target"`
+	TargetKind      string        `json:"targetKind"` // "embedded" or "url"
+	Contract        string        `json:"contract"`
+	ContractVersion string        `json:"contractVersion"`
+	Seed            uint64        `json:"seed"`
+	Start           string        `json:"start"` // call start time the events were stamped from
+	StartedAt       time.Time     `json:"startedAt"`
+	DurationMs      int64         `json:"durationMs"`
+	Passed          bool          `json:"passed"`
+	Strict          bool          `json:"strict"`
+	Interrupted     bool          `json:"interrupted"`
+	Deliveries      int           `json:"deliveries"` // events sent (each counted once, however many attempts)
+	Attempts        int           `json:"attempts"`
+	Acknowledged    int           `json:"acknowledged"`
+	NotSent         int           `json:"notSent"`      // events never sent (run stopped early)
+	Redeliveries    int           `json:"redeliveries"` // duplicate deliveries sent by the duplicate probe
+	Summary         Summary       `json:"summary"`
+	Events          []string      `json:"events,omitempty"` // the subscribed event types (--events); empty: all
+	Health          []Health      `json:"health"`
+	Calls           []Call        `json:"calls"`
+	Probes          []ProbeResult `json:"probes"`
+	Hints           []string      `json:"hints,omitempty"` // the likely cause when many findings share one
+	// Bounds says where the run did less than the platform would, to end
+	// in time: event types sent once instead of retried, a breaker that
+	// stopped the run. Empty when the run did everything.
+	Bounds   []string        `json:"bounds"`
+	Findings []check.Finding `json:"findings"` // errors and warnings
+	Notes    []check.Finding `json:"notes"`    // observations that fail nothing
 }
 
 // ProbeResult is one probe request and its verdict.
@@ -119,6 +123,9 @@ func (r *Run) Tally() {
 	}
 	if r.Probes == nil {
 		r.Probes = []ProbeResult{}
+	}
+	if r.Bounds == nil {
+		r.Bounds = []string{}
 	}
 	r.Summary.Notes = len(r.Notes)
 	for _, f := range r.Findings {

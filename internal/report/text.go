@@ -20,7 +20,11 @@ func WriteText(w io.Writer, r *Run) error {
 	if len(r.Notes) > 0 {
 		p.f("\nnotes:\n")
 		for _, n := range r.Notes {
-			p.f("  note    %-18s %s\n", n.Check, n.Message)
+			times := ""
+			if n.Count > 1 {
+				times = fmt.Sprintf(" (×%d)", n.Count)
+			}
+			p.f("  note    %-18s %s%s\n", n.Check, n.Message, times)
 		}
 	}
 	if len(r.Findings) > 0 {
@@ -37,6 +41,12 @@ func WriteText(w io.Writer, r *Run) error {
 	}
 	for _, h := range r.Hints {
 		p.f("\nhint: %s\n", h)
+	}
+	if len(r.Bounds) > 0 {
+		p.f("\nbounded: the run did less than the platform would, to end in time:\n")
+		for _, b := range r.Bounds {
+			p.f("  %s\n", b)
+		}
 	}
 	verdict := Verdict(r)
 	p.f("\n%s: %d events sent, %d acknowledged, %d attempts", verdict, r.Deliveries, r.Acknowledged, r.Attempts)
@@ -58,8 +68,13 @@ func (p *printer) calls(r *Run) {
 		mark := "ok  "
 		errs := 0
 		for _, f := range r.Findings {
-			if f.Fixture == c.Fixture && f.Severity == check.SeverityError {
-				errs++
+			if f.Severity != check.SeverityError {
+				continue
+			}
+			for _, o := range f.Occurs() {
+				if o.Fixture == c.Fixture {
+					errs++
+				}
 			}
 		}
 		if errs > 0 || c.Acked < c.Sent {
@@ -96,19 +111,30 @@ func (p *printer) probes(probes []ProbeResult) {
 	p.f("\n  probes: %d sent, %d passed, %d failed, %d not judged\n", len(probes), passed, failed, skipped)
 }
 
-// finding writes one finding: where it arose (probe, event or the run),
-// its message, the answer's excerpt and a curl command short enough to
-// read on a terminal.
+// finding writes one finding: where it arose (probe, event or the run)
+// and how often, its message, the answer's excerpt, a curl command short
+// enough to read on a terminal, and for a grouped finding the next
+// examples.
 func (p *printer) finding(f check.Finding) {
 	where := f.Fixture
 	switch {
-	case f.Probe != "" && f.Probe != "duplicate":
+	case f.Probe != "" && f.Probe != "duplicate" && f.Probe != "effects":
 		where = "probe " + f.Probe
+		if f.Event != "" {
+			where += " " + f.Event
+		}
+	case f.Event != "" && f.Count > 1:
+		where = f.Event
+	case f.Event != "" && f.Probe == "effects":
+		where += " " + f.Event
 	case f.Event != "":
 		where += fmt.Sprintf(" %s #%d (+%s)", f.Event, f.Seq, f.Offset)
 	}
 	if where == "" {
 		where = "run"
+	}
+	if f.Count > 1 {
+		where += fmt.Sprintf("  ×%d", f.Count)
 	}
 	p.f("  %-7s %-18s %s\n", f.Severity, f.Check, strings.TrimSpace(where))
 	p.f("          %s\n", f.Message)
@@ -119,6 +145,26 @@ func (p *printer) finding(f check.Finding) {
 		p.f("          reproduce: %s\n", f.Curl)
 	} else if f.Curl != "" {
 		p.f("          reproduce: see the JSON report (--json)\n")
+	}
+	if f.Count > 1 {
+		var ids []string
+		for i, o := range f.Occurrences {
+			if i == check.MaxExamples {
+				break
+			}
+			id := o.ID
+			if o.Fixture != "" && o.Probe == "" {
+				id = fmt.Sprintf("%s #%d", o.Fixture, o.Seq)
+			} else if o.Fixture != "" {
+				id = o.Fixture
+			}
+			ids = append(ids, id)
+		}
+		more := ""
+		if f.Count > len(ids) {
+			more = fmt.Sprintf(" and %d more (all in the JSON report)", f.Count-len(ids))
+		}
+		p.f("          %d occurrences: %s%s\n", f.Count, strings.Join(ids, ", "), more)
 	}
 }
 

@@ -25,6 +25,9 @@ import (
 const (
 	DefaultConcurrency      = 4
 	DefaultBreakerThreshold = 5
+	// DefaultFailStreak is how many events of one type in a row must fail
+	// every attempt before later events of that type are sent once each.
+	DefaultFailStreak = 3
 )
 
 // ErrInvalidEvent is wrapped when a fixture produces an event that breaks the contract.
@@ -53,6 +56,13 @@ type Config struct {
 	// BreakerThreshold stops the run after this many deliveries in a row got
 	// no answer at all (timeouts, connection failures).
 	BreakerThreshold int
+	// FailStreak bounds the run's time against a receiver that fails an
+	// event type every time: once this many events of one type in a row
+	// failed every attempt, later events of the type are sent once each
+	// (the retries the platform would make are reported, not made) until
+	// one is acknowledged. 0 is DefaultFailStreak; negative retries every
+	// event in full, as the platform does.
+	FailStreak int
 	// Progress, if set, is called after each delivery (from several goroutines).
 	Progress func(done, total int)
 	// Groups selects the probe groups (probe.Groups); nil runs all of them.
@@ -179,17 +189,20 @@ func Run(ctx context.Context, cfg Config) (*report.Run, error) {
 	if cfg.Contract != nil {
 		r.Contract, r.ContractVersion = cfg.Contract.Source, cfg.Contract.Version
 	}
-	dupCalls := rp.addTo(r, cfg, calls, callIDs)
+	rp.addTo(r, cfg, calls, callIDs)
 	if !b.Tripped() && ctx.Err() == nil {
-		probes(ctx, runCtx, cfg, r, rp, b, dupCalls)
+		probes(ctx, runCtx, cfg, r, rp, b, callIDs)
 	}
 	if h := authHint(rp.results, cfg.ProbeAuth.Mode); h != "" {
 		r.Hints = append(r.Hints, h)
 	}
+	r.Bounds = append(r.Bounds, rp.streaks.bounds()...)
 	if b.Tripped() {
 		r.Findings = append(r.Findings, check.New(check.TargetUnreachable,
 			stoppedMessage(cfg.BreakerThreshold, r.NotSent)))
+		r.Bounds = append(r.Bounds, stoppedMessage(cfg.BreakerThreshold, r.NotSent))
 	}
+	r.Findings = check.Group(r.Findings)
 	r.Health = report.HealthOf(r.Calls, event.Types)
 	for _, t := range event.Types {
 		if cfg.Events != nil && cfg.Events[t] {
@@ -209,6 +222,9 @@ func (cfg *Config) defaults() {
 	if cfg.BreakerThreshold <= 0 {
 		cfg.BreakerThreshold = DefaultBreakerThreshold
 	}
+	if cfg.FailStreak == 0 {
+		cfg.FailStreak = DefaultFailStreak
+	}
 	if cfg.Clock == nil {
 		cfg.Clock = deliver.SystemClock{}
 	}
@@ -227,6 +243,7 @@ type replayed struct {
 	results     [][]deliver.Result
 	dupes       [][]check.Finding
 	redelivered []int
+	streaks     *streaks
 }
 
 // replay sends each call's events in order, cfg.Concurrency calls at once,
@@ -236,6 +253,7 @@ func replay(ctx context.Context, cfg Config, calls [][]event.Event, b *breaker) 
 		results:     make([][]deliver.Result, len(calls)),
 		dupes:       make([][]check.Finding, len(calls)),
 		redelivered: make([]int, len(calls)),
+		streaks:     newStreaks(cfg.FailStreak),
 	}
 	if !cfg.Groups[probe.GroupLifecycle] {
 		return rp
@@ -284,7 +302,13 @@ func (rp *replayed) call(ctx context.Context, cfg Config, i int, evs []event.Eve
 		if ctx.Err() != nil {
 			return
 		}
-		res := cfg.Deliverer.Deliver(ctx, cfg.Target, ev, b.observe)
+		var res deliver.Result
+		if rp.streaks.sendOnce(ev.Type) {
+			res = cfg.Deliverer.DeliverOnce(ctx, cfg.Target, ev, b.observe)
+		} else {
+			res = cfg.Deliverer.Deliver(ctx, cfg.Target, ev, b.observe)
+		}
+		rp.streaks.record(ev.Type, res)
 		rp.results[i] = append(rp.results[i], res)
 		if cfg.Groups[probe.GroupDuplicate] && res.Acked() && !seenType[ev.Type] {
 			// The platform redelivers when an answer is lost: send the
@@ -312,9 +336,8 @@ func (rp *replayed) redeliver(ctx context.Context, cfg Config, i int, ev event.E
 	rp.dupes[i] = append(rp.dupes[i], check.Redelivery(ev, a, what, cfg.Deliverer.Repro(shownReq, ""))...)
 }
 
-// addTo adds the replay's calls, deliveries and findings to r, and returns
-// the calls that were redelivered to.
-func (rp *replayed) addTo(r *report.Run, cfg Config, calls [][]event.Event, callIDs []string) []string {
+// addTo adds the replay's calls, deliveries and findings to r.
+func (rp *replayed) addTo(r *report.Run, cfg Config, calls [][]event.Event, callIDs []string) {
 	for i, evs := range calls {
 		f := cfg.Fixtures[i]
 		c := report.Call{Fixture: f.Name, Source: f.Source, CallID: callIDs[i], Events: len(evs), Deliveries: []report.Delivery{}}
@@ -348,21 +371,15 @@ func (rp *replayed) addTo(r *report.Run, cfg Config, calls [][]event.Event, call
 		r.Redeliveries += rp.redelivered[i]
 		r.Calls = append(r.Calls, c)
 	}
-	var dupFindings []check.Finding
-	var dupCalls []string
 	for i := range calls {
-		dupFindings = append(dupFindings, rp.dupes[i]...)
-		if rp.redelivered[i] > 0 {
-			dupCalls = append(dupCalls, callIDs[i])
-		}
+		r.Findings = append(r.Findings, rp.dupes[i]...)
 	}
-	r.Findings = append(r.Findings, check.Aggregate(dupFindings)...)
-	return dupCalls
 }
 
 // probes runs the probe groups after the replay, then checks through the
-// probe API that redeliveries took effect once.
-func probes(ctx, runCtx context.Context, cfg Config, r *report.Run, rp *replayed, b *breaker, dupCalls []string) {
+// probe API that every acknowledged event of the replay was recorded, and
+// took effect once, redeliveries included.
+func probes(ctx, runCtx context.Context, cfg Config, r *report.Run, rp *replayed, b *breaker, callIDs []string) {
 	var acked map[string]bool // nil: no replay, judge every probe
 	if cfg.Groups[probe.GroupLifecycle] {
 		acked = map[string]bool{}
@@ -380,10 +397,17 @@ func probes(ctx, runCtx context.Context, cfg Config, r *report.Run, rp *replayed
 	})
 	pr.Run(runCtx, cfg.Groups)
 	r.Probes = append(r.Probes, pr.Results...)
-	r.Findings = append(r.Findings, check.Aggregate(pr.Findings)...)
-	if cfg.ProbeURL != "" && len(dupCalls) > 0 && runCtx.Err() == nil {
-		fs, res := probe.Effects(runCtx, cfg.Deliverer, cfg.ProbeURL, dupCalls)
-		r.Findings = append(r.Findings, check.Aggregate(fs)...)
+	r.Findings = append(r.Findings, pr.Findings...)
+	if cfg.ProbeURL != "" && cfg.Groups[probe.GroupLifecycle] && runCtx.Err() == nil {
+		fs, res := probe.Effects(runCtx, cfg.Deliverer, cfg.ProbeURL, expected(rp.results, callIDs))
+		fixtureOf := map[string]string{}
+		for _, c := range r.Calls {
+			fixtureOf[c.CallID] = c.Fixture
+		}
+		for i := range fs {
+			fs[i].Fixture = fixtureOf[fs[i].CallID]
+		}
+		r.Findings = append(r.Findings, fs...)
 		r.Probes = append(r.Probes, res...)
 	}
 	r.Interrupted = ctx.Err() != nil
@@ -497,4 +521,19 @@ func (b *breaker) observe(a deliver.Attempt) {
 	if b.Observe(a) {
 		b.trip()
 	}
+}
+
+// expected is what the replay saw acknowledged, per call and event type:
+// what the end-state audit expects the receiver to have recorded.
+func expected(results [][]deliver.Result, callIDs []string) []probe.Expected {
+	out := make([]probe.Expected, len(callIDs))
+	for i, rs := range results {
+		out[i].CallID = callIDs[i]
+		for _, res := range rs {
+			if k := event.TypeIndex(res.Event.Type); res.Acked() && k < len(event.Types) && k < probe.MaxTypes {
+				out[i].Acked[k]++
+			}
+		}
+	}
+	return out
 }

@@ -22,10 +22,11 @@ var checkGroups = map[string][]string{
 	check.PayloadMalformed: {probe.GroupPayload}, check.PayloadInvalid: {probe.GroupPayload},
 	check.EventUnknown: {probe.GroupUnknown}, check.PayloadLarge: {probe.GroupLarge},
 	check.DuplicateAck: {probe.GroupDuplicate}, check.DuplicateFlag: {probe.GroupDuplicate}, check.DuplicateEffect: {probe.GroupDuplicate},
-	check.OrderTolerant: {probe.GroupOrder},
-	check.ServerError:   {probe.GroupAuth, probe.GroupPayload, probe.GroupUnknown, probe.GroupLarge, probe.GroupOrder, probe.GroupDuplicate},
-	check.ErrorLeak:     {probe.GroupAuth, probe.GroupPayload, probe.GroupUnknown, probe.GroupLarge, probe.GroupOrder},
-	check.URLHTTPS:      {probe.GroupURL}, check.URLPublic: {probe.GroupURL}, check.TLSValid: {probe.GroupURL},
+	check.OrderTolerant: {probe.GroupOrder}, check.DuplicateFirst: {}, check.EventLost: {},
+	check.DuplicateRace: {probe.GroupRace}, check.PayloadEquivalent: {probe.GroupBytes},
+	check.ServerError: {probe.GroupAuth, probe.GroupPayload, probe.GroupUnknown, probe.GroupLarge, probe.GroupOrder, probe.GroupDuplicate},
+	check.ErrorLeak:   {probe.GroupAuth, probe.GroupPayload, probe.GroupUnknown, probe.GroupLarge, probe.GroupOrder},
+	check.URLHTTPS:    {probe.GroupURL}, check.URLPublic: {probe.GroupURL}, check.TLSValid: {probe.GroupURL},
 	check.TargetUnreachable: {},
 }
 

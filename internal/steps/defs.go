@@ -108,6 +108,7 @@ func Register(s *Suite, sc *godog.ScenarioContext) {
 	sc.Before(func(ctx context.Context, _ *godog.Scenario) (context.Context, error) {
 		return context.WithValue(ctx, worldKey{}, newWorld(s)), nil
 	})
+	sc.After(auditAfter)
 	for _, d := range defs {
 		sc.Step(d.Pattern, d.fn)
 	}

@@ -39,10 +39,21 @@ type options struct {
 // kinds maps each -kind to the receiver it builds. The files named after
 // them say which stack each mimics and what is right or wrong with it.
 var kinds = map[string]func(options) (http.Handler, error){
-	"ok-204":        newOK204,
-	"ok-202-queued": newOK202Queued,
-	"ok-fastapi":    newOKFastAPI,
-	"ok-hmac-raw":   newOKHMACRaw,
+	"ok-204":                 newOK204,
+	"ok-202-queued":          newOK202Queued,
+	"ok-fastapi":             newOKFastAPI,
+	"ok-hmac-raw":            newOKHMACRaw,
+	"dup-key-coarse":         newDupKeyCoarse,
+	"race-check-then-insert": newRaceCheckThenInsert,
+	"hmac-reserialize":       newHMACReserialize,
+	"auth-prefix-only":       newAuthPrefixOnly,
+	"no-auth":                newNoAuth,
+	"order-strict":           newOrderStrict,
+	"cold-start":             newColdStart,
+	"ascii-only":             newASCIIOnly,
+	"express-sample":         newExpressSample,
+	"drop-events":            newDropEvents,
+	"small-body-limit":       newSmallBodyLimit,
 }
 
 func main() {

@@ -302,12 +302,21 @@ func loadOutcome(t *testing.T, path string) (string, string) {
 // URL and its log; it is killed when the test ends.
 func startZoo(t *testing.T, bin, kind string, flags ...string) (string, *zooBuffer) {
 	t.Helper()
-	cmd := exec.Command(bin, append([]string{"-kind", kind, "-addr", "127.0.0.1:0"}, flags...)...)
+	cmd := exec.Command(bin, append([]string{"-kind", kind, "-addr", "127.0.0.1:0", "-exit-with-stdin"}, flags...)...)
+	// The receiver exits when its stdin ends: if this process dies before
+	// its clean-up, the kernel closes hold and the receiver goes too.
+	stdin, hold, err := os.Pipe()
+	if err != nil {
+		t.Fatal(err)
+	}
 	stdout := &firstLine{ready: make(chan string, 1)}
 	logs := &zooBuffer{}
-	cmd.Stdout, cmd.Stderr = stdout, logs
+	cmd.Stdin, cmd.Stdout, cmd.Stderr = stdin, stdout, logs
 	cmd.WaitDelay = 2 * time.Second
-	if err := cmd.Start(); err != nil {
+	err = cmd.Start()
+	stdin.Close()
+	if err != nil {
+		hold.Close()
 		t.Fatalf("starting zoo -kind %s: %v", kind, err)
 	}
 	exited := make(chan error, 1)
@@ -315,6 +324,7 @@ func startZoo(t *testing.T, bin, kind string, flags ...string) (string, *zooBuff
 	t.Cleanup(func() {
 		_ = cmd.Process.Kill()
 		<-exited
+		hold.Close()
 	})
 	select {
 	case line := <-stdout.ready:

@@ -1,5 +1,3 @@
-package main
-
 // ascii-only mimics a receiver on Python's standard library http.server,
 // the way a quick script is written:
 //
@@ -23,6 +21,8 @@ package main
 // error page. The platform retries a 5xx, each retry fails the same way,
 // and the event is lost. .decode("utf-8"), or json.loads on the bytes, is
 // the fix.
+
+package main
 
 import (
 	"crypto/hmac"

@@ -1,5 +1,3 @@
-package main
-
 // cold-start mimics a serverless function (AWS Lambda behind a function
 // URL, Python runtime) scaled to zero: the request that wakes it waits for
 // the runtime to boot and for the module-level set-up (imports, the
@@ -22,6 +20,8 @@ package main
 // attempt and retries (the retry is acknowledged); with provisioned
 // concurrency, a smaller package or lazy imports, the first answer would
 // be in time.
+
+package main
 
 import (
 	"crypto/hmac"

@@ -1,5 +1,3 @@
-package main
-
 // drop-events mimics a Node.js Express receiver that acknowledges first and
 // writes without waiting, swallowing the write's failure:
 //
@@ -16,6 +14,8 @@ package main
 // full pool), silently: the platform counts those events delivered and
 // never sends them again. The probe API shows the nine in ten it stored.
 // The fix: await the insert and answer 5xx when it fails.
+
+package main
 
 import (
 	"net/http"

@@ -1,5 +1,3 @@
-package main
-
 // dup-key-coarse mimics a Ruby on Rails controller whose idempotency rests
 // on a unique index over (call_id, event_type):
 //
@@ -18,6 +16,8 @@ package main
 // one, and a second tool.executed) hits the index, is answered
 // {"received":true,"duplicate":true} and is never stored: acknowledged and
 // lost. The probe API shows what it stored: one event per type per call.
+
+package main
 
 import (
 	"crypto/subtle"

@@ -1,9 +1,9 @@
-package main
-
 // The pieces of Express 4 the Node receivers here are built on, as they
 // behave with NODE_ENV=production: express.json() (body-parser) and the
 // default error handler (finalhandler). The receivers are the app code a
 // developer writes on top; this file is the framework they share.
+
+package main
 
 import (
 	"errors"

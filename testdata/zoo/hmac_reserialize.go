@@ -1,5 +1,3 @@
-package main
-
 // hmac-reserialize mimics a Node.js Express app verifying Standard Webhooks
 // signatures after express.json() has already consumed the body, so it
 // signs what it can still reach:
@@ -22,6 +20,8 @@ package main
 // event. (js.go mimics JSON.parse and JSON.stringify exactly, property
 // order included.) The fix is express.raw() on this route, or
 // express.json({ verify: (req, res, buf) => { req.rawBody = buf } }).
+
+package main
 
 import (
 	"net/http"

@@ -1,5 +1,3 @@
-package main
-
 // JSON as JavaScript sees it, for the Express receivers: jsonParse behaves
 // like JSON.parse (after body-parser has decoded the bytes as UTF-8) and
 // jsonStringify like JSON.stringify with no indentation. Strings are UTF-16
@@ -7,6 +5,8 @@ package main
 // keep their keys in JS property order (integer-like keys first, ascending,
 // then the others in the order they first appeared; a repeated key keeps
 // its first place and its last value); numbers are doubles.
+
+package main
 
 import (
 	"errors"

@@ -1,5 +1,3 @@
-package main
-
 // The probe API: the test hook every receiver here exposes so that
 // hamsasim can see what it stored and what its processing did.
 // GET /calls/{callId} answers
@@ -11,6 +9,8 @@ package main
 // stored and not processed yet. 404 for a call with nothing stored. A
 // receiver reports only what it really did: one that drops or merges
 // events shows fewer, one that processes twice shows more effects.
+
+package main
 
 import (
 	"crypto/sha256"

@@ -70,8 +70,15 @@ func run(args []string, stdout, stderr io.Writer) error {
 	addr := fs.String("addr", "127.0.0.1:0", "loopback address to listen on")
 	token := fs.String("token", "", `whole expected Authorization value, e.g. "Bearer sk_test_x" (empty: no check)`)
 	secret := fs.String("signing-secret", "", "Standard Webhooks secret, whsec_<base64 key>: verify signatures instead of a token")
+	withStdin := fs.Bool("exit-with-stdin", false, "exit when stdin reaches its end (a test holds it open, so a receiver never outlives its test)")
 	if err := fs.Parse(args); err != nil {
 		return err
+	}
+	if *withStdin {
+		go func() {
+			io.Copy(io.Discard, os.Stdin)
+			os.Exit(0)
+		}()
 	}
 	build, ok := kinds[*kind]
 	if !ok {

@@ -1,5 +1,3 @@
-package main
-
 // no-auth mimics a Python Flask app written against the guide's examples
 // with the authentication step left for later:
 //
@@ -19,6 +17,8 @@ package main
 // acknowledged; jsonify's sorted keys and trailing newline are fine JSON.
 // Wrong: Authorization is never read. With the platform set to send a
 // Bearer token, requests without it or with a wrong one are accepted too.
+
+package main
 
 import (
 	"encoding/json"

@@ -1,5 +1,3 @@
-package main
-
 // ok-202-queued mimics the enqueue-and-return habit of job-queue stacks
 // (Rails + Sidekiq's perform_async, Django + Celery's delay(), a Go service
 // with a buffered channel and a worker goroutine, as here): the handler
@@ -14,6 +12,8 @@ package main
 // Different, not wrong: it answers 202 Accepted {"queued":true}, and a
 // redelivery 200 {"queued":false,"duplicate":true}, instead of the guide's
 // 200 {"received":true}.
+
+package main
 
 import (
 	"encoding/json"

@@ -1,5 +1,3 @@
-package main
-
 // ok-204 mimics a Node.js service on the bare http module, no framework:
 //
 //	http.createServer(async (req, res) => {
@@ -18,6 +16,8 @@ package main
 // Different, not wrong: every acknowledgement is 204 No Content with no
 // body (redeliveries too, so there is no "duplicate" flag to read), and
 // errors have empty bodies. The platform only needs the 2xx.
+
+package main
 
 import (
 	"crypto/sha256"

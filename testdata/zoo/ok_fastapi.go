@@ -1,5 +1,3 @@
-package main
-
 // ok-fastapi mimics a Python FastAPI service (pydantic v1 era):
 //
 //	bearer = HTTPBearer()
@@ -24,6 +22,8 @@ package main
 // is not JSON or lacks a field (not 400); 403 {"detail":"Not authenticated"}
 // from HTTPBearer when the header or its token is missing, 401 from the
 // dependency when the token is wrong.
+
+package main
 
 import (
 	"bytes"

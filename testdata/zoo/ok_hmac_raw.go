@@ -1,5 +1,3 @@
-package main
-
 // ok-hmac-raw mimics a Go net/http service using the standard-webhooks
 // library, the way its README shows:
 //
@@ -17,6 +15,8 @@ package main
 // Different, not wrong: Go's habits. Errors via http.Error (text/plain,
 // "invalid signature\n"), and every acknowledgement is 200 text/plain "OK",
 // redeliveries too.
+
+package main
 
 import (
 	"encoding/json"

@@ -1,5 +1,3 @@
-package main
-
 // order-strict mimics a Django view over a django-fsm state machine, the
 // call modelled as new -> started -> answered -> ended:
 //
@@ -20,6 +18,8 @@ package main
 // has not seen, or that arrives after call.ended, is answered 409; the
 // platform does not retry a 4xx, so a call.started delivered late, or a
 // transcript turn retried past the hang-up, is lost.
+
+package main
 
 import (
 	"crypto/hmac"

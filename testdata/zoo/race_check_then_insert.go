@@ -1,5 +1,3 @@
-package main
-
 // race-check-then-insert mimics the integration guide's idempotency
 // snippet on Node.js, Express and ioredis:
 //
@@ -18,6 +16,8 @@ package main
 // together (a retry racing a slow first attempt, two delivery workers) both
 // see "not there", both set the key and both are processed: one event,
 // two effects. SET key 1 EX 86400 NX, in one step, is the fix.
+
+package main
 
 import (
 	"net/http"

@@ -1,5 +1,3 @@
-package main
-
 // small-body-limit mimics a Node.js Express app with express.json() left at
 // its default limit, 100 kB:
 //
@@ -13,6 +11,8 @@ package main
 // call.ended carries the whole transcript: the longest calls, about 40
 // minutes of talk and more, are the ones refused, and a 4xx is never
 // retried. express.json({ limit: '10mb' }) on the webhook route is the fix.
+
+package main
 
 import (
 	"net/http"

@@ -1,5 +1,3 @@
-package main
-
 // A small stand-in for the Standard Webhooks libraries (standard-webhooks
 // for Go, Node and Python, svix's Webhook class): Verify(payload, headers)
 // checks webhook-signature "v1,<base64 HMAC-SHA256>" over
@@ -7,6 +5,8 @@ package main
 // with the real libraries, which bytes the caller passes as payload is the
 // caller's business: ok-hmac-raw passes the raw body, hmac-reserialize its
 // own re-serialisation of the parsed body.
+
+package main
 
 import (
 	"crypto/hmac"

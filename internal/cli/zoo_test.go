@@ -15,6 +15,8 @@ import (
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/hamsasim/hamsasim/internal/report"
 )
 
 // The zoo (testdata/zoo) is a set of webhook receivers written the way
@@ -40,11 +42,16 @@ type zooCase struct {
 	want     []string
 	wantExit int
 	wantOut  string // a word the output must contain
+	// bounded: the run must say it sent a failing event type once per
+	// event instead of retrying each (and must say nothing of it otherwise).
+	bounded bool
 }
 
 var zooCases = []zooCase{
 	// Slow ones first, so that the others run beside them.
-	{name: "express-sample", want: []string{"status.2xx"}, wantExit: ExitFindings},
+	// The guide's own sample: a verdict, probes included, in well under a
+	// minute (zooDeadline), with the retries it did not make reported.
+	{name: "express-sample", want: []string{"status.2xx"}, wantExit: ExitFindings, bounded: true},
 	{name: "drop-events (load)", kind: "drop-events", load: true, wantExit: ExitFindings, wantOut: "lost"},
 	{name: "cold-start", want: []string{"latency.5s", "status.2xx"}, wantExit: ExitFindings},
 	{name: "ok-204", wantExit: ExitPassed},
@@ -149,7 +156,9 @@ func runZooCase(t *testing.T, bin string, c zooCase) zooRow {
 		args = []string{"load", "--scenario", "steady", "--duration", "5s", "--seed", "7",
 			"--report-dir", filepath.Join(dir, "load")}
 	} else {
-		args = []string{"simulate", "--seed", "7", "--json", filepath.Join(dir, "report.json")}
+		// --strict: a warning fails the run too, so a correct receiver must
+		// raise nothing above a note.
+		args = []string{"simulate", "--seed", "7", "--strict", "--json", filepath.Join(dir, "report.json")}
 	}
 	args = append(args, "--target", base+"/webhook", "--probe-url", base)
 	args = append(args, auth...)
@@ -181,6 +190,11 @@ func runZooCase(t *testing.T, bin string, c zooCase) zooRow {
 		if !slices.Equal(fired, want) {
 			t.Errorf("checks fired (error or warning): got %v, want %v", fired, want)
 		}
+		if rep := readRun(t, filepath.Join(dir, "report.json")); len(rep.Probes) == 0 || rep.NotSent > 0 {
+			t.Errorf("the run ended before its probes or events: %d probes, %d events not sent", len(rep.Probes), rep.NotSent)
+		} else if c.bounded != (len(rep.Bounds) > 0) {
+			t.Errorf("bounds: got %q, want some: %v", rep.Bounds, c.bounded)
+		}
 	}
 	if r.code != c.wantExit {
 		t.Errorf("exit code: got %d, want %d", r.code, c.wantExit)
@@ -190,6 +204,20 @@ func runZooCase(t *testing.T, bin string, c zooCase) zooRow {
 			strings.Join(args, " "), detail, tail(r.stdout, 25), r.stderr, tail(logs.String(), 10))
 	}
 	return row
+}
+
+// readRun reads a simulate JSON report.
+func readRun(t *testing.T, path string) report.Run {
+	t.Helper()
+	var r report.Run
+	b, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatalf("no report: %v", err)
+	}
+	if err := json.Unmarshal(b, &r); err != nil {
+		t.Fatalf("report %s: %v", path, err)
+	}
+	return r
 }
 
 // runCLIContext is runCLI under a context (a deadline here).

@@ -392,7 +392,7 @@ func probes(ctx, runCtx context.Context, cfg Config, r *report.Run, rp *replayed
 		}
 	}
 	pr := probe.NewRunner(probe.Config{
-		Target: cfg.Target, Shown: cfg.shown(), Deliverer: cfg.Deliverer, Contract: cfg.Contract, Template: template(cfg.Fixtures),
+		Target: cfg.Target, Shown: cfg.shown(), Deliverer: cfg.Deliverer, Contract: cfg.Contract, Template: template(cfg.Fixtures, rp.results),
 		Seed: cfg.Seed, Start: cfg.Start, Auth: cfg.ProbeAuth, Acked: acked, Observe: b.observe, Events: cfg.Events,
 	})
 	pr.Run(runCtx, cfg.Groups)
@@ -497,8 +497,28 @@ func authHint(results [][]deliver.Result, mode probe.AuthMode) string {
 	return fmt.Sprintf("all %d events were answered 401/403: check that $WEBHOOK_SECRET is exactly the receiver's value, \"Bearer <token>\", and that the receiver expects a Bearer token (--auth)", total)
 }
 
-// template picks the fixture probe events imitate: the first answered call.
-func template(fs []*fixture.Fixture) *fixture.Fixture {
+// template picks the fixture probe events imitate: the first answered
+// call whose every event the receiver acknowledged in the replay, so a probe
+// changes one thing (credentials, order, size) from what the receiver
+// handles and its verdict is about that thing, not about, say, an accented
+// name in the call's params; failing that, the first answered call.
+func template(fs []*fixture.Fixture, results [][]deliver.Result) *fixture.Fixture {
+	whole := func(i int) bool {
+		if i >= len(results) || len(results[i]) == 0 {
+			return false
+		}
+		for _, res := range results[i] {
+			if !res.Acked() {
+				return false
+			}
+		}
+		return true
+	}
+	for i, f := range fs {
+		if f.Call.Answered && whole(i) {
+			return f
+		}
+	}
 	for _, f := range fs {
 		if f.Call.Answered {
 			return f

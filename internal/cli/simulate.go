@@ -34,6 +34,7 @@ type simulateCmd struct {
 	start       string
 	timeScale   float64
 	retries     int
+	fullRetries bool
 	strict      bool
 	quiet       bool
 	auth        string
@@ -83,6 +84,7 @@ Exit codes: 0 passed, 1 findings of severity error (or warnings with
 	f.StringVar(&s.start, "start", "", "call start time for event timestamps, RFC 3339 (default: now)")
 	f.Float64Var(&s.timeScale, "time-scale", 0, "pace events by their offsets: 1 real time, 0.1 ten times faster, 0 back to back")
 	f.IntVar(&s.retries, "retries", 2, "retries after a timeout, 5xx, 408, 429 or connection error (4xx are never retried)")
+	f.BoolVar(&s.fullRetries, "full-retries", false, fmt.Sprintf("retry every failed event on the platform's schedule; by default, once %d events of one type in a row failed every attempt, later events of that type are sent once each (and the report says so)", simulate.DefaultFailStreak))
 	f.StringSliceVar(&s.events, "events", nil, "deliver only these event types, as to an endpoint subscribed to a subset; probes of other types are skipped (default all): "+strings.Join(event.Types, ","))
 	f.BoolVar(&s.strict, "strict", false, "fail on warnings too")
 	f.BoolVarP(&s.quiet, "quiet", "q", false, "print only the verdict line")
@@ -211,8 +213,16 @@ func (s *simulateCmd) config(cmd *cobra.Command) (simulate.Config, error) {
 	}
 	return simulate.Config{
 		Fixtures: fixtures, Contract: c, Seed: seed, Start: start, Concurrency: s.concurrency, TimeScale: s.timeScale,
-		Groups: groups, Params: params, Overrides: ops, Events: events,
+		Groups: groups, Params: params, Overrides: ops, Events: events, FailStreak: failStreak(s.fullRetries),
 	}, nil
+}
+
+// failStreak is simulate.Config.FailStreak for --full-retries.
+func failStreak(full bool) int {
+	if full {
+		return -1
+	}
+	return 0
 }
 
 func (s *simulateCmd) write(r *report.Run) error {

@@ -188,3 +188,76 @@ func fakeClock(t *testing.T) (*mocks.Clock, *[]time.Duration) {
 	}).Maybe()
 	return c, &waits
 }
+
+// TestFailingTypeIsSentOnce: once an event type has failed every attempt
+// DefaultFailStreak times in a row, later events of the type are sent once
+// each, and the bounds say so; one acknowledgement puts the type back on
+// the full schedule; FailStreak < 0 retries every one.
+func TestFailingTypeIsSentOnce(t *testing.T) {
+	t.Parallel()
+	fs := shippedFixtures(t, "long-hour")
+	calls, err := simulate.Calls(simulate.Config{Fixtures: fs, Seed: 1, Start: start})
+	require.NoError(t, err)
+	u := 0 // transcription.update events
+	for _, ev := range calls[0] {
+		if ev.Type == "transcription.update" {
+			u++
+		}
+	}
+	const s = simulate.DefaultFailStreak
+	const acked = s + 2 // the update the receiver acknowledges, counting from 0
+	for _, tc := range []struct {
+		name       string
+		streak     int
+		wantTries  int
+		wantBounds int
+	}{
+		// s events × 3 tries, 2 sent once, the acknowledged one, s × 3
+		// again, then the rest once each.
+		{"bounded", 0, 3*s + 2 + 1 + 3*s + (u - 2*s - 3), 1},
+		{"full retries", -1, 3*(u-1) + 1, 0},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			var mu sync.Mutex
+			tries, order := 0, map[string]int{}
+			srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, req *http.Request) {
+				var env struct{ EventType, Timestamp string }
+				body, _ := io.ReadAll(req.Body)
+				_ = json.Unmarshal(body, &env)
+				if env.EventType != "transcription.update" {
+					w.WriteHeader(http.StatusNoContent)
+					return
+				}
+				mu.Lock()
+				tries++
+				n, ok := order[env.Timestamp]
+				if !ok {
+					n = len(order)
+					order[env.Timestamp] = n
+				}
+				mu.Unlock()
+				if n == acked {
+					w.WriteHeader(http.StatusAccepted)
+					return
+				}
+				w.WriteHeader(http.StatusInternalServerError)
+			}))
+			t.Cleanup(srv.Close)
+			r, err := simulate.Run(context.Background(), simulate.Config{
+				Target: srv.URL, Fixtures: fs, Deliverer: newDeliverer(t, 3), Seed: 1, Start: start,
+				Groups: lifecycleOnly, Concurrency: 1, FailStreak: tc.streak,
+			})
+			require.NoError(t, err)
+			assert.False(t, r.Passed)
+			mu.Lock()
+			defer mu.Unlock()
+			assert.Equal(t, tc.wantTries, tries)
+			assert.Len(t, r.Bounds, tc.wantBounds, "%q", r.Bounds)
+			require.Len(t, r.Findings, 1, "one grouped finding")
+			assert.Equal(t, check.Status2xx, r.Findings[0].Check)
+			assert.Equal(t, u-1, r.Findings[0].Count)
+			assert.Len(t, r.Findings[0].Occurrences, u-1)
+		})
+	}
+}

@@ -28,7 +28,7 @@ func TestEmbeddedFilesParse(t *testing.T) {
 		}
 		return len(names)
 	}
-	assert.Equal(t, 7, check(hamsasim.Fixtures(), "fixtures/calls/*.yaml", func(b []byte, n string) error { _, err := fixture.Parse(b, n); return err }))
+	assert.Equal(t, 8, check(hamsasim.Fixtures(), "fixtures/calls/*.yaml", func(b []byte, n string) error { _, err := fixture.Parse(b, n); return err }))
 	assert.Equal(t, 6, check(hamsasim.Scenarios(), "scenarios/*.yaml", func(b []byte, n string) error { _, err := scenario.Parse(b, n); return err }))
 	assert.Equal(t, 7, check(hamsasim.Features(), "features/*.feature", func([]byte, string) error { return nil }))
 }

@@ -104,10 +104,10 @@ func TestSimulateEmbeddedDefault(t *testing.T) {
 	rep := readReport(t, filepath.Join(dir, "out.json"))
 	assert.Equal(t, true, rep["passed"])
 	assert.Equal(t, "embedded", rep["targetKind"])
-	assert.EqualValues(t, 1243, rep["deliveries"], "every event of the 7 shipped fixtures")
-	assert.EqualValues(t, 1243, rep["acknowledged"])
+	assert.EqualValues(t, 1262, rep["deliveries"], "every event of the 8 shipped fixtures")
+	assert.EqualValues(t, 1262, rep["acknowledged"])
 	assert.Empty(t, rep["findings"])
-	assert.Contains(t, r.stdout, "PASSED: 1243 events sent, 1243 acknowledged")
+	assert.Contains(t, r.stdout, "PASSED: 1262 events sent, 1262 acknowledged")
 	xml, err := os.ReadFile(filepath.Join(dir, "out.xml"))
 	require.NoError(t, err)
 	assert.Regexp(t, `<testsuites name="hamsasim simulate" tests="\d+" failures="0"`, string(xml))
@@ -179,11 +179,11 @@ func TestFixturesValidateShipped(t *testing.T) {
 	t.Parallel()
 	r := runCLI(t, nil, "fixtures", "validate")
 	require.Equal(t, ExitPassed, r.code, r.stderr)
-	assert.Contains(t, r.stdout, "7 fixture(s) valid against spec/hamsa-webhooks.yaml 1.0.0")
+	assert.Contains(t, r.stdout, "8 fixture(s) valid against spec/hamsa-webhooks.yaml 1.0.0")
 	assert.Contains(t, r.stdout, "long-hour: 1158 events (1153 turns, 2 tools)")
 	r = runCLI(t, nil, "fixtures", "validate", filepath.Join("..", "..", "fixtures", "calls"))
 	require.Equal(t, ExitPassed, r.code, r.stderr)
-	assert.Contains(t, r.stdout, "7 fixture(s) valid")
+	assert.Contains(t, r.stdout, "8 fixture(s) valid")
 }
 
 func TestFixtureBreakingTheContractExits2(t *testing.T) {

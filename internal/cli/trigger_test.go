@@ -197,7 +197,7 @@ func TestTriggerBadInput(t *testing.T) {
 		{"no event", []string{}, "trigger needs one EVENT, one of: call.started, call.answered, transcription.update, tool.executed, call.ended"},
 		{"unknown event", []string{"call.ende"}, `EVENT: "call.ende" is not an event type; did you mean call.ended? (valid: call.started, call.answered, transcription.update, tool.executed, call.ended)`},
 		{"unknown subscription", []string{"call.ended", "--events", "call.start"}, `--events: "call.start" is not an event type; did you mean call.started?`},
-		{"unknown fixture", []string{"call.ended", "--fixture", "nope"}, `--fixture "nope": no such fixture (known: ends-early, job-interview, long-hour, no-answer, sales-outbound-tools, support-resolved, support-urgent-unresolved)`},
+		{"unknown fixture", []string{"call.ended", "--fixture", "nope"}, `--fixture "nope": no such fixture (known: ends-early, job-interview, long-hour, no-answer, sales-outbound-tools, support-multilingual, support-resolved, support-urgent-unresolved)`},
 		{"fixture without the event", []string{"call.answered", "--fixture", "no-answer"}, "--fixture no-answer produces no call.answered event (it produces: call.started, call.ended)"},
 		{"index 0", []string{"tool.executed", "--index", "0"}, "--index 0: events are counted from 1"},
 		{"index past the end", []string{"tool.executed", "--fixture", "support-resolved", "--index", "3"}, "--index 3: fixture support-resolved has 2 tool.executed events (use 1 to 2)"},

@@ -37,7 +37,7 @@ const (
 )
 
 // Groups lists every group, in the order they run.
-var Groups = []string{GroupURL, GroupLifecycle, GroupDuplicate, GroupAuth, GroupPayload, GroupUnknown, GroupLarge, GroupOrder}
+var Groups = []string{GroupURL, GroupLifecycle, GroupDuplicate, GroupAuth, GroupPayload, GroupUnknown, GroupLarge, GroupOrder, GroupBytes}
 
 // AuthMode is how the target authenticates the platform.
 type AuthMode string
@@ -109,6 +109,7 @@ func (r *Runner) Run(ctx context.Context, groups map[string]bool) {
 		{GroupUnknown, r.unknown},
 		{GroupLarge, r.large},
 		{GroupOrder, r.order},
+		{GroupBytes, r.equivalent},
 	}
 	for _, s := range steps {
 		if groups[s.group] && ctx.Err() == nil {

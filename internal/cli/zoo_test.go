@@ -65,7 +65,9 @@ var zooCases = []zooCase{
 	// Accepting requests without credentials also accepts wrong ones.
 	{name: "no-auth", want: []string{"auth.missing", "auth.wrong"}, wantExit: ExitFindings},
 	{name: "order-strict", want: []string{"order.tolerant"}, wantExit: ExitFindings},
-	{name: "ascii-only", want: []string{"status.2xx"}, wantExit: ExitFindings},
+	// The multilingual fixture's Arabic and Hindi turns fail in a row: the
+	// run sends the later ones once each and says so.
+	{name: "ascii-only", want: []string{"status.2xx"}, wantExit: ExitFindings, bounded: true},
 	{name: "drop-events", want: []string{"event.lost"}, wantExit: ExitFindings},
 	// The long-hour fixture's call.ended is over 100 kB as well: refused
 	// in the replay too.

@@ -78,7 +78,7 @@ func TestLoadEmbeddedWritesReports(t *testing.T) {
 	data, err := os.ReadFile(junit)
 	require.NoError(t, err)
 	require.NoError(t, xml.Unmarshal(data, &doc))
-	assert.Equal(t, 4, doc.Tests)
+	assert.Equal(t, 4+2, doc.Tests, "the scenario's 4 thresholds, and lost == 0 and duplicated == 0 as the embedded receiver is audited")
 	assert.Equal(t, 0, doc.Failures)
 }
 

@@ -283,21 +283,7 @@ func (r *Runner) equivalent(ctx context.Context) {
 			r.send(ctx, check.ProbeSpec{Name: "payload.equivalent/setup", Event: r.b.event(event.CallStarted, name, i, 0, r.b.started()), Request: "call.started"}, nil, false, "")
 		}
 	}
-	at := func(i int) time.Duration { return 5*time.Second + time.Duration(i)*1500*time.Millisecond }
-	build := func(i int) event.Event {
-		var data any
-		switch typ {
-		case event.ToolExecuted:
-			data = event.ToolExecutedData{Data: event.ToolDetails{ToolName: "track_order",
-				Input:  map[string]any{"orderId": "4471/ب", "note": EquivalentText},
-				Output: map[string]any{"status": "تم الشحن 📦", "trackingUrl": "https://track.hamsa.example/orders/4471"}, Duration: 230}}
-		case event.CallEnded:
-			data = r.b.ended([]event.TranscriptTurn{{"User": EquivalentText}}, at(i))
-		default:
-			data = r.b.turn(event.SpeakerUser, EquivalentText)
-		}
-		return r.b.event(typ, name, call(i), at(i), data)
-	}
+	build := func(i int) event.Event { return r.equivalentEvent(typ, name, call(i), i) }
 
 	setup(0)
 	control := build(0)
@@ -329,13 +315,39 @@ func (r *Runner) equivalent(ctx context.Context) {
 		}
 	}
 	if typ != event.CallEnded && subscribed(event.CallEnded) {
-		var turns []event.TranscriptTurn
-		if typ == event.TranscriptionUpdate {
-			for range len(Variants) + 1 {
-				turns = append(turns, event.TranscriptTurn{"User": EquivalentText})
-			}
-		}
-		end := at(len(Variants) + 1)
-		r.send(ctx, check.ProbeSpec{Name: "payload.equivalent/teardown", Event: r.b.event(event.CallEnded, name, 0, end, r.b.ended(turns, end)), Request: "call.ended"}, nil, false, "")
+		r.equivalentTeardown(ctx, typ, name)
 	}
+}
+
+// equivalentAt is the offset of the i-th event of the group: 1.5 s apart,
+// so each has a timestamp of its own.
+func equivalentAt(i int) time.Duration { return 5*time.Second + time.Duration(i)*1500*time.Millisecond }
+
+// equivalentEvent is the i-th event of the group, of type typ, in call c,
+// carrying EquivalentText.
+func (r *Runner) equivalentEvent(typ, name string, c, i int) event.Event {
+	var data any
+	switch typ {
+	case event.ToolExecuted:
+		data = event.ToolExecutedData{Data: event.ToolDetails{ToolName: "track_order",
+			Input:  map[string]any{"orderId": "4471/ب", "note": EquivalentText},
+			Output: map[string]any{"status": "تم الشحن 📦", "trackingUrl": "https://track.hamsa.example/orders/4471"}, Duration: 230}}
+	case event.CallEnded:
+		data = r.b.ended([]event.TranscriptTurn{{"User": EquivalentText}}, equivalentAt(i))
+	default:
+		data = r.b.turn(event.SpeakerUser, EquivalentText)
+	}
+	return r.b.event(typ, name, c, equivalentAt(i), data)
+}
+
+// equivalentTeardown ends the group's shared call with a call.ended.
+func (r *Runner) equivalentTeardown(ctx context.Context, typ, name string) {
+	var turns []event.TranscriptTurn
+	if typ == event.TranscriptionUpdate {
+		for range len(Variants) + 1 {
+			turns = append(turns, event.TranscriptTurn{"User": EquivalentText})
+		}
+	}
+	end := equivalentAt(len(Variants) + 1)
+	r.send(ctx, check.ProbeSpec{Name: "payload.equivalent/teardown", Event: r.b.event(event.CallEnded, name, 0, end, r.b.ended(turns, end)), Request: "call.ended"}, nil, false, "")
 }

@@ -19,6 +19,11 @@ type RaceRound struct {
 	Copies  []deliver.Attempt
 	Request string // what was sent, in a line
 	Curl    string // reproduces the copies; the secret is a shell variable
+	// Later, if not nil, is one more copy sent once the others were
+	// answered, as an ordinary redelivery: a receiver that marks
+	// redeliveries marks this one, even when every copy sent together got
+	// past its duplicate check.
+	Later *deliver.Attempt
 
 	// Probed says the probe API was asked about the event's call. Effects
 	// is then the times the event took effect, Pending the call's events
@@ -36,17 +41,12 @@ type RaceRound struct {
 // exactly once (duplicate.race); a probe API that cannot tell is a
 // duplicate.race finding too, so a check that was asked for never passes
 // unchecked. Without one, a receiver that marks redeliveries with
-// "duplicate": true (in any copy of any round) and answered more than one
-// copy of a round without it has said itself that it took two copies as
-// new: duplicate.race. A receiver that never marks them gives no evidence
-// either way, and nothing is reported.
+// "duplicate": true (in any copy of any round, the later ones included) and
+// answered more than one copy sent together without it has said itself
+// that it took two copies as new: duplicate.race. A receiver that never
+// marks them gives no evidence either way, and nothing is reported.
 func Race(rounds []RaceRound) []Finding {
-	flags := false
-	for _, r := range rounds {
-		for _, a := range r.Copies {
-			flags = flags || (a.OK() && flaggedDuplicate(a.Body))
-		}
-	}
+	flags := RaceJudged(rounds)
 	var out []Finding
 	for _, r := range rounds {
 		out = append(out, raceAnswers(r)...)
@@ -71,13 +71,21 @@ func RaceJudged(rounds []RaceRound) bool {
 		if r.Probed {
 			return true
 		}
-		for _, a := range r.Copies {
+		for _, a := range r.all() {
 			if a.OK() && flaggedDuplicate(a.Body) {
 				return true
 			}
 		}
 	}
 	return false
+}
+
+// all is every copy of the round, the later one last.
+func (r RaceRound) all() []deliver.Attempt {
+	if r.Later == nil {
+		return r.Copies
+	}
+	return append(r.Copies[:len(r.Copies):len(r.Copies)], *r.Later)
 }
 
 // raceFinding is a finding about round r, with the details of copy a.
@@ -97,12 +105,17 @@ func raceAnswers(r RaceRound) []Finding {
 	p := ProbeSpec{Name: RaceProbe, Check: DuplicateAck, Want: WantAck, Event: r.Event, Request: r.Request, Curl: r.Curl}
 	var failed []string
 	first := -1
-	for i, a := range r.Copies {
+	all := r.all()
+	for i, a := range all {
 		if a.Class == deliver.ClassCanceled {
 			continue
 		}
+		name := fmt.Sprintf("copy %d", i+1)
+		if i == len(r.Copies) {
+			name = "the later copy (sent once the others were answered)"
+		}
 		if !a.OK() {
-			failed = append(failed, fmt.Sprintf("copy %d %s", i+1, Outcome(a)))
+			failed = append(failed, name+" "+Outcome(a))
 			if first < 0 {
 				first = i
 			}
@@ -112,14 +125,14 @@ func raceAnswers(r RaceRound) []Finding {
 				continue
 			}
 			seen[f.Check] = true
-			f.Message = fmt.Sprintf("copy %d of %d: %s", i+1, len(r.Copies), f.Message)
+			f.Message = fmt.Sprintf("%s: %s", name, f.Message)
 			out = append(out, f)
 		}
 	}
 	if len(failed) > 0 {
 		msg := fmt.Sprintf("%s: %s; every copy must be acknowledged, or the platform retries it and finally counts the event failed",
 			r.Request, strings.Join(failed, ", "))
-		out = append(out, raceFinding(DuplicateAck, msg, r, r.Copies[first]))
+		out = append(out, raceFinding(DuplicateAck, msg, r, all[first]))
 	}
 	return out
 }
@@ -140,7 +153,7 @@ func raceEffects(r RaceRound) (Finding, bool) {
 	case r.ProbeErr != "":
 		return raceFinding(DuplicateRace, fmt.Sprintf("%s could not be checked: %s", DuplicateRace, r.ProbeErr), r, ref), true
 	case r.Effects > 1:
-		return raceFinding(DuplicateRace, fmt.Sprintf("%s: the event took effect %d times (%s acknowledged): the copies passed the duplicate check together, before any of them stored the key",
+		return raceFinding(DuplicateRace, fmt.Sprintf("%s: the event took effect %d times (%s acknowledged): copies arriving together all got past the duplicate check (a check and an insert in two steps, or no check at all)",
 			r.Request, r.Effects, copiesWord(acked, len(r.Copies))), r, ref), true
 	case r.Effects == 0 && len(acked) > 0:
 		msg := fmt.Sprintf("%s: the event took effect 0 times although %s acknowledged", r.Request, copiesWord(acked, len(r.Copies)))

@@ -23,6 +23,11 @@ func TestRace(t *testing.T) {
 	round := func(copies ...deliver.Attempt) check.RaceRound {
 		return check.RaceRound{Event: ev, Copies: copies, Request: "transcription.update sent as 3 copies at once"}
 	}
+	withLater := func(later deliver.Attempt, copies ...deliver.Attempt) check.RaceRound {
+		r := round(copies...)
+		r.Later = &later
+		return r
+	}
 	probed := func(effects int, copies ...deliver.Attempt) check.RaceRound {
 		r := round(copies...)
 		r.Probed, r.Effects = true, effects
@@ -51,6 +56,12 @@ func TestRace(t *testing.T) {
 		{name: "flags, one new per round", rounds: []check.RaceRound{round(fresh, dup, dup), round(dup, fresh, dup)}, wantJudged: true},
 		{name: "flags, two new in one round", rounds: []check.RaceRound{round(fresh, dup, dup), round(fresh, dup, fresh)},
 			want: []string{check.DuplicateRace}, wantInMsg: "copies 1 and 3 of 3 were answered without \"duplicate\": true", wantJudged: true},
+		{name: "flagged only by the later copy", rounds: []check.RaceRound{withLater(dup, fresh, fresh, fresh)},
+			want: []string{check.DuplicateRace}, wantInMsg: "copies 1, 2 and 3 of 3 were answered without \"duplicate\": true", wantJudged: true},
+		{name: "later copy flagged, one new", rounds: []check.RaceRound{withLater(dup, fresh, dup, dup)}, wantJudged: true},
+		{name: "later copy rejected", rounds: []check.RaceRound{withLater(answer(http.StatusConflict, ""), fresh, dup, dup)},
+			want: []string{check.DuplicateAck}, wantInMsg: "the later copy (sent once the others were answered) answered 409", wantJudged: true},
+		{name: "never flags, later copy neither", rounds: []check.RaceRound{withLater(fresh, fresh, fresh, fresh)}},
 		{name: "never flags", rounds: []check.RaceRound{round(fresh, fresh, fresh), round(fresh, fresh, fresh)}},
 		{name: "no body", rounds: []check.RaceRound{round(answer(204, ""), answer(204, ""), answer(204, ""))}},
 		{name: "queued", rounds: []check.RaceRound{round(answer(202, `{"queued":true}`), answer(202, `{"queued":true}`))}},

@@ -17,24 +17,25 @@ import (
 // copies at the same instant (deliver.SendTogether).
 //
 // The numbers are chosen to catch a check-then-insert window of 1 ms
-// (EXISTS, then SET) every run. Copies collide when the second one becomes
-// complete on the receiver before the first has stored its key, so what
-// counts is how far apart the copies arrive. Measured on a 2-core machine
-// shared with other work, on loopback, with the receiver timing each copy
-// once it has read the whole body (deliver's TestSendTogetherArrivalSpread
-// logs the same figures), over 1000 rounds of 3 copies: the spread of
-// arrival (first copy to last) had a median of 70 µs and a 99th
-// percentile of 0.4 ms, and the gap between the first two copies a median
-// of 40 µs; about one round in 200 saw a gap above 1 ms, always a stall of
-// the whole machine (several ms, GC or another process), never the
-// sending. With -race, every figure roughly doubles and about one round in
-// 100 missed. A third copy gives a round two chances to land inside the
-// window; five rounds, 20 ms apart so that one stall does not cover them
-// all, make a miss of every round (about 1e-10 at one in 100 each) no
-// practical concern, for 5 call.started, 15 webhook requests and 5 reads
-// of the probe API. Across a real network the spread grows with the
-// jitter between connections, and windows of a few ms (a Redis round
-// trip) are still caught.
+// (EXISTS, then SET 1 ms later) in every run. Copies collide when the
+// second one becomes complete on the receiver before the first has stored
+// its key, so what counts is how far apart they arrive. Measured on a
+// 2-core machine shared with other work, over loopback, by a Go receiver
+// timing each copy once it has read the whole body, 1000 rounds of 3
+// copies: the spread of arrivals (first copy to last) had a median of
+// 67 µs, a 90th percentile of 108 µs and a 99th of 0.72 ms; the gap
+// between the first two copies, which decides a 1 ms window, a median of
+// 38 µs and a 99th percentile of 0.25 ms, and it exceeded 1 ms in 3 rounds
+// of 1000, each a stall of the whole machine (up to 5 ms), not of the
+// sending. Under -race the figures about double (spread median 186 µs,
+// first gap median 90 µs) and a round misses about once in 100 to 1000
+// (a run of the race tests caught 449 of 450 rounds). A third copy gives
+// each round two chances to land inside the window, and five rounds, 20 ms
+// apart so that one stall does not cover them all, leave a miss of the
+// whole run at about (1/100)^5, for 5 call.started, 15 copies and 5 reads
+// of the probe API. Over a real network the spread grows with the jitter
+// between connections; windows of a few ms (a round trip to Redis) are
+// the ones real receivers have.
 const (
 	RaceCopies = 3
 	RaceRounds = 5

@@ -151,20 +151,24 @@ func (r *Runner) raceResults(rounds []check.RaceRound) {
 			raced[f.CallID] = true
 		}
 	}
-	for _, round := range rounds {
+	for i, round := range rounds {
+		name := fmt.Sprintf("%s/round-%d", check.RaceProbe, i+1)
 		copies := round.Copies
 		if round.Later != nil {
 			copies = append(copies[:len(copies):len(copies)], *round.Later)
 		}
-		for _, a := range copies {
-			res := Result{Probe: check.RaceProbe, Check: check.DuplicateAck, Event: round.Event.Type, Status: a.Status,
+		for k, a := range copies {
+			res := Result{Probe: fmt.Sprintf("%s/copy-%d", name, k+1), Check: check.DuplicateAck, Event: round.Event.Type, Status: a.Status,
 				LatencyMs: a.Latency.Milliseconds(), ErrorClass: string(a.Class), Passed: !judge || a.OK()}
+			if k == len(round.Copies) {
+				res.Probe = name + "/later"
+			}
 			if !judge {
 				res.Skipped = why
 			}
 			r.Results = append(r.Results, res)
 		}
-		r.Results = append(r.Results, Result{Probe: check.RaceProbe, Check: check.DuplicateRace, Event: round.Event.Type,
+		r.Results = append(r.Results, Result{Probe: name, Check: check.DuplicateRace, Event: round.Event.Type,
 			Passed: !raced[round.Event.CallID], Skipped: why})
 	}
 	r.Findings = append(r.Findings, fs...)

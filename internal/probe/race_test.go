@@ -329,6 +329,16 @@ func TestRaceUniqueConstraint(t *testing.T) {
 	require.NotEmpty(t, acks)
 	assert.Contains(t, acks[0].Message, "answered 500")
 	assert.NotEmpty(t, findingsOf(r, check.ServerError))
+	var names []string
+	for _, res := range r.Results {
+		if strings.HasPrefix(res.Probe, "duplicate.race/round-1") {
+			names = append(names, res.Probe+" "+res.Check)
+		}
+	}
+	assert.Equal(t, []string{
+		"duplicate.race/round-1/copy-1 duplicate.ack", "duplicate.race/round-1/copy-2 duplicate.ack", "duplicate.race/round-1/copy-3 duplicate.ack",
+		"duplicate.race/round-1 duplicate.race",
+	}, names)
 }
 
 // TestRaceProbeAPIUnreadable: a probe API that does not answer is a

@@ -136,11 +136,12 @@ func (t *together) open(ctx, setup context.Context) {
 			if sc, ok := conn.(*sniffConn); ok {
 				c.watch.conn.Store(sc)
 			}
-			// An interruption unblocks whatever the copy is waiting for.
-			c.stop = context.AfterFunc(ctx, func() { conn.SetDeadline(time.Unix(1, 0)) })
 			// Bounded until the release sets the answers' own limit.
 			conn.SetDeadline(deadline.Add(t.d.timeout))
 			conn.SetWriteDeadline(deadline)
+			// An interruption unblocks whatever the copy is waiting for (set
+			// after the deadlines above, so that it is not undone by them).
+			c.stop = context.AfterFunc(ctx, func() { conn.SetDeadline(time.Unix(1, 0)) })
 			if _, err := conn.Write(head); err != nil {
 				c.stop()
 				conn.Close()

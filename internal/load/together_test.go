@@ -249,9 +249,11 @@ thresholds: [duplicates_unacknowledged == 0, duplicated == 0, lost == 0]
 				return
 			}
 			require.ErrorIs(t, err, load.ErrFailed)
-			// Each event's three copies all pass EXISTS within the 1 ms gap
-			// (a stall of the machine may let one in turn now and then).
-			assert.Greater(t, s.Audit.Duplicated, firsts(s), "most events took effect three times")
+			// Each event's three copies usually all pass EXISTS within the
+			// 1 ms gap (locally every event took effect three times); goroutines
+			// released together are not last-byte synchronised, so a busy
+			// machine may let some copies arrive in turn.
+			assert.Positive(t, s.Audit.Duplicated, "copies sent together took effect more than once")
 			t.Logf("%d events, %d extra effects", firsts(s), s.Audit.Duplicated)
 			held := map[string]bool{}
 			for _, th := range s.Thresholds {

@@ -381,21 +381,46 @@ func shellQuote(s string) string { return "'" + strings.ReplaceAll(s, "'", `'\''
 
 // Send makes one attempt: POST the body to the target within the timeout.
 func (d *Deliverer) Send(ctx context.Context, r Request, n int, trig Trigger) Attempt {
-	target, body := r.Target, r.Body
-	a := Attempt{N: n, Trigger: trig, Start: d.clock.Now(), SentBytes: len(body)}
+	a := Attempt{N: n, Trigger: trig, Start: d.clock.Now(), SentBytes: len(r.Body)}
 	actx, cancel := context.WithTimeout(ctx, d.timeout)
 	defer cancel()
-	method := r.Method
-	if method == "" {
-		method = http.MethodPost
-	}
 	var conn connOf
-	req, err := http.NewRequestWithContext(conn.trace(actx), method, target, bytes.NewReader(body))
+	req, err := d.request(conn.trace(actx), r)
 	if err != nil {
 		a.Class, a.Err = ClassTransport, "cannot build the request: "+err.Error()
 		return a
 	}
-	if len(body) > 0 || method == http.MethodPost {
+	begin := time.Now()
+	resp, err := d.client.Do(req)
+	if err != nil {
+		a.Latency = time.Since(begin)
+		a.Class, a.Err = classifyOn(ctx, actx, &conn, err)
+		return a
+	}
+	readErr := d.readAnswer(&a, resp)
+	a.Latency = time.Since(begin)
+	if readErr != nil {
+		a.Class, a.Err = classifyOn(ctx, actx, &conn, readErr)
+		a.Err = "answer cut off: " + a.Err
+	}
+	a.lateIfSlow()
+	return a
+}
+
+// request builds the HTTP request of one attempt as the platform sends it:
+// the method (POST by default), the body, Content-Type, User-Agent, the
+// Deliverer's extra headers, the signer's auth headers, then the
+// request's own headers. Every way of sending builds through it.
+func (d *Deliverer) request(ctx context.Context, r Request) (*http.Request, error) {
+	method := r.Method
+	if method == "" {
+		method = http.MethodPost
+	}
+	req, err := http.NewRequestWithContext(ctx, method, r.Target, bytes.NewReader(r.Body))
+	if err != nil {
+		return nil, err
+	}
+	if len(r.Body) > 0 || method == http.MethodPost {
 		req.Header.Set("Content-Type", "application/json")
 	}
 	req.Header.Set("User-Agent", d.userAgent)
@@ -406,17 +431,17 @@ func (d *Deliverer) Send(ctx context.Context, r Request, n int, trig Trigger) At
 	if signer == nil {
 		signer = d.signer
 	}
-	signer.Sign(req.Header, r.MsgID, body, d.clock.Now())
+	signer.Sign(req.Header, r.MsgID, r.Body, d.clock.Now())
 	for k, vs := range r.Header {
 		req.Header[k] = append([]string(nil), vs...)
 	}
-	begin := time.Now()
-	resp, err := d.client.Do(req)
-	if err != nil {
-		a.Latency = time.Since(begin)
-		a.Class, a.Err = classifyOn(ctx, actx, &conn, err)
-		return a
-	}
+	return req, nil
+}
+
+// readAnswer reads an answer's status, headers and body (at most
+// maxAnswerBytes of it) into a, and closes the body. The error is why the
+// body could not be read whole.
+func (d *Deliverer) readAnswer(a *Attempt, resp *http.Response) error {
 	a.Status = resp.StatusCode
 	a.Header = resp.Header
 	buf, readErr := io.ReadAll(io.LimitReader(resp.Body, d.maxAnswerBytes))
@@ -435,11 +460,5 @@ func (d *Deliverer) Send(ctx context.Context, r Request, n int, trig Trigger) At
 		}
 	}
 	resp.Body.Close()
-	a.Latency = time.Since(begin)
-	if readErr != nil {
-		a.Class, a.Err = classifyOn(ctx, actx, &conn, readErr)
-		a.Err = "answer cut off: " + a.Err
-	}
-	a.lateIfSlow()
-	return a
+	return readErr
 }

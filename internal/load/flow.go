@@ -150,8 +150,23 @@ func (r *run) scheduleNext(c *call, now time.Duration) {
 	f := &flight{c: c, ev: ev}
 	c.pending++
 	r.render(f)
+	if r.sc.DuplicatesTogether && r.duplicated(c, ev) {
+		// The platform sends the event's copies at once: its retry races
+		// the first attempt, or two of its workers took the event.
+		for range r.sc.DuplicateCopies - 1 {
+			f.together = append(f.together, &flight{c: c, ev: ev, duplicate: true, body: f.body, ts: f.ts})
+			c.pending++
+		}
+	}
 	r.schedule(f, max(r.dueAt(c, c.pos), now), now)
 	c.pos++
+}
+
+// duplicated reports whether the platform delivers event ev of call c
+// more than once: a draw seeded by the call and the event, so a seeded run
+// duplicates the same events every time, shards included.
+func (r *run) duplicated(c *call, ev int) bool {
+	return r.sc.Duplicates > 0 && unit(r.e.seed^mix64(uint64(c.k))^uint64(ev)<<1) < r.sc.Duplicates
 }
 
 func (r *run) render(f *flight) {
@@ -167,6 +182,9 @@ func (r *run) render(f *flight) {
 
 func (r *run) schedule(f *flight, at, now time.Duration) {
 	f.at = at
+	for _, g := range f.together {
+		g.at = at
+	}
 	if at <= now {
 		r.enqueue(f)
 		return

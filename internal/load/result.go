@@ -20,6 +20,7 @@ import (
 func (r *run) result(x sent) {
 	f, a := x.f, x.a
 	r.handed--
+	f.together = nil // sent; retries go one by one
 	f.attempt++
 	now := r.now()
 	et := &f.c.tpl.events[f.ev]
@@ -79,10 +80,19 @@ func (r *run) settle(f *flight, a deliver.Attempt, acked bool, now time.Duration
 		r.dead.add(f, a, r.e.scrub.Clean)
 	}
 	c.pending--
-	if end == endAcked && !f.duplicate && !r.draining && r.sc.Duplicates > 0 &&
-		unit(r.e.seed^mix64(uint64(c.k))^uint64(f.ev)<<1) < r.sc.Duplicates {
+	if end != endAcked || r.draining {
+		return
+	}
+	more := -1
+	switch {
+	case !f.duplicate && !r.sc.DuplicatesTogether && r.duplicated(c, f.ev):
+		more = r.sc.DuplicateCopies - 2
+	case f.duplicate && f.more > 0:
+		more = f.more - 1
+	}
+	if more >= 0 {
 		// The platform delivers the event again, as after a lost answer.
-		d := &flight{c: c, ev: f.ev, duplicate: true, body: f.body, ts: f.ts}
+		d := &flight{c: c, ev: f.ev, duplicate: true, body: f.body, ts: f.ts, more: more}
 		c.pending++
 		r.schedule(d, now, now)
 	}
@@ -210,10 +220,12 @@ func (r *run) stop(reason string) {
 	r.arrivalsOn = false
 	r.stopped = reason
 	abandon := func(f *flight) {
-		et := &f.c.tpl.events[f.ev]
-		r.m.delivery(et.typIdx, f.duplicate, endUnsent)
-		f.c.lost = true // the call is incomplete even if its other deliveries end well
-		f.c.pending--
+		for _, g := range append([]*flight{f}, f.together...) {
+			et := &g.c.tpl.events[g.ev]
+			r.m.delivery(et.typIdx, g.duplicate, endUnsent)
+			g.c.lost = true // the call is incomplete even if its other deliveries end well
+			g.c.pending--
+		}
 		if f.c.pending == 0 {
 			r.endCall(f.c, false)
 		}
@@ -225,7 +237,7 @@ func (r *run) stop(reason string) {
 	for taken := true; taken; {
 		select {
 		case f := <-r.ready:
-			r.handed--
+			r.handed -= f.size()
 			abandon(f)
 		default:
 			taken = false

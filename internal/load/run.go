@@ -52,7 +52,19 @@ type flight struct {
 	at        time.Duration
 	body      []byte
 	ts        string
+	// more is how many more copies follow this one, each once the one
+	// before was acknowledged (duplicates not sent together).
+	more int
+	// together holds the event's other copies, whose first attempts go
+	// with this one's, at the same instant (duplicates.together). They
+	// are in no queue of their own: the worker that takes this flight
+	// sends them all and hands back an attempt for each.
+	together []*flight
 }
+
+// size is how many deliveries the flight carries: itself and the copies
+// that go with it.
+func (f *flight) size() int { return 1 + len(f.together) }
 
 // sent is one attempt, back from a worker with its verdict.
 type sent struct {
@@ -182,26 +194,61 @@ func (e *Engine) deliverer(start time.Time) (*deliver.Deliverer, func(), error) 
 	return d, closeIdle, nil
 }
 
-// work makes the attempts handed to it, one at a time, until in is closed.
+// work makes the attempts handed to it, one at a time (or one group of
+// copies sent together at a time), until in is closed.
 func (r *run) work(ctx context.Context, d *deliver.Deliverer, judge *check.Judge, in <-chan *flight, out chan<- sent) {
-	signs := r.e.signsEach
 	for f := range in {
-		n := f.attempt + 1
-		trig := deliver.TriggerFirst
-		switch {
-		case n > 1:
-			trig = deliver.TriggerRetry
-		case f.duplicate:
-			trig = deliver.TriggerRedelivery
+		if len(f.together) == 0 {
+			out <- r.attempt(ctx, d, judge, f)
+			continue
 		}
-		typ := f.c.tpl.events[f.ev].typ
-		req := deliver.Request{Target: r.e.target, Body: f.body}
-		if signs {
-			req.MsgID = deliver.MessageID(event.DuplicateKey(f.c.ids.CallID, typ, f.ts))
+		for _, x := range r.sendTogether(ctx, d, judge, f) {
+			out <- x
 		}
-		a := d.Send(ctx, req, n, trig)
-		out <- sent{f: f, a: a, v: judge.Answer(typ, f.body, a)}
 	}
+}
+
+// attempt makes the flight's next attempt.
+func (r *run) attempt(ctx context.Context, d *deliver.Deliverer, judge *check.Judge, f *flight) sent {
+	n := f.attempt + 1
+	trig := deliver.TriggerFirst
+	switch {
+	case n > 1:
+		trig = deliver.TriggerRetry
+	case f.duplicate:
+		trig = deliver.TriggerRedelivery
+	}
+	typ := f.c.tpl.events[f.ev].typ
+	req := deliver.Request{Target: r.e.target, Body: f.body}
+	if r.e.signsEach {
+		req.MsgID = deliver.MessageID(event.DuplicateKey(f.c.ids.CallID, typ, f.ts))
+	}
+	a := d.Send(ctx, req, n, trig)
+	return sent{f: f, a: a, v: judge.Answer(typ, f.body, a)}
+}
+
+// sendTogether makes the first attempt of f and of every copy that goes
+// with it at the same instant: one goroutine per copy, released together,
+// each on a connection of its own (a connection carries one exchange at a
+// time). Under load this is close enough; the race probe's last-byte
+// release (deliver.SendTogether) is for proving a race, and would bypass
+// the scenario's network faults. The attempts come back copies first, f
+// last, so that the call moves on once every copy was answered.
+func (r *run) sendTogether(ctx context.Context, d *deliver.Deliverer, judge *check.Judge, f *flight) []sent {
+	// Only read here: the loop clears f.together when f comes back.
+	group := append([]*flight{f}, f.together...)
+	got := make([]sent, len(group))
+	gate := make(chan struct{})
+	var wg sync.WaitGroup
+	for i, g := range group {
+		wg.Go(func() {
+			<-gate
+			got[i] = r.attempt(ctx, d, judge, g)
+		})
+	}
+	close(gate)
+	wg.Wait()
+	return append(got[1:], got[0])
 }
 
 // finish flushes what the run wrote and sums it up.
@@ -316,9 +363,9 @@ func (r *run) handOut() {
 }
 
 func (r *run) popQueue() {
+	r.handed += r.queue[0].size()
 	r.queue[0] = nil
 	r.queue = r.queue[1:]
-	r.handed++
 	if len(r.queue) == 0 {
 		r.queue = r.queue[:0:0] // let the old array go
 	}

@@ -37,7 +37,7 @@ const (
 )
 
 // Groups lists every group, in the order they run.
-var Groups = []string{GroupURL, GroupLifecycle, GroupDuplicate, GroupAuth, GroupPayload, GroupUnknown, GroupLarge, GroupOrder, GroupBytes}
+var Groups = []string{GroupURL, GroupLifecycle, GroupDuplicate, GroupAuth, GroupPayload, GroupUnknown, GroupLarge, GroupOrder, GroupRace, GroupBytes}
 
 // AuthMode is how the target authenticates the platform.
 type AuthMode string
@@ -80,6 +80,10 @@ type Config struct {
 	// of a type the platform does not know yet) is skipped, never sent, as
 	// the platform would not deliver it. Nil subscribes to all.
 	Events map[string]bool
+	// ProbeURL is the base URL of the target's probe API (GET
+	// {ProbeURL}/calls/{callId}); the race probe reads it to see whether
+	// copies sent together took effect once. Empty: judged by the answers.
+	ProbeURL string
 }
 
 // Result is one probe request and its verdict.
@@ -109,6 +113,7 @@ func (r *Runner) Run(ctx context.Context, groups map[string]bool) {
 		{GroupUnknown, r.unknown},
 		{GroupLarge, r.large},
 		{GroupOrder, r.order},
+		{GroupRace, r.race},
 		{GroupBytes, r.equivalent},
 	}
 	for _, s := range steps {

@@ -61,7 +61,8 @@ func (p *parser) parse(data []byte) *Scenario {
 			Schedule: ScheduleExponential,
 			Jitter:   DefaultJitter,
 		},
-		Drain: DefaultDrain,
+		Drain:           DefaultDrain,
+		DuplicateCopies: DefaultDuplicateCopies,
 	}
 	if n := p.Required(root, fields, "", "name"); n != nil {
 		s.Name = p.str(n, "name")
@@ -90,7 +91,9 @@ func (p *parser) parse(data []byte) *Scenario {
 			}
 		}
 	}
-	s.Duplicates = p.fraction(fields, "duplicates")
+	if n, ok := fields["duplicates"]; ok {
+		p.duplicates(n, s)
+	}
 	s.OutOfOrder = p.fraction(fields, "outOfOrder")
 	if n, ok := fields["delivery"]; ok {
 		p.delivery(n, &s.Delivery)
@@ -199,15 +202,63 @@ func (p *parser) fraction(fields map[string]*yaml.Node, key string) float64 {
 	if !ok {
 		return 0
 	}
-	v, ok := p.number(n, key)
+	return p.share(n, key)
+}
+
+// share reads a number from 0 to 1 (0 after recording a problem).
+func (p *parser) share(n *yaml.Node, path string) float64 {
+	v, ok := p.number(n, path)
 	if !ok {
 		return 0
 	}
 	if v < 0 || v > 1 {
-		p.Errf(n, key, "must be a fraction from 0 to 1 (0.02 is 2%%), not %s", yamlfile.Deref(n).Value)
+		p.Errf(n, path, "must be a fraction from 0 to 1 (0.02 is 2%%), not %s", yamlfile.Deref(n).Value)
 		return 0
 	}
 	return v
+}
+
+// duplicatesExample is the mapping form of duplicates, for messages.
+const duplicatesExample = "{rate: 0.3, copies: 3, together: true}"
+
+// duplicates reads duplicates: the fraction of events delivered again
+// (each copy after the previous one's acknowledgement), or a mapping that
+// also gives how many copies and whether they go at the same instant.
+func (p *parser) duplicates(n *yaml.Node, s *Scenario) {
+	v := yamlfile.Deref(n)
+	if v.Kind == yaml.ScalarNode && (v.Tag == "!!int" || v.Tag == "!!float") {
+		s.Duplicates = p.share(n, "duplicates")
+		return
+	}
+	if v.Kind != yaml.MappingNode {
+		p.Errf(n, "duplicates", "must be a fraction from 0 to 1 (0.02 is 2%%) or a mapping like %s, not %s", duplicatesExample, describe(v))
+		return
+	}
+	fields := p.Mapping(n, "duplicates", "rate", "copies", "together")
+	if fields == nil {
+		return
+	}
+	if r := p.Required(n, fields, "duplicates", "rate"); r != nil {
+		s.Duplicates = p.share(r, "duplicates.rate")
+	}
+	if c, ok := fields["copies"]; ok {
+		cv := yamlfile.Deref(c)
+		k, err := strconv.Atoi(cv.Value)
+		if cv.Kind != yaml.ScalarNode || cv.Tag != "!!int" || err != nil || k < 2 || k > MaxDuplicateCopies {
+			p.Errf(c, "duplicates.copies", "must be a whole number from 2 to %d (the copies of a duplicated event in all, the first delivery included), not %s", MaxDuplicateCopies, describe(cv))
+		} else {
+			s.DuplicateCopies = k
+		}
+	}
+	if t, ok := fields["together"]; ok {
+		tv := yamlfile.Deref(t)
+		b, err := strconv.ParseBool(tv.Value)
+		if tv.Kind != yaml.ScalarNode || tv.Tag != "!!bool" || err != nil {
+			p.Errf(t, "duplicates.together", "must be true (the copies go at the same instant, over connections of their own) or false (each after the previous one's acknowledgement), not %s", describe(tv))
+		} else {
+			s.DuplicatesTogether = b
+		}
+	}
 }
 
 func (p *parser) arrival(n *yaml.Node, duration time.Duration) Arrival {

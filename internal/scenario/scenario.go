@@ -29,6 +29,9 @@ const (
 	DefaultBackoffMax    = deliver.DefaultBackoffMax
 	DefaultJitter        = 0.2 // ±20 %
 	DefaultDrain         = 2 * time.Minute
+	// DefaultDuplicateCopies is how many copies of a duplicated event the
+	// platform delivers in all: the first and one redelivery.
+	DefaultDuplicateCopies = 2
 )
 
 // Limits Parse enforces, so a typo cannot ask for a week-long run or a
@@ -44,7 +47,10 @@ const (
 	MaxBackoffFactor = 10.0
 	MaxWeight        = 1_000_000.0
 	MaxFaultLatency  = 60 * time.Second
-	maxListLen       = 1000 // mix entries, steps, thresholds or faults
+	// MaxDuplicateCopies bounds duplicates.copies (the first delivery
+	// included).
+	MaxDuplicateCopies = 10
+	maxListLen         = 1000 // mix entries, steps, thresholds or faults
 )
 
 // Scenario is one parsed and validated load scenario. Build it with Parse;
@@ -56,13 +62,21 @@ type Scenario struct {
 	Arrival     Arrival
 	Mix         []MixEntry // at least one, weights > 0, fixture names unique
 	TimeScale   float64    // (0, 1]: 0.05 plays a 3-minute call in 9 s
-	Duplicates  float64    // [0, 1]: fraction of events delivered twice
-	OutOfOrder  float64    // [0, 1]: fraction of calls whose events are shuffled
-	Delivery    Delivery
-	Drain       time.Duration // after Duration, how long in-flight calls may take
-	Thresholds  []Threshold
-	Faults      []Fault // each within [0, Duration]
-	Source      string  // where it was read from, for messages
+	Duplicates  float64    // [0, 1]: fraction of events delivered more than once
+	// DuplicateCopies is how many copies of such an event are delivered in
+	// all, the first included: 2 to MaxDuplicateCopies.
+	DuplicateCopies int
+	// DuplicatesTogether sends an event's copies at the same instant, each
+	// over a connection of its own, as when a retry races a slow first
+	// attempt or two delivery workers pick up one event. Otherwise each
+	// redelivery follows the acknowledgement of the copy before it.
+	DuplicatesTogether bool
+	OutOfOrder         float64 // [0, 1]: fraction of calls whose events are shuffled
+	Delivery           Delivery
+	Drain              time.Duration // after Duration, how long in-flight calls may take
+	Thresholds         []Threshold
+	Faults             []Fault // each within [0, Duration]
+	Source             string  // where it was read from, for messages
 }
 
 // ArrivalKind names how the arrival rate is given.

@@ -102,6 +102,8 @@ func TestShippedScenarios(t *testing.T) {
 
 	storm := byFile["duplicate-storm.yaml"]
 	assert.GreaterOrEqual(t, storm.Duplicates, 0.3)
+	assert.True(t, storm.DuplicatesTogether, "the storm sends overlapping copies")
+	assert.GreaterOrEqual(t, storm.DuplicateCopies, 3)
 	assert.Contains(t, thresholdStrings(storm), "duplicates_unacknowledged == 0")
 
 	slow := byFile["slow-consumer.yaml"]
@@ -142,10 +144,11 @@ func TestParseFull(t *testing.T) {
 		Arrival: scenario.Arrival{Kind: scenario.ArrivalSteps, Steps: []scenario.Step{
 			{Rate: 1, For: 2 * time.Minute}, {Rate: 0, For: time.Minute}, {Rate: 4.5, For: 90 * time.Second},
 		}},
-		Mix:        []scenario.MixEntry{{Fixture: "job-interview", Weight: 3}, {Fixture: "support-resolved", Weight: 1}},
-		TimeScale:  0.05,
-		Duplicates: 0.02,
-		OutOfOrder: 1,
+		Mix:             []scenario.MixEntry{{Fixture: "job-interview", Weight: 3}, {Fixture: "support-resolved", Weight: 1}},
+		TimeScale:       0.05,
+		Duplicates:      0.02,
+		DuplicateCopies: 2,
+		OutOfOrder:      1,
 		Delivery: scenario.Delivery{
 			Timeout:  2500 * time.Millisecond,
 			Retries:  0,
@@ -177,6 +180,8 @@ func TestDefaults(t *testing.T) {
 	require.NoError(t, err)
 	assert.Equal(t, scenario.DefaultTimeScale, s.TimeScale)
 	assert.Equal(t, 0.0, s.Duplicates)
+	assert.Equal(t, scenario.DefaultDuplicateCopies, s.DuplicateCopies)
+	assert.False(t, s.DuplicatesTogether)
 	assert.Equal(t, 0.0, s.OutOfOrder)
 	assert.Equal(t, scenario.Delivery{
 		Timeout: 5 * time.Second, Retries: 2,
@@ -187,6 +192,39 @@ func TestDefaults(t *testing.T) {
 	assert.Empty(t, s.Thresholds)
 	assert.Empty(t, s.Faults)
 	assert.Equal(t, "inline.yaml", s.Source)
+}
+
+// TestDuplicates reads both forms of duplicates: a plain fraction (one
+// redelivery after the acknowledgement, as before), and a mapping with the
+// number of copies and whether they go together.
+func TestDuplicates(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		name         string
+		yaml         string
+		wantRate     float64
+		wantCopies   int
+		wantTogether bool
+	}{
+		{name: "fraction", yaml: "duplicates: 0.3", wantRate: 0.3, wantCopies: 2},
+		{name: "whole number", yaml: "duplicates: 1", wantRate: 1, wantCopies: 2},
+		{name: "rate only", yaml: "duplicates: {rate: 0.5}", wantRate: 0.5, wantCopies: 2},
+		{name: "copies in turn", yaml: "duplicates: {rate: 0.5, copies: 4}", wantRate: 0.5, wantCopies: 4},
+		{name: "together", yaml: "duplicates: {rate: 0.25, copies: 3, together: true}", wantRate: 0.25, wantCopies: 3, wantTogether: true},
+		{name: "together, two copies", yaml: "duplicates:\n  rate: 0.1\n  together: True", wantRate: 0.1, wantCopies: 2, wantTogether: true},
+		{name: "not together", yaml: "duplicates: {rate: 0.1, copies: 10, together: false}", wantRate: 0.1, wantCopies: 10},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			doc := "name: d\nduration: 1m\narrival: {constant: 1}\nmix: [{fixture: a, weight: 1}]\n" + tt.yaml + "\n"
+			s, err := scenario.Parse([]byte(doc), "inline.yaml")
+			require.NoError(t, err)
+			assert.Equal(t, tt.wantRate, s.Duplicates)
+			assert.Equal(t, tt.wantCopies, s.DuplicateCopies)
+			assert.Equal(t, tt.wantTogether, s.DuplicatesTogether)
+		})
+	}
 }
 
 func TestPartialDeliveryKeepsDefaults(t *testing.T) {

@@ -393,7 +393,7 @@ func probes(ctx, runCtx context.Context, cfg Config, r *report.Run, rp *replayed
 	}
 	pr := probe.NewRunner(probe.Config{
 		Target: cfg.Target, Shown: cfg.shown(), Deliverer: cfg.Deliverer, Contract: cfg.Contract, Template: template(cfg.Fixtures, rp.results),
-		Seed: cfg.Seed, Start: cfg.Start, Auth: cfg.ProbeAuth, Acked: acked, Observe: b.observe, Events: cfg.Events,
+		Seed: cfg.Seed, Start: cfg.Start, Auth: cfg.ProbeAuth, Acked: acked, Observe: b.observe, Events: cfg.Events, ProbeURL: cfg.ProbeURL,
 	})
 	pr.Run(runCtx, cfg.Groups)
 	r.Probes = append(r.Probes, pr.Results...)

@@ -160,7 +160,8 @@ func raceEffects(r RaceRound) (Finding, bool) {
 		if r.Pending > 0 {
 			msg += fmt.Sprintf("; %d events were still waiting to be processed", r.Pending)
 		}
-		return raceFinding(DuplicateRace, msg, r, ref), true
+		// Acknowledged and never processed: a loss, not a race.
+		return raceFinding(EventLost, msg, r, ref), true
 	}
 	return Finding{}, false
 }

@@ -28,7 +28,7 @@ func TestCatchPower(t *testing.T) {
 		{name: "correct receiver", want: nil},
 		{name: "slow ack", fault: receiver.FaultSlowAck, want: []string{"latency.5s", "status.2xx", "target.unreachable"}},
 		{name: "auth off", fault: receiver.FaultAuthOff, want: []string{"auth.missing", "auth.wrong"}},
-		{name: "no dedupe", fault: receiver.FaultNoDedupe, want: []string{"duplicate.effect"}}, // duplicate.flag is a note
+		{name: "no dedupe", fault: receiver.FaultNoDedupe, want: []string{"duplicate.effect", "duplicate.race"}}, // duplicate.flag is a note
 		{name: "rejects unknown events", fault: receiver.FaultRejectUnknown, want: []string{"event.unknown"}},
 		{name: "100 kB body limit", fault: receiver.FaultBodyLimit, want: []string{"payload.large"}},
 		{name: "500 on call.started", fault: receiver.FaultFailCallStarted, want: []string{"status.2xx"}},

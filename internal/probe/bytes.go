@@ -319,9 +319,10 @@ func (r *Runner) equivalent(ctx context.Context) {
 	}
 }
 
-// equivalentAt is the offset of the i-th event of the group: 1.5 s apart,
-// so each has a timestamp of its own.
-func equivalentAt(i int) time.Duration { return 5*time.Second + time.Duration(i)*1500*time.Millisecond }
+// equivalentAt is the offset into the call of the i-th event of the group
+// (from 5,000 ms, after call.started), 1.5 s apart, so each has a timestamp
+// of its own. An offset, not the platform's budget.
+func equivalentAt(i int) time.Duration { return time.Duration(5000+1500*i) * time.Millisecond }
 
 // equivalentEvent is the i-th event of the group, of type typ, in call c,
 // carrying EquivalentText.

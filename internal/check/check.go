@@ -144,7 +144,7 @@ var catalog = []Check{
 	{
 		ID: DuplicateFirst, Severity: SeverityError,
 		Title:       "a first delivery is not answered as a duplicate",
-		Explanation: "The receiver answered \"duplicate\": true to an event it had never been sent: its duplicate key is too coarse (callId + eventType without the timestamp, say), so it drops every later event of that type in the call, every transcription.update after the first.",
+		Explanation: "The receiver answered \"duplicate\": true to an event it had never been sent: its duplicate key is too coarse (callId + eventType without the timestamp, or callId + timestamp without the event type), so it drops distinct events that share part of the key: every transcription.update after the first, or a tool.executed stamped in the same millisecond as a turn.",
 		Fix:         "Key deduplication on callId + eventType + timestamp, all three.",
 	},
 	{
@@ -318,6 +318,9 @@ func Delivery(c *contract.Contract, r deliver.Result) []Finding {
 			end = "; the run stopped before its next retry"
 		}
 		if len(r.Skipped) > 0 {
+			// Its own group: the message of a fully retried event would
+			// misstate these.
+			f.Cause = CauseOf(f) + ", sent once"
 			end = fmt.Sprintf("; sent once, as earlier %s events had failed every attempt: the platform would retry after %s and then drop it", r.Event.Type, waits(r.Skipped))
 		}
 		f.Message = fmt.Sprintf("%s %s on %s%s", r.Event.Type, Outcome(failed[0]), attemptsWord(len(failed), n), end)

@@ -87,6 +87,8 @@ func occurrence(f Finding) Occurrence {
 	switch {
 	case f.CallID != "" && f.Probe == "":
 		o.ID = fmt.Sprintf("%s#%d", f.CallID, f.Seq)
+	case f.Probe != "" && f.CallID != "":
+		o.ID = f.Probe + "@" + f.CallID
 	case f.Probe != "":
 		o.ID = f.Probe
 	default:

@@ -117,13 +117,17 @@ func compare(res *AuditResult, c *Expected, rec *CallRecord, problem func(string
 	}
 	var lost, dup []string
 	for _, d := range diff(c, rec) {
-		if d.lost {
-			res.Lost += int64(d.acked - d.stored)
-			lost = append(lost, fmt.Sprintf("%s %d acknowledged, %d recorded", d.typ, d.acked, d.stored))
-			continue
+		switch d.kind {
+		case diffLost, diffUnprocessed:
+			res.Lost += int64(d.missing())
+			lost = append(lost, d.String())
+		case diffPending:
+			res.Unchecked++
+			problem("call %s: not checked: %s", c.CallID, d.String())
+		default:
+			res.Duplicated += int64(d.extra())
+			dup = append(dup, d.String())
 		}
-		res.Duplicated += int64(d.effects - d.stored)
-		dup = append(dup, fmt.Sprintf("%s took effect %d times for %s", d.typ, d.effects, plural(d.stored, "event")))
 	}
 	if len(lost) > 0 {
 		problem("call %s: lost: %s", c.CallID, strings.Join(lost, "; "))

@@ -152,11 +152,12 @@ func (p *printer) finding(f check.Finding) {
 			if i == check.MaxExamples {
 				break
 			}
-			id := o.ID
-			if o.Fixture != "" && o.Probe == "" {
+			id := o.ID // a probe's: probe@callId
+			switch {
+			case o.Fixture != "" && (o.Probe == "" || o.Probe == "duplicate"):
 				id = fmt.Sprintf("%s #%d", o.Fixture, o.Seq)
-			} else if o.Fixture != "" {
-				id = o.Fixture
+			case o.Probe == "effects":
+				id = fmt.Sprintf("%s call %s", o.Fixture, o.CallID)
 			}
 			ids = append(ids, id)
 		}

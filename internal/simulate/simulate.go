@@ -210,6 +210,7 @@ func Run(ctx context.Context, cfg Config) (*report.Run, error) {
 		}
 	}
 	check.Sort(r.Findings)
+	r.DurationMs = cfg.Clock.Now().Sub(began).Milliseconds() // the probes and the audit included
 	r.Tally()
 	return r, nil
 }
@@ -384,9 +385,13 @@ func probes(ctx, runCtx context.Context, cfg Config, r *report.Run, rp *replayed
 	if cfg.Groups[probe.GroupLifecycle] {
 		acked = map[string]bool{}
 	}
+	// A type counts as handled when some event of it was acknowledged on
+	// its first attempt: a type acknowledged only on a retry (slow or
+	// failing first attempts) would fail a probe's single attempt for that
+	// reason, and the replay's finding already says so.
 	for _, rs := range rp.results {
 		for _, res := range rs {
-			if res.Acked() {
+			if res.Acked() && len(res.Attempts) > 0 && res.Attempts[0].OK() {
 				acked[res.Event.Type] = true
 			}
 		}

@@ -158,7 +158,8 @@ func raceEffects(r RaceRound) (Finding, bool) {
 	case r.Effects == 0 && len(acked) > 0:
 		msg := fmt.Sprintf("%s: the event took effect 0 times although %s acknowledged", r.Request, copiesWord(acked, len(r.Copies)))
 		if r.Pending > 0 {
-			msg += fmt.Sprintf("; %d events were still waiting to be processed", r.Pending)
+			// Not a loss yet: the receiver is still at work.
+			msg += fmt.Sprintf("; %d events were still waiting to be processed when the wait ended, so whether it takes effect once could not be judged", r.Pending)
 		}
 		// Acknowledged and never processed: a loss, not a race.
 		return raceFinding(EventLost, msg, r, ref), true

@@ -46,7 +46,7 @@ func TestRace(t *testing.T) {
 		{name: "twice though none acknowledged", rounds: []check.RaceRound{probed(2, answer(500, ""), answer(500, ""), answer(500, ""))},
 			want: []string{check.ServerError, check.DuplicateAck, check.DuplicateRace}, wantInMsg: "none of the 3 copies was acknowledged", wantJudged: true},
 		{name: "never, though acknowledged", rounds: []check.RaceRound{{Event: ev, Copies: []deliver.Attempt{fresh, dup}, Request: "x", Probed: true, Pending: 2}},
-			want: []string{check.EventLost}, wantInMsg: "took effect 0 times although copies 1 and 2 of 2 were acknowledged; 2 events were still waiting", wantJudged: true},
+			want: []string{check.EventLost}, wantInMsg: "took effect 0 times although copies 1 and 2 of 2 were acknowledged; 2 events were still waiting to be processed when the wait ended", wantJudged: true},
 		{name: "probe API failed", rounds: []check.RaceRound{{Event: ev, Copies: []deliver.Attempt{fresh, dup}, Request: "x", Probed: true, ProbeErr: "GET /calls/call-1 answered 404"}},
 			want: []string{check.DuplicateRace}, wantInMsg: "duplicate.race could not be checked: GET /calls/call-1 answered 404", wantJudged: true},
 		{name: "a copy rejected", rounds: []check.RaceRound{probed(1, fresh, answer(http.StatusConflict, `{"error":"duplicate key"}`), dup)},

@@ -70,6 +70,20 @@ func CauseOf(f Finding) string {
 	return ""
 }
 
+// The probes whose findings belong to the replay's calls rather than to a
+// probe call of their own: the redelivery of a replayed event, and the
+// end-state audit of the replayed calls.
+const (
+	ProbeRedelivery = "duplicate"
+	ProbeEffects    = "effects"
+)
+
+// OwnProbe reports whether f arose from a probe's own request (a case of
+// the probes' suite), not from a replayed call's event or audit.
+func (f Finding) OwnProbe() bool {
+	return f.Probe != "" && f.Probe != ProbeRedelivery && f.Probe != ProbeEffects
+}
+
 // Times returns how many occurrences a finding stands for: at least 1.
 func (f Finding) Times() int { return max(f.Count, 1) }
 

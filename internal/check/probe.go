@@ -102,14 +102,14 @@ func Probe(c *contract.Contract, p ProbeSpec, a deliver.Attempt) []Finding {
 // Redelivery judges the answer to an event sent a second time with the
 // same callId, eventType and timestamp.
 func Redelivery(ev event.Event, a deliver.Attempt, request, curl string) []Finding {
-	p := ProbeSpec{Name: "duplicate", Check: DuplicateAck, Want: WantAck, Event: ev, Request: request, Curl: curl}
+	p := ProbeSpec{Name: ProbeRedelivery, Check: DuplicateAck, Want: WantAck, Event: ev, Request: request, Curl: curl}
 	out := Probe(nil, p, a)
 	for i := range out {
 		out[i].Seq, out[i].Offset = ev.Seq, formatOffset(ev.Offset)
 	}
 	if a.OK() && !flaggedDuplicate(a.Body) {
 		f := New(DuplicateFlag, fmt.Sprintf("%s was acknowledged without \"duplicate\": true", request))
-		f.Probe, f.Event, f.CallID, f.Fixture, f.Seq, f.Offset = "duplicate", ev.Type, ev.CallID, ev.Fixture, ev.Seq, formatOffset(ev.Offset)
+		f.Probe, f.Event, f.CallID, f.Fixture, f.Seq, f.Offset = ProbeRedelivery, ev.Type, ev.CallID, ev.Fixture, ev.Seq, formatOffset(ev.Offset)
 		f.Attempt, f.Status, f.LatencyMs, f.Excerpt, f.Request, f.Curl = a.N, a.Status, a.Latency.Milliseconds(), Excerpt(a.Body, 200), request, curl
 		out = append(out, f)
 	}

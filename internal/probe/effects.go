@@ -52,14 +52,14 @@ func Effects(ctx context.Context, d *deliver.Deliverer, probeURL string, calls [
 		target := base.JoinPath("calls", c.CallID).String()
 		shown := report.RedactURL(target)
 		rec, a, err := readCall(ctx, d, target, shown, deadline)
-		res := Result{Probe: "effects", Check: check.EventLost, Status: a.Status, LatencyMs: a.Latency.Milliseconds(), ErrorClass: string(a.Class), Passed: true}
+		res := Result{Probe: check.ProbeEffects, Check: check.EventLost, Status: a.Status, LatencyMs: a.Latency.Milliseconds(), ErrorClass: string(a.Class), Passed: true}
 		none := err != nil && a.Status == http.StatusNotFound
 		if none {
 			rec, err = &CallRecord{}, nil
 		}
 		if err != nil {
 			f := check.New(check.EventLost, fmt.Sprintf("what the receiver recorded could not be checked: %s; %s", err, hint))
-			f.Probe, f.CallID, f.Status, f.Request, f.Cause = "effects", c.CallID, a.Status, "GET "+shown, "unreadable"
+			f.Probe, f.CallID, f.Status, f.Request, f.Cause = check.ProbeEffects, c.CallID, a.Status, "GET "+shown, "unreadable"
 			findings = append(findings, f)
 			res.Passed = false
 			results = append(results, res)
@@ -83,7 +83,7 @@ func Effects(ctx context.Context, d *deliver.Deliverer, probeURL string, calls [
 				msg += fmt.Sprintf(" (GET %s answered 404, no record of the call; if it answers 404 for every call, %s)", shown, hint)
 			}
 			f := check.New(id, msg)
-			f.Probe, f.CallID, f.Event, f.Status, f.Request = "effects", c.CallID, t.typ, a.Status, "GET "+shown
+			f.Probe, f.CallID, f.Event, f.Status, f.Request = check.ProbeEffects, c.CallID, t.typ, a.Status, "GET "+shown
 			f.Cause = [...]string{"lost", "unprocessed", "pending", "duplicated"}[t.kind]
 			findings = append(findings, f)
 		}

@@ -104,10 +104,10 @@ func groupFindings(findings []check.Finding) (byEvent, byProbe map[string][]chec
 				f.Curl = o.Curl // the group's message, answer and status stand for each
 			}
 			switch {
-			case f.Probe != "" && f.Probe != "duplicate" && f.Probe != "effects":
+			case f.OwnProbe():
 				k := f.Probe + "|" + f.Event
 				byProbe[k] = append(byProbe[k], f)
-			case f.Fixture == "" || f.Event == "" || f.Probe == "effects":
+			case f.Fixture == "" || f.Event == "" || f.Probe == check.ProbeEffects:
 				if i == 0 {
 					general = append(general, g)
 				}

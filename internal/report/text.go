@@ -118,14 +118,14 @@ func (p *printer) probes(probes []ProbeResult) {
 func (p *printer) finding(f check.Finding) {
 	where := f.Fixture
 	switch {
-	case f.Probe != "" && f.Probe != "duplicate" && f.Probe != "effects":
+	case f.OwnProbe():
 		where = "probe " + f.Probe
 		if f.Event != "" {
 			where += " " + f.Event
 		}
 	case f.Event != "" && f.Count > 1:
 		where = f.Event
-	case f.Event != "" && f.Probe == "effects":
+	case f.Event != "" && f.Probe == check.ProbeEffects:
 		where += " " + f.Event
 	case f.Event != "":
 		where += fmt.Sprintf(" %s #%d (+%s)", f.Event, f.Seq, f.Offset)
@@ -154,9 +154,9 @@ func (p *printer) finding(f check.Finding) {
 			}
 			id := o.ID // a probe's: probe@callId
 			switch {
-			case o.Fixture != "" && (o.Probe == "" || o.Probe == "duplicate"):
+			case o.Fixture != "" && (o.Probe == "" || o.Probe == check.ProbeRedelivery):
 				id = fmt.Sprintf("%s #%d", o.Fixture, o.Seq)
-			case o.Probe == "effects":
+			case o.Probe == check.ProbeEffects:
 				id = fmt.Sprintf("%s call %s", o.Fixture, o.CallID)
 			}
 			ids = append(ids, id)

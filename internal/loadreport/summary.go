@@ -245,34 +245,103 @@ type Bucket struct {
 	// Histogram is the bucket's latencies (2 significant digits, V2
 	// compressed, base64), so merged timelines keep exact percentiles.
 	Histogram string `json:"histogram,omitempty"`
+	// Offered counts the deliveries (first copies and duplicates) whose
+	// first attempt fell due in this bucket, by the scenario's schedule:
+	// the load asked for, whether or not the target kept up. Acked is
+	// what it achieved.
+	Offered int64 `json:"offered"`
+	// Causes counts the attempts of the bucket that were not acknowledged,
+	// by cause: the HTTP status ("503") or the error class ("timeout",
+	// "late", "refused", "reset", ...), as Stats.Status names them.
+	Causes map[string]int64 `json:"causes,omitempty"`
+	// PerType splits the bucket by event type, in lifecycle order; types
+	// with no attempt in the bucket are left out.
+	PerType []BucketType `json:"perType,omitempty"`
+}
+
+// BucketType is one event type's share of a timeline bucket.
+type BucketType struct {
+	Type     string  `json:"type"`
+	Attempts int64   `json:"attempts"`
+	Acked    int64   `json:"acked"`
+	P50      float64 `json:"p50"`
+	P99      float64 `json:"p99"`
+	// Histogram as in Bucket, so merges keep exact percentiles.
+	Histogram string `json:"histogram,omitempty"`
 }
 
 // Capacity is what --find-capacity found: the stages it ran and the highest
-// arrival rate at which every threshold held.
+// arrival rate at which every stage check held.
 type Capacity struct {
 	// Found is false when no stage held (even the lowest rate broke a
 	// threshold) or the search was interrupted.
-	Found         bool    `json:"found"`
-	CallsPerSec   float64 `json:"callsPerSec"`  // highest rate that held
-	EventsPerSec  float64 `json:"eventsPerSec"` // attempts/s measured at that rate
-	BrokenAt      float64 `json:"brokenAt"`     // lowest rate that broke a threshold; 0 if none did
-	Limit         string  `json:"limit"`        // why the search stopped
-	StageMs       int64   `json:"stageMs"`      // arrival time of each stage
-	Stages        []Stage `json:"stages"`       // in the order they ran
-	GeneratorNote string  `json:"generatorNote,omitempty"`
+	Found        bool    `json:"found"`
+	CallsPerSec  float64 `json:"callsPerSec"`  // highest rate that held
+	EventsPerSec float64 `json:"eventsPerSec"` // events/s acknowledged at steady state at that rate
+	BrokenAt     float64 `json:"brokenAt"`     // lowest rate that broke; 0 if none did
+	Limit        string  `json:"limit"`        // why the search stopped
+	StageMs      int64   `json:"stageMs"`      // arrival time of each stage, warm-up included
+	WarmupMs     int64   `json:"warmupMs"`     // the first part of each stage, not judged
+	Stages       []Stage `json:"stages"`       // in the order they ran
+	// Planning terms. MeanCallMs is the mix's mean call length in real
+	// time (before the scenario's timeScale); ConcurrentCalls is
+	// CallsPerSec × MeanCallMs: how many such calls are open at once at
+	// capacity. PeakCallsPerSec is the scenario's own peak arrival rate
+	// and Headroom is CallsPerSec / PeakCallsPerSec.
+	MeanCallMs      int64   `json:"meanCallMs"`
+	EventsPerCall   float64 `json:"eventsPerCall"`
+	ConcurrentCalls float64 `json:"concurrentCalls"`
+	PeakCallsPerSec float64 `json:"peakCallsPerSec"`
+	Headroom        float64 `json:"headroom"`
+	// Planning is the result in one sentence, e.g. "holds 2.4 calls/s
+	// (40 events/s) ≈ 430 concurrent 3-minute calls; the scenario's peak
+	// needs 2 calls/s: 1.2× headroom".
+	Planning      string `json:"planning,omitempty"`
+	GeneratorNote string `json:"generatorNote,omitempty"`
 }
 
-// Stage is one constant-rate step of a capacity search.
+// Stage is one constant-rate step of a capacity search. It is judged on
+// its steady-state window, after the warm-up: from StartMs+WarmupMs to
+// EndMs on the summary's timeline.
 type Stage struct {
-	CallsPerSec  float64  `json:"callsPerSec"`
-	EventsPerSec float64  `json:"eventsPerSec"`
-	P50          float64  `json:"p50"`
-	P99          float64  `json:"p99"`
-	SuccessPct   float64  `json:"successPct"`
-	Timeouts     int64    `json:"timeouts"`
-	Held         bool     `json:"held"`
-	Broken       []string `json:"broken,omitempty"` // thresholds that failed
+	CallsPerSec float64 `json:"callsPerSec"` // the call arrival rate offered
+	// StartMs and EndMs place the stage's arrival on the summary's
+	// timeline (ms since the search's start); its drain follows EndMs.
+	StartMs  int64 `json:"startMs"`
+	EndMs    int64 `json:"endMs"`
+	WarmupMs int64 `json:"warmupMs"`
+	// OfferedPerSec is the event rate the schedule offered in the judged
+	// window; EventsPerSec is what the target achieved there (events
+	// acknowledged per second). Saturated is set when the achieved rate
+	// falls short of the offered one by more than SaturationPct.
+	OfferedPerSec float64 `json:"offeredPerSec"`
+	EventsPerSec  float64 `json:"eventsPerSec"`
+	Saturated     bool    `json:"saturated"`
+	// P50Early and P50Late are the median latency in the first and the
+	// last third of the judged window; Growing is set when it kept
+	// rising (a queue building up), whatever the thresholds say.
+	P50Early   float64 `json:"p50Early"`
+	P50Late    float64 `json:"p50Late"`
+	Growing    bool    `json:"growing"`
+	P50        float64 `json:"p50"`
+	P99        float64 `json:"p99"`
+	SuccessPct float64 `json:"successPct"`
+	Timeouts   int64   `json:"timeouts"`
+	Held       bool    `json:"held"`
+	// Broken lists why the stage broke: thresholds that failed,
+	// saturation, a growing queue, attempts sent late.
+	Broken []string `json:"broken,omitempty"`
+	// Verdict says in one line why the stage held or broke.
+	Verdict string `json:"verdict"`
+	// PerType is the stage's own per-type figures (the summary's PerType
+	// adds up every stage).
+	PerType []TypeStats `json:"perType,omitempty"`
 }
+
+// SaturationPct is how far, in percent, the achieved event rate of a
+// capacity stage may fall short of the offered one before the stage counts
+// as saturated.
+const SaturationPct = 10
 
 // MaxViolations is how many distinct violations a summary keeps: those
 // seen first.

@@ -132,6 +132,7 @@ func evaluate(ths []scenario.Threshold, s *Summary) []ThresholdResult {
 			tr.GotText = strconv.FormatInt(int64(tr.Got), 10)
 			limit = float64(th.Count)
 		}
+		tr.Limit = limit
 		tr.Held = th.Op.Holds(tr.Got, limit)
 		out = append(out, tr)
 	}
@@ -151,7 +152,8 @@ func judgeAudit(th scenario.Threshold, tr ThresholdResult, a Audit) ThresholdRes
 		tr.Got = float64(a.Duplicated)
 	}
 	tr.GotText = strconv.FormatInt(int64(tr.Got), 10)
-	tr.Held = th.Op.Holds(tr.Got, float64(th.Count))
+	tr.Limit = float64(th.Count)
+	tr.Held = th.Op.Holds(tr.Got, tr.Limit)
 	if th.Metric == scenario.MetricDeadLetters {
 		return tr
 	}

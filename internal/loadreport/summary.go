@@ -217,6 +217,9 @@ type ThresholdResult struct {
 	Metric    string  `json:"metric"`
 	Got       float64 `json:"got"`     // ms for latencies, percent for success, a count otherwise
 	GotText   string  `json:"gotText"` // Got with its unit, e.g. "412ms", "99.95%", "3"
+	// Limit is the threshold's bound in Got's unit (ms, percent, count),
+	// for drawing it.
+	Limit float64 `json:"limit"`
 	Held      bool    `json:"held"`
 	// NoData is set when nothing of the event type was sent, so the
 	// threshold could not be judged; it counts as held.

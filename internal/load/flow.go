@@ -128,7 +128,20 @@ func (r *run) startCall(k int64, now time.Duration) {
 	r.calls.Fixtures[name]++
 	r.calls.MaxInFlight = max(r.calls.MaxInFlight, r.live)
 	r.m.callStarted(now, r.live)
+	r.offerCall(c)
 	r.scheduleNext(c, now)
+}
+
+// offerCall counts the call's deliveries at the times the schedule makes
+// them due: the load offered, whatever the target does with it.
+func (r *run) offerCall(c *call) {
+	for pos := range c.tpl.events {
+		n := int64(1)
+		if r.duplicated(c, c.eventAt(pos)) {
+			n = int64(r.sc.DuplicateCopies)
+		}
+		r.m.offer(r.dueAt(c, pos), n)
+	}
 }
 
 // dueAt is when the event at send position pos is due: the call's start

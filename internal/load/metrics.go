@@ -44,8 +44,15 @@ type collector struct {
 	bucketWidth time.Duration
 	buckets     []loadreport.Bucket
 	open        *hdr.Histogram // the last bucket's latencies
-	violations  map[string]*loadreport.Violation
-	order       []string // violation keys in first-seen order
+	// openTypes are the last bucket's figures by event type (slot as in
+	// types), its histograms made on first use.
+	openTypes []openType
+	// offered counts deliveries by the bucket their first attempt falls
+	// due in; it runs ahead of buckets (calls schedule their events when
+	// they start) and is put into them when the run ends.
+	offered    []int64
+	violations map[string]*loadreport.Violation
+	order      []string // violation keys in first-seen order
 	// lag is how long after its due time each attempt was sent: the time
 	// it waited for a free worker. It is the harness's own delay: the
 	// platform would have sent the event on time.
@@ -63,6 +70,7 @@ func newCollector(bucketWidth time.Duration) *collector {
 	for range len(event.Types) + 1 {
 		c.types = append(c.types, newCounters())
 	}
+	c.openTypes = make([]openType, len(event.Types)+1)
 	return c
 }
 
@@ -84,10 +92,48 @@ func (c *collector) bucket(at time.Duration, inFlight int64) *loadreport.Bucket 
 	return &c.buckets[idx]
 }
 
+// openType is one event type's share of the open bucket.
+type openType struct {
+	attempts, acked int64
+	hist            *hdr.Histogram
+}
+
 func (c *collector) close(b *loadreport.Bucket, inFlight int64) {
 	b.InFlight = inFlight
 	b.SetLatencies(c.open)
 	c.open.Reset()
+	for i := range c.openTypes[:len(event.Types)] {
+		o := &c.openTypes[i]
+		if o.attempts == 0 {
+			continue
+		}
+		bt := loadreport.BucketType{Type: event.Types[i], Attempts: o.attempts, Acked: o.acked}
+		bt.SetLatencies(o.hist)
+		b.PerType = append(b.PerType, bt)
+		o.attempts, o.acked = 0, 0
+		o.hist.Reset()
+	}
+}
+
+// offer counts n deliveries falling due at offset due.
+func (c *collector) offer(due time.Duration, n int64) {
+	idx := max(int(due/c.bucketWidth), 0)
+	for len(c.offered) <= idx {
+		c.offered = append(c.offered, 0)
+	}
+	c.offered[idx] += n
+}
+
+// placeOffered puts the offered counts into the buckets, adding empty
+// buckets for deliveries due after the last attempt (never sent).
+func (c *collector) placeOffered() {
+	for i, n := range c.offered {
+		for len(c.buckets) <= i {
+			c.buckets = append(c.buckets, loadreport.Bucket{AtMs: int64(len(c.buckets)) * c.bucketWidth.Milliseconds()})
+		}
+		c.buckets[i].Offered = n
+	}
+	c.offered = nil
 }
 
 func (c *collector) callStarted(at time.Duration, inFlight int64) {
@@ -107,6 +153,21 @@ func (c *collector) attempt(at time.Duration, inFlight int64, o outcome) {
 	}
 	loadreport.Record(c.open, o.latency)
 	key := statusKey(o.status, o.class)
+	if !o.ok {
+		if b.Causes == nil {
+			b.Causes = map[string]int64{}
+		}
+		b.Causes[key]++
+	}
+	ot := &c.openTypes[o.typ]
+	ot.attempts++
+	if o.ok {
+		ot.acked++
+	}
+	if ot.hist == nil {
+		ot.hist = loadreport.NewBucketHistogram()
+	}
+	loadreport.Record(ot.hist, o.latency)
 	for _, k := range []*counters{c.overall, c.types[o.typ]} {
 		k.Attempts++
 		if o.retry {

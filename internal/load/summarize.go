@@ -17,6 +17,7 @@ func (r *run) summary(interrupted bool) *loadreport.Summary {
 	if n := len(m.buckets); n > 0 {
 		m.close(&m.buckets[n-1], r.live)
 	}
+	m.placeOffered()
 	sc := r.sc
 	s := &loadreport.Summary{
 		Version:     loadreport.SummaryVersion,

@@ -136,3 +136,14 @@ func (b *Bucket) SetLatencies(h *hdr.Histogram) {
 	b.Max = usToMs(h.Max())
 	b.Histogram = EncodeHistogram(h)
 }
+
+// SetLatencies fills the type's percentiles and histogram from h, as
+// Bucket.SetLatencies does.
+func (b *BucketType) SetLatencies(h *hdr.Histogram) {
+	if h == nil || h.TotalCount() == 0 {
+		return
+	}
+	b.P50 = usToMs(h.ValueAtPercentile(50))
+	b.P99 = usToMs(h.ValueAtPercentile(99))
+	b.Histogram = EncodeHistogram(h)
+}

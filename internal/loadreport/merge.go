@@ -314,8 +314,9 @@ func combineTimelines(parts []*Summary, start time.Time) (Timeline, error) {
 		width = 1000
 	}
 	type acc struct {
-		b Bucket
-		h *hdr.Histogram
+		b     Bucket
+		h     *hdr.Histogram
+		types map[string]*typeAcc
 	}
 	byIndex := map[int64]*acc{}
 	for _, p := range parts {
@@ -336,7 +337,21 @@ func combineTimelines(parts []*Summary, start time.Time) (Timeline, error) {
 			a.b.Timeouts += b.Timeouts
 			a.b.CallsStarted += b.CallsStarted
 			a.b.InFlight += b.InFlight
-			if err := mergeHist(&a.h, b.Histogram, bucketDigits); err != nil {
+			a.b.Offered += b.Offered
+			for k, v := range b.Causes {
+				if a.b.Causes == nil {
+					a.b.Causes = map[string]int64{}
+				}
+				a.b.Causes[k] += v
+			}
+			err := mergeHist(&a.h, b.Histogram, bucketDigits)
+			if err == nil {
+				if a.types == nil {
+					a.types = map[string]*typeAcc{}
+				}
+				err = addBucketTypes(a.types, b.PerType)
+			}
+			if err != nil {
 				return Timeline{}, fmt.Errorf("%w: %s: a timeline histogram is damaged: %v", ErrMerge, p.where(), err)
 			}
 		}
@@ -360,7 +375,48 @@ func combineTimelines(parts []*Summary, start time.Time) (Timeline, error) {
 		}
 		a := byIndex[i]
 		a.b.SetLatencies(a.h)
+		a.b.PerType = bucketTypes(a.types)
 		tl.Buckets = append(tl.Buckets, a.b)
 	}
 	return tl, nil
+}
+
+// typeAcc adds up one event type's share of buckets merged into one.
+type typeAcc struct {
+	bt BucketType
+	h  *hdr.Histogram
+}
+
+func addBucketTypes(to map[string]*typeAcc, types []BucketType) error {
+	for _, bt := range types {
+		t := to[bt.Type]
+		if t == nil {
+			t = &typeAcc{bt: BucketType{Type: bt.Type}}
+			to[bt.Type] = t
+		}
+		t.bt.Attempts += bt.Attempts
+		t.bt.Acked += bt.Acked
+		if err := mergeHist(&t.h, bt.Histogram, bucketDigits); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// bucketTypes lists the merged types in lifecycle order (unknown names
+// last, by name).
+func bucketTypes(types map[string]*typeAcc) []BucketType {
+	var out []BucketType
+	for _, t := range types {
+		t.bt.SetLatencies(t.h)
+		out = append(out, t.bt)
+	}
+	sort.Slice(out, func(i, j int) bool {
+		a, b := event.TypeIndex(out[i].Type), event.TypeIndex(out[j].Type)
+		if a != b {
+			return a < b
+		}
+		return out[i].Type < out[j].Type
+	})
+	return out
 }

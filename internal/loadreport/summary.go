@@ -220,7 +220,7 @@ type ThresholdResult struct {
 	// Limit is the threshold's bound in Got's unit (ms, percent, count),
 	// for drawing it.
 	Limit float64 `json:"limit"`
-	Held      bool    `json:"held"`
+	Held  bool    `json:"held"`
 	// NoData is set when nothing of the event type was sent, so the
 	// threshold could not be judged; it counts as held.
 	NoData bool `json:"noData,omitempty"`

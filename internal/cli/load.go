@@ -61,6 +61,7 @@ type loadCmd struct {
 	findCapacity bool
 	cpuProfile   string
 	stage        time.Duration
+	warmup       time.Duration
 	maxStages    int
 	startRate    float64
 	events       []string
@@ -90,7 +91,7 @@ With no --target, runs against the embedded reference receiver.
 Exit codes: 0 every threshold held, 1 a threshold failed (or, with
 --find-capacity, no rate held), 2 bad flags or input files, 130 interrupted.`,
 		Example: `  hamsasim load --scenario scenarios/steady.yaml --duration 10s
-  hamsasim load --scenario steady --find-capacity --stage 15s
+  hamsasim load --scenario steady --find-capacity
   WEBHOOK_SECRET='Bearer sk_test_123' hamsasim load --scenario peak-ramp --target https://staging.example.com/hamsa --yes
   hamsasim load --scenario steady --shard 0/4 --seed 42 --report-dir reports/run1/shard-0`,
 		Args: cobra.NoArgs,
@@ -120,7 +121,8 @@ Exit codes: 0 every threshold held, 1 a threshold failed (or, with
 	f.DurationVar(&l.breaker, "breaker", load.DefaultBreakerWindow, "stop the run when the target has given no answer at all for this long (0: never)")
 	f.StringVar(&l.startAt, "start-at", "", "wait until this RFC 3339 time to start (shards started together), at most 1h ahead")
 	f.BoolVar(&l.findCapacity, "find-capacity", false, "step the arrival rate up (then narrow) until a threshold breaks; report the highest rate that held")
-	f.DurationVar(&l.stage, "stage", load.DefaultStage, "with --find-capacity: arrival time of each stage")
+	f.DurationVar(&l.stage, "stage", load.DefaultStage, "with --find-capacity: the part of each stage judged at steady state, after its warm-up")
+	f.DurationVar(&l.warmup, "warmup", 0, "with --find-capacity: the start of each stage not judged (default: the mix's longest call at the scenario's time scale)")
 	f.IntVar(&l.maxStages, "max-stages", load.DefaultMaxStages, "with --find-capacity: stages at most")
 	f.StringVar(&l.cpuProfile, "cpu-profile", "", "write a CPU profile of the run to this file (go tool pprof reads it)")
 	f.Float64Var(&l.startRate, "start-rate", 0, "with --find-capacity: first rate in calls/s (default: the scenario's peak rate)")
@@ -252,19 +254,8 @@ func (l *loadCmd) checkRanges(cmd *cobra.Command) error {
 	if l.maxInFlight < 1 || l.maxInFlight > load.MaxInFlightLimit {
 		return usageError("--max-in-flight %d: use 1 to %d", l.maxInFlight, load.MaxInFlightLimit)
 	}
-	if l.findCapacity {
-		if l.stage <= 0 || l.stage > time.Hour {
-			return usageError("--stage %s: use more than 0 and at most 1h", l.stage)
-		}
-		if l.maxStages < 1 || l.maxStages > 50 {
-			return usageError("--max-stages %d: use 1 to 50", l.maxStages)
-		}
-		if l.startRate < 0 || l.startRate > scenario.MaxRate {
-			return usageError("--start-rate %v: use 0 (the scenario's peak) up to %g calls/s", l.startRate, scenario.MaxRate)
-		}
-		if l.shard != "" {
-			return usageError("--find-capacity and --shard cannot be combined: a capacity search decides each stage from the whole load")
-		}
+	if err := l.checkCapacityFlags(); err != nil {
+		return err
 	}
 	if _, err := parseEvents(l.events); err != nil {
 		return err
@@ -333,7 +324,7 @@ func (l *loadCmd) plan(cmd *cobra.Command, in *loadInputs) (load.Plan, *authSetu
 		in.dir = filepath.Join("reports", sc.Name+"-"+time.Now().UTC().Format("20060102T150405Z"))
 	}
 	if l.findCapacity {
-		p.Capacity = &load.CapacitySearch{Start: l.startRate, Stage: l.stage, MaxStages: l.maxStages, Refine: load.DefaultRefine}
+		p.Capacity = &load.CapacitySearch{Start: l.startRate, Stage: l.stage, Warmup: l.warmup, MaxStages: l.maxStages, Refine: load.DefaultRefine}
 	}
 	if !l.quiet {
 		p.Log = l.e.stderr

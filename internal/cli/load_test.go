@@ -172,6 +172,8 @@ func TestLoadBadInput(t *testing.T) {
 		{"remote capacity", []string{"load", "--scenario", "steady", "--duration", "10s", "--target", "https://staging.example.com/hook", "--find-capacity"}, "capacity search"},
 		{"start-at", []string{"load", "--scenario", "steady", "--start-at", "tomorrow"}, "--start-at \"tomorrow\""},
 		{"capacity shard", []string{"load", "--scenario", "steady", "--find-capacity", "--shard", "0/2", "--seed", "1"}, "cannot be combined"},
+		{"capacity stage", []string{"load", "--scenario", "steady", "--find-capacity", "--stage", "1s"}, "--stage 1s: use 3s to 1h"},
+		{"capacity warmup", []string{"load", "--scenario", "steady", "--find-capacity", "--warmup", "-1s"}, "--warmup -1s"},
 		{"merge no out", []string{"report", "merge", "x"}, "--out is required"},
 		{"merge missing", []string{"report", "merge", "--out", t.TempDir(), filepath.Join(t.TempDir(), "nope")}, "cannot read"},
 		{"report bare", []string{"report"}, "name a subcommand: merge"},

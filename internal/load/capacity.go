@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"math"
 	"slices"
-	"sort"
 	"time"
 
 	"github.com/hamsasim/hamsasim/internal/fixture"
@@ -16,31 +15,44 @@ import (
 
 // Defaults for a capacity search.
 const (
+	// DefaultStage is the judged window of each stage, after its warm-up.
 	DefaultStage     = 20 * time.Second
 	DefaultMaxStages = 12
-	DefaultRefine    = 3
+	DefaultRefine    = 4
 	// capacityPrecision ends the narrowing once the bracket is this tight.
-	capacityPrecision = 0.10
+	capacityPrecision = 0.07
 	minCapacityRate   = 0.01
+	// minWarmup is the shortest warm-up: a bucket of the timeline.
+	minWarmup = time.Second
 )
 
 // CapacitySearch says how --find-capacity steps the rate.
 type CapacitySearch struct {
-	Start     float64       // first rate tried, calls/s; 0 means the scenario's peak rate
-	Stage     time.Duration // arrival time of each stage
-	MaxStages int           // hard bound on stages run
-	Refine    int           // narrowing stages after the bracket is found
+	Start float64 // first rate tried, calls/s; 0 means the scenario's peak rate
+	// Stage is each stage's judged window; the stage's arrival lasts
+	// Warmup + Stage.
+	Stage time.Duration
+	// Warmup is the start of each stage left out of its judging; 0 means
+	// the mix's longest call at the scenario's time scale (rounded up to
+	// whole seconds), so that calls of every age are in flight when the
+	// window opens.
+	Warmup    time.Duration
+	MaxStages int // hard bound on stages run
+	Refine    int // narrowing stages after the bracket is found
 	// OnStage, if set, sees each stage as it ends.
 	OnStage func(loadreport.Stage)
 }
 
 // FindCapacity runs the scenario at constant rates, doubling while every
-// threshold holds (halving while they break), then narrows the bracket
-// between the highest rate that held and the lowest that broke. Each stage
-// is a whole run (arrival for Stage, then drain). It stops by itself after
-// MaxStages stages at most. The summary adds up every stage; its Capacity
-// tells the result and its thresholds are those of the stage at capacity
-// (or of the first stage, when none held).
+// stage holds (halving while they break), then narrows the bracket between
+// the highest rate that held and the lowest that broke. Each stage is a
+// whole run (arrival for Warmup+Stage, then drain), judged at steady state
+// by loadreport.JudgeStage: the thresholds, the achieved against the
+// offered event rate, the share of attempts refused and the latency trend
+// over the window after the warm-up. It stops by itself after MaxStages
+// stages at most. The summary adds up every stage; its Capacity tells the
+// result in planning terms and its thresholds are those of the stage at
+// capacity (or of the first stage, when none held).
 func FindCapacity(ctx context.Context, sc *scenario.Scenario, fixtures map[string]*fixture.Fixture, search CapacitySearch, opts ...Option) (*loadreport.Summary, error) {
 	search = search.withDefaults()
 	rate := search.Start
@@ -49,14 +61,23 @@ func FindCapacity(ctx context.Context, sc *scenario.Scenario, fixtures map[strin
 	}
 	rate = math.Min(math.Max(rate, minCapacityRate), scenario.MaxRate)
 
-	b := &bracket{capy: &loadreport.Capacity{StageMs: search.Stage.Milliseconds()}, refine: search.Refine}
+	probe, err := New(sc, fixtures, opts...) // its templates tell the mix's calls
+	if err != nil {
+		return nil, err
+	}
+	b := &bracket{capy: &loadreport.Capacity{}, refine: search.Refine, mix: mixOf(probe, sc), maxInFlight: probe.maxInFlight}
+	if search.Warmup <= 0 {
+		search.Warmup = b.mix.warmup(sc.TimeScale)
+	}
+	b.capy.WarmupMs = search.Warmup.Milliseconds()
+	b.capy.StageMs = (search.Warmup + search.Stage).Milliseconds()
 	var stream *resultsStream
 	for len(b.capy.Stages) < search.MaxStages {
 		if len(b.runs) > 0 && ctx.Err() != nil { // the first stage runs, and ends at once, so there is a summary
 			b.limit = "interrupted"
 			break
 		}
-		e, err := New(stageScenario(sc, rate, search.Stage), fixtures, opts...)
+		e, err := New(stageScenario(sc, rate, search.Warmup+search.Stage), fixtures, opts...)
 		if err != nil {
 			return nil, err
 		}
@@ -68,7 +89,7 @@ func FindCapacity(ctx context.Context, sc *scenario.Scenario, fixtures map[strin
 		if err != nil {
 			return nil, err
 		}
-		stage := b.ran(rate, s)
+		stage := b.ran(rate, s, search.Warmup)
 		if search.OnStage != nil {
 			search.OnStage(stage)
 		}
@@ -96,6 +117,9 @@ func (search CapacitySearch) withDefaults() CapacitySearch {
 	if search.Refine < 0 {
 		search.Refine = 0
 	}
+	if search.Warmup > 0 {
+		search.Warmup = max(search.Warmup, minWarmup)
+	}
 	return search
 }
 
@@ -108,14 +132,28 @@ type bracket struct {
 	held    float64
 	broken  float64
 	limit   string // why the search stopped; empty while it goes on
-	refine  int    // narrowing stages allowed
-	refined int
+	// lowerBound is set when the search stopped below the target's limit
+	// (the harness's own, or the highest rate it offers).
+	lowerBound bool
+	refine     int // narrowing stages allowed
+	refined    int
+	mix        mix
+	// maxInFlight is the engine's in-flight limit, to say why calls
+	// started late.
+	maxInFlight int
 }
 
 // ran records a stage run at rate.
-func (b *bracket) ran(rate float64, s *loadreport.Summary) loadreport.Stage {
+func (b *bracket) ran(rate float64, s *loadreport.Summary, warmup time.Duration) loadreport.Stage {
 	b.runs = append(b.runs, s)
-	stage := stageOf(rate, s)
+	stage := stageOf(rate, s, warmup)
+	// The stage's place on the combined timeline, where Combine puts its
+	// buckets: its start's offset from the first stage's, in whole buckets.
+	if width := s.Timeline.BucketMs; width > 0 {
+		shift := (s.StartedAt.Sub(b.runs[0].StartedAt).Milliseconds() + width/2) / width
+		stage.StartMs = shift * width
+		stage.EndMs = stage.StartMs + s.ArrivalMs
+	}
 	b.capy.Stages = append(b.capy.Stages, stage)
 	return stage
 }
@@ -130,8 +168,14 @@ func (b *bracket) stopped(rate float64, s *loadreport.Summary, stage loadreport.
 	if s.Calls.Late > 0 {
 		// The harness could not offer this rate: saying the target broke
 		// (or held) here would be a guess.
-		b.capy.GeneratorNote = fmt.Sprintf("at %s calls/s the load generator held back %d calls (in-flight limit); rates from there on were not really offered", loadreport.FormatRate(rate), s.Calls.Late)
+		why := "it fell behind: the machine running hamsasim is too busy"
+		if s.Calls.MaxInFlight >= int64(b.maxInFlight) {
+			why = fmt.Sprintf("the in-flight limit of %d calls (--max-in-flight) was reached", b.maxInFlight)
+		}
+		b.capy.GeneratorNote = fmt.Sprintf("at %s calls/s the load generator started %d calls more than %s late (%s); rates from there on were not really offered",
+			loadreport.FormatRate(rate), s.Calls.Late, lateAfter, why)
 		b.limit = "the load generator's limit"
+		b.lowerBound = true
 		return true
 	}
 	if stage.Held {
@@ -153,6 +197,7 @@ func (b *bracket) next(rate float64) float64 {
 	case b.broken == 0: // nothing broke yet: double
 		if rate >= scenario.MaxRate {
 			b.limit = fmt.Sprintf("the highest rate hamsasim offers (%s calls/s) held", loadreport.FormatRate(scenario.MaxRate))
+			b.lowerBound = true
 			return rate
 		}
 		return math.Min(rate*2, scenario.MaxRate)
@@ -199,6 +244,10 @@ func (b *bracket) summary(ctx context.Context, sc *scenario.Scenario) (*loadrepo
 		s.ArrivalMs += r.ArrivalMs
 	}
 	s.Capacity = capy
+	capy.MeanCallMs = b.mix.meanCall.Milliseconds()
+	capy.EventsPerCall = b.mix.eventsPerCall
+	capy.PeakCallsPerSec = sc.PeakRate()
+	capy.Plan(b.lowerBound)
 	judged := b.heldRun
 	if judged == nil {
 		judged = b.runs[0]
@@ -232,42 +281,16 @@ func auditOnly(th scenario.Threshold) bool {
 	return th.Metric == scenario.MetricLost || th.Metric == scenario.MetricDuplicated
 }
 
-// stageOf sums up a stage. Its events/s is the median attempt rate of the
-// timeline buckets in the second half of the arrival window, when calls of
-// every age are in flight.
-func stageOf(rate float64, s *loadreport.Summary) loadreport.Stage {
-	st := loadreport.Stage{
-		CallsPerSec: rate,
-		P50:         s.Overall.Latency.P50,
-		P99:         s.Overall.Latency.P99,
-		SuccessPct:  s.Overall.SuccessPct,
-		Timeouts:    s.Overall.Timeouts,
-		Held:        loadreport.AllHeld(s.Thresholds) && !s.Interrupted && !lagOver(s),
-	}
-	for _, t := range s.Thresholds {
-		if !t.Held {
-			st.Broken = append(st.Broken, t.Threshold+" (got "+t.GotText+")")
-		}
-	}
+// stageOf judges a stage (loadreport.JudgeStage), adding the harness's
+// own limit: attempts sent late because every worker was waiting.
+func stageOf(rate float64, s *loadreport.Summary, warmup time.Duration) loadreport.Stage {
+	var more []string
 	if lagOver(s) {
 		// Events queued for a worker: the target was not taking them as
 		// fast as they occurred, whatever the latency of each exchange.
-		st.Broken = append(st.Broken, fmt.Sprintf("sent late: p99 %s after due (limit %s)", report.Millis(s.Lag.P99), report.Millis(ms(LagLimit))))
+		more = append(more, fmt.Sprintf("sent late: p99 %s after due (limit %s)", report.Millis(s.Lag.P99), report.Millis(ms(LagLimit))))
 	}
-	var rates []float64
-	width := float64(s.Timeline.BucketMs) / 1000
-	for _, b := range s.Timeline.Buckets {
-		if b.AtMs >= s.ArrivalMs/2 && b.AtMs+s.Timeline.BucketMs <= s.ArrivalMs && width > 0 {
-			rates = append(rates, float64(b.Attempts)/width)
-		}
-	}
-	if len(rates) > 0 {
-		sort.Float64s(rates)
-		st.EventsPerSec = rates[len(rates)/2]
-	} else {
-		st.EventsPerSec = s.Overall.AttemptsPerSec
-	}
-	return st
+	return loadreport.JudgeStage(rate, s, warmup, more...)
 }
 
 func roundRate(r float64) float64 {

@@ -53,9 +53,13 @@ func (r *run) summary(interrupted bool) *loadreport.Summary {
 		InFlight:     s.Overall.Unsent,
 	}
 	if s.Calls.Late > 0 {
+		why := "the load generator fell behind (the machine running hamsasim is too busy)"
+		if s.Calls.MaxInFlight >= int64(r.e.maxInFlight) {
+			why = fmt.Sprintf("%d calls were already in flight (--max-in-flight)", r.e.maxInFlight)
+		}
 		s.Notes = append(s.Notes, fmt.Sprintf(
-			"%d calls started more than %s late (worst %s) because %d calls were already in flight; the offered load was lower than the scenario asks",
-			s.Calls.Late, lateAfter, time.Duration(s.Calls.LateMaxMs)*time.Millisecond, r.e.maxInFlight))
+			"%d calls started more than %s late (worst %s) because %s; the offered load was lower than the scenario asks",
+			s.Calls.Late, lateAfter, time.Duration(s.Calls.LateMaxMs)*time.Millisecond, why))
 	}
 	if n := lagNote(s, r.e.workers); n != "" {
 		s.Notes = append(s.Notes, n)

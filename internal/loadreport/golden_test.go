@@ -70,9 +70,9 @@ func TestTextStatesTheVerdict(t *testing.T) {
 			"\nINTERRUPTED\n",
 		}},
 		{"capacity", goldenCapacity(), []string{
-			"\ncapacity search (30s per stage):\n",
-			"        40 calls/s      484.0 events/s  p99 4.100s     success 97.20%  broke: p99 < 2s; success >= 99.5%\n",
-			"  capacity: 30 calls/s (363 events/s) held every threshold; bisected to within 5 calls/s\n",
+			"\ncapacity search (each stage: 10s warm-up, then 20s judged at steady state; offered and achieved in events/s):\n",
+			"        40        484        484  260.0ms → 286.0ms    4.100s     broke: p99 < 2s; success >= 99.5%\n",
+			"  capacity: holds 30 calls/s (363 events/s) ≈ 5400 concurrent 3-minute calls; the scenario's own peak, 2 calls/s, leaves 15.0× headroom; bisected to within 5 calls/s\n",
 		}},
 		{"audited", goldenAudited(), []string{
 			"the endpoint recorded 5497 for the 1099 calls checked: 2 lost, 1 duplicated, 1 calls not checked\n  call 7f3a: call.ended lost\n",

@@ -584,15 +584,21 @@ func goldenCapacity() *Summary {
 		if st.rate == 30 {
 			eventsPerSec = ev
 		}
+		verdict := "held: every threshold held"
+		if st.broken != nil {
+			verdict = "broke: " + strings.Join(st.broken, "; ")
+		}
 		c.Stages = append(c.Stages, Stage{
-			CallsPerSec: st.rate, EventsPerSec: ev, P50: st.p50, P99: st.p99, SuccessPct: st.ok,
-			Timeouts: st.timeouts, Held: st.broken == nil, Broken: st.broken,
+			CallsPerSec: st.rate, EventsPerSec: ev, OfferedPerSec: st.rate * 12.1, P50: st.p50, P99: st.p99, SuccessPct: st.ok,
+			Timeouts: st.timeouts, Held: st.broken == nil, Broken: st.broken, Verdict: verdict,
+			StartMs: int64(i * 30_000), EndMs: int64(i*30_000 + 30_000), WarmupMs: 10_000,
+			P50Early: st.p50, P50Late: st.p50 * 1.1,
 		})
 		for j := range 6 {
 			b := Bucket{
 				AtMs: int64(i*30_000 + j*5000), Attempts: int64(ev * 5), CallsStarted: int64(st.rate * 5),
 				InFlight: int64(st.rate * (1 + st.p50/100)), P50: st.p50, P99: st.p99, Max: st.p99 * 1.3,
-				Timeouts: st.timeouts / 6,
+				Timeouts: st.timeouts / 6, Offered: int64(ev * 5),
 			}
 			b.Errors = b.Timeouts
 			b.Acked = b.Attempts - b.Errors
@@ -601,7 +607,9 @@ func goldenCapacity() *Summary {
 	}
 	c.Found, c.CallsPerSec, c.EventsPerSec, c.BrokenAt = true, 30, eventsPerSec, 35
 	c.Limit = "bisected to within 5 calls/s"
-	c.StageMs = 30_000
+	c.StageMs, c.WarmupMs = 30_000, 10_000
+	c.MeanCallMs, c.EventsPerCall, c.PeakCallsPerSec = 180_000, 12.1, 2
+	c.Plan(false)
 	c.GeneratorNote = "The generator kept up at every stage (shortfall under 1 %), so the limit is the target's."
 	for i, typ := range goldenTypes {
 		d := int64(3000 + 500*i)

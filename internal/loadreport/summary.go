@@ -341,11 +341,6 @@ type Stage struct {
 	PerType []TypeStats `json:"perType,omitempty"`
 }
 
-// SaturationPct is how far, in percent, the achieved event rate of a
-// capacity stage may fall short of the offered one before the stage counts
-// as saturated.
-const SaturationPct = 10
-
 // MaxViolations is how many distinct violations a summary keeps: those
 // seen first.
 const MaxViolations = 20

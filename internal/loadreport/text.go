@@ -6,6 +6,7 @@ import (
 	"strings"
 	"text/tabwriter"
 	"time"
+	"unicode/utf8"
 
 	"github.com/hamsasim/hamsasim/internal/report"
 )
@@ -87,18 +88,21 @@ func (t *textWriter) typeTable(s *Summary) error {
 
 // capacity is the stages of a capacity search and what it found.
 func (t *textWriter) capacity(c *Capacity) {
-	t.p("\ncapacity search (%s per stage):\n", time.Duration(c.StageMs)*time.Millisecond)
+	warm := time.Duration(c.WarmupMs) * time.Millisecond
+	t.p("\ncapacity search (each stage: %s warm-up, then %s judged at steady state; offered and achieved in events/s):\n", warm, time.Duration(c.StageMs)*time.Millisecond-warm)
+	t.p("  %8s  %9s  %9s  %-19s  %-9s  %s\n", "calls/s", "offered", "achieved", "p50 early → late", "p99", "verdict")
 	for _, st := range c.Stages {
-		mark := "held"
-		if !st.Held {
-			mark = "broke: " + strings.Join(st.Broken, "; ")
+		trend := "-"
+		if st.P50Early > 0 || st.P50Late > 0 {
+			trend = report.Millis(st.P50Early) + " → " + report.Millis(st.P50Late)
 		}
-		t.p("  %8s calls/s  %9.1f events/s  p99 %-9s  success %.2f%%  %s\n", FormatRate(st.CallsPerSec), st.EventsPerSec, report.Millis(st.P99), st.SuccessPct, mark)
+		t.p("  %8s  %9s  %9s  %s  %-9s  %s\n", FormatRate(st.CallsPerSec), formatEvents(st.OfferedPerSec), formatEvents(st.EventsPerSec),
+			padRight(trend, 19), report.Millis(st.P99), st.Verdict)
 	}
 	if c.Found {
-		t.p("  capacity: %s calls/s (%.0f events/s) held every threshold; %s\n", FormatRate(c.CallsPerSec), c.EventsPerSec, c.Limit)
+		t.p("  capacity: %s; %s\n", c.Planning, c.Limit)
 	} else {
-		t.p("  capacity: no rate held every threshold; %s\n", c.Limit)
+		t.p("  capacity: no rate held; %s\n", c.Limit)
 	}
 	if c.GeneratorNote != "" {
 		t.p("  note: %s\n", c.GeneratorNote)
@@ -164,5 +168,13 @@ func AuditLine(a Audit) string {
 func FormatRate(r float64) string {
 	s := fmt.Sprintf("%.2f", r)
 	s = strings.TrimRight(strings.TrimRight(s, "0"), ".")
+	return s
+}
+
+// padRight pads s with spaces to width runes.
+func padRight(s string, width int) string {
+	if n := utf8.RuneCountInString(s); n < width {
+		return s + strings.Repeat(" ", width-n)
+	}
 	return s
 }

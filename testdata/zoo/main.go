@@ -34,6 +34,8 @@ type options struct {
 	key    []byte  // the Standard Webhooks key (-signing-secret); nil when not set
 	ledger *ledger // what the receiver stored and processed, for the probe API
 	log    *log.Logger
+	// capacity configures the receivers of known capacity (capacity.go).
+	capacity capacityOptions
 }
 
 // kinds maps each -kind to the receiver it builds. The files named after
@@ -54,6 +56,8 @@ var kinds = map[string]func(options) (http.Handler, error){
 	"express-sample":         newExpressSample,
 	"drop-events":            newDropEvents,
 	"small-body-limit":       newSmallBodyLimit,
+	"queue":                  newQueue,
+	"rate-limit":             newRateLimit,
 }
 
 func main() {
@@ -70,6 +74,11 @@ func run(args []string, stdout, stderr io.Writer) error {
 	addr := fs.String("addr", "127.0.0.1:0", "loopback address to listen on")
 	token := fs.String("token", "", `whole expected Authorization value, e.g. "Bearer sk_test_x" (empty: no check)`)
 	secret := fs.String("signing-secret", "", "Standard Webhooks secret, whsec_<base64 key>: verify signatures instead of a token")
+	var capy capacityOptions
+	fs.IntVar(&capy.workers, "workers", 1, "queue: workers")
+	fs.DurationVar(&capy.work, "work", 25*time.Millisecond, "queue: work per event")
+	fs.Float64Var(&capy.rate, "rate", 150, "rate-limit: events/s let through")
+	fs.Float64Var(&capy.burst, "burst", 0, "rate-limit: tokens the bucket holds (0: one second's worth)")
 	withStdin := fs.Bool("exit-with-stdin", false, "exit when stdin reaches its end (a test holds it open, so a receiver never outlives its test)")
 	if err := fs.Parse(args); err != nil {
 		return err
@@ -84,7 +93,7 @@ func run(args []string, stdout, stderr io.Writer) error {
 	if !ok {
 		return fmt.Errorf("-kind %q is not a receiver; valid: %s", *kind, strings.Join(kindNames(), ", "))
 	}
-	opts := options{token: *token, ledger: newLedger(), log: log.New(stderr, *kind+" ", log.Lmicroseconds)}
+	opts := options{token: *token, ledger: newLedger(), log: log.New(stderr, *kind+" ", log.Lmicroseconds), capacity: capy}
 	if *secret != "" {
 		key, err := parseSigningSecret(*secret)
 		if err != nil {

@@ -4,7 +4,7 @@ BIN     := bin/hamsasim
 MOCKERY := github.com/vektra/mockery/v2@v2.53.7
 REPORTS := reports
 
-.PHONY: all build demo test lint vet fmt-check mocks clean bench bench-large fuzz
+.PHONY: all build demo test lint vet fmt-check mocks clean bench bench-large fuzz capacity
 
 all: build
 
@@ -59,6 +59,15 @@ bench:
 bench-large:
 	$(GO) build -o bin/hamsasim-bench ./cmd/hamsasim-bench
 	GO=$(GO) ./bin/hamsasim-bench -out $(REPORTS)/bench-large/ -runs 1 -duration 15s -in-flight 100000 -scenario internal/bench/testdata/in-flight-100k.yaml $(BENCH_FLAGS)
+
+# The capacity search checked against receivers of known capacity
+# (testdata/zoo: one worker at 25 ms, 40 events/s; a token bucket, 150;
+# 8 workers at 20 ms, 400), with the shipped steady scenario and the default
+# stage settings: about 8 minutes. make test runs a fast version. The table
+# goes to reports/capacity.md.
+capacity:
+	@mkdir -p $(REPORTS)
+	HAMSASIM_CAPACITY=long HAMSASIM_CAPACITY_TABLE=$(CURDIR)/$(REPORTS)/capacity.md $(GO) test -count=1 -timeout 40m -run '^TestCapacityOfKnownReceivers$$' -v ./internal/cli
 
 # Regenerate the committed mocks with the pinned mockery.
 mocks:

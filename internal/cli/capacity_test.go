@@ -70,6 +70,9 @@ func TestCapacityOfKnownReceivers(t *testing.T) {
 				if c == nil || !c.Found {
 					t.Fatalf("no capacity found (exit %d):\n%s\n%s\nreceiver: %s", r.code, tail(r.stdout, 30), r.stderr, tail(logs.String(), 5))
 				}
+				if long {
+					t.Logf("hamsasim %s\n%s", strings.Join(args, " "), capacitySection(r.stdout))
+				}
 				off := c.EventsPerSec/kc.truth - 1
 				rows[i] = fmt.Sprintf("| %s | %.0f | %s calls/s | %.1f | %+.1f%% | %d | %s |",
 					kc.name, kc.truth, loadreport.FormatRate(c.CallsPerSec), c.EventsPerSec, 100*off, len(c.Stages), took.Round(time.Second))
@@ -105,4 +108,17 @@ func TestCapacityOfKnownReceivers(t *testing.T) {
 			t.Errorf("writing the table to $HAMSASIM_CAPACITY_TABLE: %v", err)
 		}
 	}
+}
+
+// capacitySection is the capacity table of load's text output.
+func capacitySection(out string) string {
+	i := strings.Index(out, "capacity search")
+	if i < 0 {
+		return tail(out, 30)
+	}
+	rest := out[i:]
+	if j := strings.Index(rest, "\n\n"); j >= 0 {
+		rest = rest[:j]
+	}
+	return rest
 }

@@ -66,6 +66,8 @@ type loadCmd struct {
 	probeURL     string
 	thresholds   []string
 	breaker      time.Duration
+
+	metricsListen string
 }
 
 func newLoadCmd(e *env) *cobra.Command {
@@ -81,6 +83,11 @@ flight finish their lifecycle (bounded by the scenario's drain).
 
 Writes summary.json, results.bin (vegeta results: 'vegeta report results.bin')
 and report.html (works offline) to --report-dir.
+
+Progress goes to stderr: on a terminal one line redrawn in place, fitted
+to its width; elsewhere (a CI log) a plain line every 10 s. --quiet
+silences it. --metrics-listen ADDR serves Prometheus metrics at
+http://ADDR/metrics while the run goes.
 
 --scenario is a file, or the name of a shipped scenario (steady,
 peak-ramp, duplicate-storm, slow-consumer, soak, outage-recovery).
@@ -124,6 +131,7 @@ Exit codes: 0 every threshold held, 1 a threshold failed (or, with
 	f.IntVar(&l.maxStages, "max-stages", load.DefaultMaxStages, "with --find-capacity: stages at most")
 	f.StringVar(&l.cpuProfile, "cpu-profile", "", "write a CPU profile of the run to this file (go tool pprof reads it)")
 	f.Float64Var(&l.startRate, "start-rate", 0, "with --find-capacity: first rate in calls/s (default: the scenario's peak rate)")
+	f.StringVar(&l.metricsListen, "metrics-listen", "", "serve Prometheus metrics at http://ADDR/metrics while the run goes, e.g. 127.0.0.1:9464 or :9464")
 	return cmd
 }
 
@@ -136,6 +144,11 @@ func (l *loadCmd) run(cmd *cobra.Command, _ []string) error {
 	if err != nil {
 		return err
 	}
+	stopMetrics, err := l.serveMetrics(&p)
+	if err != nil {
+		return err
+	}
+	defer stopMetrics()
 	files := reportFiles(in.dir)
 	if err := prepareOutputs([][2]string{
 		{"--report-dir", files.summary}, {"--report-dir", files.results}, {"--report-dir", files.html}, {"--report-dir", files.dead}, {"--junit", l.junitOut},
@@ -172,6 +185,7 @@ func (l *loadCmd) run(cmd *cobra.Command, _ []string) error {
 	}
 	defer stopProfile()
 	s, err := load.Run(cmd.Context(), p)
+	stopMetrics() // the run has recorded its last figures
 	if s == nil {
 		return err
 	}
@@ -325,10 +339,9 @@ func (l *loadCmd) plan(cmd *cobra.Command, in *loadInputs) (load.Plan, *authSetu
 		p.Capacity = &load.CapacitySearch{Start: l.startRate, Stage: l.stage, Warmup: l.warmup, MaxStages: l.maxStages, Refine: load.DefaultRefine}
 	}
 	if !l.quiet {
-		p.Log = l.e.stderr
-		if isTerminal(l.e.stderr) {
-			p.Progress = l.e.stderr
-		}
+		// On a terminal a line redrawn in place; elsewhere (CI) a
+		// heartbeat line every load.DefaultHeartbeat.
+		p.Log, p.Progress, p.ProgressWidth = l.e.stderr, l.e.stderr, terminalWidth(l.e.stderr)
 	}
 	return p, a, nil
 }

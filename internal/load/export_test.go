@@ -20,7 +20,7 @@ func ObserveEvents(o Observer, typ, n int, failing bool) {
 	}
 	for range n {
 		w.offered(f)
-		w.attempt(a)
+		w.attempt(&a)
 		w.delivered(typ, a.ok)
 	}
 }

@@ -64,17 +64,26 @@ func (w watch) callEnded(inFlight int64) {
 	}
 }
 
-// offered tells of a flight falling due, if it is a first attempt.
+// offered tells of a flight falling due, if it is a first attempt. The
+// nil check stays inlined at the call site; the rest is out of line.
 func (w watch) offered(f *flight) {
 	if w.o != nil && f.attempt == 0 {
-		w.o.Offered(f.c.tpl.events[f.ev].typIdx, f.size())
+		w.tellOffered(f)
 	}
 }
 
-func (w watch) attempt(o outcome) {
-	if w.o == nil {
-		return
+// tellOffered is kept out of line so that offered is inlined.
+//
+//go:noinline
+func (w watch) tellOffered(f *flight) { w.o.Offered(f.c.tpl.events[f.ev].typIdx, f.size()) }
+
+func (w watch) attempt(o *outcome) {
+	if w.o != nil {
+		w.tellAttempt(o)
 	}
+}
+
+func (w watch) tellAttempt(o *outcome) {
 	a := AttemptSeen{Type: o.typ, Latency: o.latency, Acked: o.ok, Retry: o.retry, TimedOut: timedOut(o.class)}
 	if !o.ok {
 		a.Cause = statusKey(o.status, o.class)

@@ -34,7 +34,7 @@ func (r *run) result(x sent) {
 		r.m.violation(et.typ, a.Status, x.v.Violation)
 	}
 	r.m.attempt(now, r.live, o)
-	r.watch.attempt(o)
+	r.watch.attempt(&o)
 	if !a.Start.IsZero() {
 		loadreport.Record(r.m.lag, max(a.Start.Sub(r.start.Add(f.at)), 0))
 	}

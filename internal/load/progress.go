@@ -50,12 +50,17 @@ func WithHeartbeat(every time.Duration) Option {
 func (r *run) progressEvery() time.Duration {
 	every := redraw
 	if r.e.width == nil {
-		every = DefaultHeartbeat
-		if r.e.heartbeat > 0 {
-			every = r.e.heartbeat
-		}
+		every = r.heartbeat()
 	}
 	return max(r.e.clock.Real(every), time.Millisecond)
+}
+
+// heartbeat is the time between progress lines in a log.
+func (r *run) heartbeat() time.Duration {
+	if r.e.heartbeat > 0 {
+		return r.e.heartbeat
+	}
+	return DefaultHeartbeat
 }
 
 // progressLine writes the progress: on a terminal it redraws the line
@@ -68,11 +73,17 @@ func (r *run) progressLine(final bool) {
 	}
 	now := r.now()
 	terminal := r.e.width != nil
-	fields := r.progressFields(now, terminal)
 	if !terminal {
-		_, _ = io.WriteString(w, r.e.clock.Now().UTC().Format(time.RFC3339)+"  "+joinFields(fields)+"\n")
+		// A tick that waited while the loop was busy comes right before
+		// the next one: one line is enough.
+		if r.rate.last > 0 && now-r.rate.last < r.heartbeat()/2 {
+			return
+		}
+		line := joinFields(r.progressFields(now, false))
+		_, _ = io.WriteString(w, r.e.clock.Now().UTC().Format(time.RFC3339)+"  "+line+"\n")
 		return
 	}
+	fields := r.progressFields(now, true)
 	end := ""
 	if final {
 		end = "\n"
@@ -153,6 +164,7 @@ func fitFields(fields []field, width int) string {
 // totals seen at each progress line.
 type rateMeter struct {
 	samples []rateSample
+	last    time.Duration // when the last line was written
 }
 
 type rateSample struct {
@@ -175,5 +187,6 @@ func (m *rateMeter) at(now time.Duration, n int64) float64 {
 		rate = float64(n-from.n) / dt.Seconds()
 	}
 	m.samples = append(m.samples, rateSample{at: now, n: n})
+	m.last = now
 	return rate
 }

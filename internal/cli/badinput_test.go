@@ -64,6 +64,7 @@ func badInputs() []badInput {
 		flags("load-unknown-fixture", "load", "--scenario", "testdata/bad/files/scenario-unknown-fixture.yaml"),
 		flags("load-target-not-a-url", "load", "--scenario", "steady", "--target", "hamsa.example.com/hook"),
 		flags("load-unknown-event-type", "load", "--scenario", "steady", "--events", "call.started,call.ende"),
+		flags("load-metrics-listen-malformed", "load", "--scenario", "steady", "--metrics-listen", "localhost"),
 		flags("features-bad-tags", "features", "--tags", "@auth,"),
 		flags("features-unknown-format", "features", "--format", "html"),
 		flags("features-concurrency", "features", "--concurrency", "0"),

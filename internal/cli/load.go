@@ -11,8 +11,6 @@ import (
 	"os"
 	"path"
 	"path/filepath"
-	"runtime/debug"
-	"runtime/pprof"
 	"slices"
 	"strconv"
 	"strings"
@@ -68,6 +66,8 @@ type loadCmd struct {
 	probeURL     string
 	thresholds   []string
 	breaker      time.Duration
+
+	metricsListen string
 }
 
 func newLoadCmd(e *env) *cobra.Command {
@@ -83,6 +83,11 @@ flight finish their lifecycle (bounded by the scenario's drain).
 
 Writes summary.json, results.bin (vegeta results: 'vegeta report results.bin')
 and report.html (works offline) to --report-dir.
+
+Progress goes to stderr: on a terminal one line redrawn in place, fitted
+to its width; elsewhere (a CI log) a plain line every 10 s. --quiet
+silences it. --metrics-listen ADDR serves Prometheus metrics at
+http://ADDR/metrics while the run goes.
 
 --scenario is a file, or the name of a shipped scenario (steady,
 peak-ramp, duplicate-storm, slow-consumer, soak, outage-recovery).
@@ -126,6 +131,7 @@ Exit codes: 0 every threshold held, 1 a threshold failed (or, with
 	f.IntVar(&l.maxStages, "max-stages", load.DefaultMaxStages, "with --find-capacity: stages at most")
 	f.StringVar(&l.cpuProfile, "cpu-profile", "", "write a CPU profile of the run to this file (go tool pprof reads it)")
 	f.Float64Var(&l.startRate, "start-rate", 0, "with --find-capacity: first rate in calls/s (default: the scenario's peak rate)")
+	f.StringVar(&l.metricsListen, "metrics-listen", "", "serve Prometheus metrics at http://ADDR/metrics while the run goes, e.g. 127.0.0.1:9464 or :9464")
 	return cmd
 }
 
@@ -138,6 +144,11 @@ func (l *loadCmd) run(cmd *cobra.Command, _ []string) error {
 	if err != nil {
 		return err
 	}
+	stopMetrics, err := l.serveMetrics(&p)
+	if err != nil {
+		return err
+	}
+	defer stopMetrics()
 	files := reportFiles(in.dir)
 	if err := prepareOutputs([][2]string{
 		{"--report-dir", files.summary}, {"--report-dir", files.results}, {"--report-dir", files.html}, {"--report-dir", files.dead}, {"--junit", l.junitOut},
@@ -174,6 +185,7 @@ func (l *loadCmd) run(cmd *cobra.Command, _ []string) error {
 	}
 	defer stopProfile()
 	s, err := load.Run(cmd.Context(), p)
+	stopMetrics() // the run has recorded its last figures
 	if s == nil {
 		return err
 	}
@@ -327,10 +339,9 @@ func (l *loadCmd) plan(cmd *cobra.Command, in *loadInputs) (load.Plan, *authSetu
 		p.Capacity = &load.CapacitySearch{Start: l.startRate, Stage: l.stage, Warmup: l.warmup, MaxStages: l.maxStages, Refine: load.DefaultRefine}
 	}
 	if !l.quiet {
-		p.Log = l.e.stderr
-		if isTerminal(l.e.stderr) {
-			p.Progress = l.e.stderr
-		}
+		// On a terminal a line redrawn in place; elsewhere (CI) a
+		// heartbeat line every load.DefaultHeartbeat.
+		p.Log, p.Progress, p.ProgressWidth = l.e.stderr, l.e.stderr, terminalWidth(l.e.stderr)
 	}
 	return p, a, nil
 }
@@ -390,50 +401,6 @@ func openLoadFiles(p *load.Plan, files loadFiles) (func(), error) {
 	}
 	p.Results, p.DeadLetters = results, dead
 	return func() { results.Close(); dead.Close() }, nil
-}
-
-// A load run allocates per event and holds little: it trades some memory
-// for less time in the garbage collector, within a soft limit, unless the
-// user set GOGC or GOMEMLIMIT. The figures keep 10,000 calls in flight under
-// 150 MB (make bench measures it).
-const (
-	loadGCPercent = 400
-	// The soft memory limit: a base plus room for each call in flight, so
-	// 10,000 calls stay near 115 MiB and 100,000 near 250 MiB.
-	loadMemoryBase    = 100 << 20
-	loadMemoryPerCall = 1536
-)
-
-func tuneGC(e *env, maxInFlight int) {
-	if !e.process {
-		return
-	}
-	if e.getenv("GOGC") == "" {
-		debug.SetGCPercent(loadGCPercent)
-	}
-	if e.getenv("GOMEMLIMIT") == "" {
-		if maxInFlight <= 0 {
-			maxInFlight = load.DefaultMaxInFlight
-		}
-		debug.SetMemoryLimit(loadMemoryBase + int64(maxInFlight)*loadMemoryPerCall)
-	}
-}
-
-// startCPUProfile starts the --cpu-profile profile, if asked for; the
-// returned function stops it.
-func startCPUProfile(path string) (func(), error) {
-	if path == "" {
-		return func() {}, nil
-	}
-	f, err := os.Create(path)
-	if err != nil {
-		return nil, usageError("--cpu-profile %s: cannot write: %s", path, ioWords(err))
-	}
-	if err := pprof.StartCPUProfile(f); err != nil {
-		f.Close()
-		return nil, usageError("--cpu-profile %s: %s", path, err)
-	}
-	return func() { pprof.StopCPUProfile(); f.Close() }, nil
 }
 
 // checkSafety asks for --yes before a heavy run against another machine.

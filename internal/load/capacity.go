@@ -85,6 +85,7 @@ func FindCapacity(ctx context.Context, sc *scenario.Scenario, fixtures map[strin
 			stream = newResultsStream(e.results)
 		}
 		e.stream = stream // one results stream for every stage
+		e.stage = stageInfo{n: len(b.capy.Stages) + 1, rate: rate}
 		s, err := e.Run(ctx)
 		if err != nil {
 			return nil, err

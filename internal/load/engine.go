@@ -68,6 +68,10 @@ type Engine struct {
 	results     io.Writer
 	stream      *resultsStream // on results; shared by the stages of a capacity search
 	progress    io.Writer
+	width       func() int    // the terminal's width; nil: progress goes to a log
+	heartbeat   time.Duration // 0: DefaultHeartbeat
+	observer    Observer
+	stage       stageInfo // the capacity stage this engine runs, if any
 	deadLetters io.Writer
 	events      map[string]bool // subscribed event types; nil for all
 	client      *http.Client
@@ -235,9 +239,6 @@ func WithResults(w io.Writer) Option { return func(e *Engine) error { e.results 
 // quotes of the target's answers (a malformed answer echoing the
 // Authorization value).
 func WithScrubber(s report.Scrubber) Option { return func(e *Engine) error { e.scrub = s; return nil } }
-
-// WithProgress writes a live progress line to w about once a second.
-func WithProgress(w io.Writer) Option { return func(e *Engine) error { e.progress = w; return nil } }
 
 // WithHTTPClient replaces the HTTP client (its transport is wrapped, and
 // redirects are never followed).

@@ -128,6 +128,7 @@ func (r *run) startCall(k int64, now time.Duration) {
 	r.calls.Fixtures[name]++
 	r.calls.MaxInFlight = max(r.calls.MaxInFlight, r.live)
 	r.m.callStarted(now, r.live)
+	r.watch.callStarted(r.live)
 	r.offerCall(c)
 	r.scheduleNext(c, now)
 }
@@ -212,7 +213,10 @@ func (r *run) releaseDue(now time.Duration) {
 }
 
 // enqueue puts the flight in line for a worker.
-func (r *run) enqueue(f *flight) { r.queue = append(r.queue, f) }
+func (r *run) enqueue(f *flight) {
+	r.watch.offered(f)
+	r.queue = append(r.queue, f)
+}
 
 // endCall retires a call. An incomplete call's events that were never
 // scheduled count as unsent deliveries.
@@ -222,12 +226,14 @@ func (r *run) endCall(c *call, complete bool) {
 	}
 	c.ended = true
 	r.live--
+	r.watch.callEnded(r.live)
 	if complete {
 		r.calls.Completed++
 	} else {
 		r.calls.Incomplete++
 		for p := c.pos; p < len(c.tpl.events); p++ {
 			r.m.delivery(c.tpl.events[c.eventAt(p)].typIdx, false, endUnsent)
+			r.watch.delivered(c.tpl.events[c.eventAt(p)].typIdx, false)
 		}
 	}
 	c.full = nil

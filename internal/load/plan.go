@@ -55,11 +55,19 @@ type Plan struct {
 	Events              []string     // event types delivered; empty: all
 	HTTPClient          *http.Client // nil: the engine's own (and the audit's own)
 
-	Results     io.Writer       // vegeta results; nil: none
-	DeadLetters io.Writer       // dead letters; nil: none
-	Progress    io.Writer       // the live progress line; nil: none
-	Log         io.Writer       // capacity stages and the audit's start, a line each; nil: none
-	Scrubber    report.Scrubber // secrets removed from the results and the summary
+	Results     io.Writer // vegeta results; nil: none
+	DeadLetters io.Writer // dead letters; nil: none
+	Progress    io.Writer // the live progress; nil: none
+	// ProgressWidth, if set, says Progress is a terminal and gives its
+	// width in columns (asked at each redraw); nil: Progress is a log,
+	// written a heartbeat line at a time (see WithProgress).
+	ProgressWidth func() int
+	Heartbeat     time.Duration // between heartbeat lines; 0: DefaultHeartbeat
+	// Observer, if set, sees the run as it goes (live metrics); with a
+	// capacity search, every stage.
+	Observer Observer
+	Log      io.Writer       // capacity stages and the audit's start, a line each; nil: none
+	Scrubber report.Scrubber // secrets removed from the results and the summary
 
 	// Capacity, if set, runs a capacity search (FindCapacity) instead of
 	// one run. It cannot be combined with ProbeURL.
@@ -146,7 +154,13 @@ func (p *Plan) options() []Option {
 		opts = append(opts, WithDeadLetters(p.DeadLetters))
 	}
 	if p.Progress != nil {
-		opts = append(opts, WithProgress(p.Progress))
+		opts = append(opts, WithProgress(p.Progress, p.ProgressWidth))
+	}
+	if p.Heartbeat != 0 {
+		opts = append(opts, WithHeartbeat(p.Heartbeat))
+	}
+	if p.Observer != nil {
+		opts = append(opts, WithObserver(p.Observer))
 	}
 	return opts
 }

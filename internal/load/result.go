@@ -34,6 +34,7 @@ func (r *run) result(x sent) {
 		r.m.violation(et.typ, a.Status, x.v.Violation)
 	}
 	r.m.attempt(now, r.live, o)
+	r.watch.attempt(&o)
 	if !a.Start.IsZero() {
 		loadreport.Record(r.m.lag, max(a.Start.Sub(r.start.Add(f.at)), 0))
 	}
@@ -73,6 +74,7 @@ func (r *run) settle(f *flight, a deliver.Attempt, acked bool, now time.Duration
 		c.lost = true
 	}
 	r.m.delivery(et.typIdx, f.duplicate, end)
+	r.watch.delivered(et.typIdx, end == endAcked)
 	if end == endAcked && !f.duplicate && et.typIdx < probe.MaxTypes {
 		c.acked[et.typIdx]++
 	}
@@ -223,6 +225,7 @@ func (r *run) stop(reason string) {
 		for _, g := range append([]*flight{f}, f.together...) {
 			et := &g.c.tpl.events[g.ev]
 			r.m.delivery(et.typIdx, g.duplicate, endUnsent)
+			r.watch.delivered(et.typIdx, false)
 			g.c.lost = true // the call is incomplete even if its other deliveries end well
 			g.c.pending--
 		}

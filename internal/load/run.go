@@ -93,6 +93,8 @@ type run struct {
 	waiting timedHeap
 
 	m        *collector
+	watch    watch     // the engine's Observer, if any
+	rate     rateMeter // the progress line's event rate
 	calls    loadreport.Calls
 	enc      vegeta.Encoder
 	encErr   error
@@ -121,6 +123,7 @@ func (e *Engine) Run(ctx context.Context) (*loadreport.Summary, error) {
 		drainAt:    sc.Duration + sc.Drain,
 		arrivalsOn: true,
 		m:          newCollector(bucketWidthFor(sc.Duration)),
+		watch:      watch{e.observer},
 		calls:      loadreport.Calls{Fixtures: map[string]int64{}},
 		policy:     sc.Delivery.Policy(),
 	}
@@ -135,6 +138,7 @@ func (e *Engine) Run(ctx context.Context) (*loadreport.Summary, error) {
 	}
 	r.planned()
 	r.skipToShard()
+	r.watch.stage(e.stage)
 
 	r.start = e.clock.Now()
 	d, closeIdle, err := e.deliverer(r.start)
@@ -281,7 +285,7 @@ func (r *run) loop(ctx context.Context, done <-chan sent) {
 	armed := time.Duration(-1)
 	var tick <-chan time.Time
 	if r.e.progress != nil {
-		t := time.NewTicker(time.Second)
+		t := time.NewTicker(r.progressEvery())
 		defer t.Stop()
 		tick = t.C
 	}

@@ -2,7 +2,6 @@ package load
 
 import (
 	"fmt"
-	"io"
 	"time"
 
 	"github.com/hamsasim/hamsasim/internal/event"
@@ -106,33 +105,6 @@ func (c *collector) fill(s *loadreport.Summary, elapsed time.Duration) {
 	for _, key := range c.order {
 		s.Violations = append(s.Violations, *c.violations[key])
 	}
-}
-
-// progressLine writes the live status; the final call ends the line.
-func (r *run) progressLine(final bool) {
-	w := r.e.progress
-	if w == nil {
-		return
-	}
-	o := r.m.overall
-	var p99 string
-	if o.hist.TotalCount() > 0 {
-		p99 = report.Millis(float64(o.hist.ValueAtPercentile(99)) / 1000) // µs to ms
-	} else {
-		p99 = "-"
-	}
-	el := r.now()
-	rate := 0.0
-	if el > 0 {
-		rate = float64(o.Attempts) / el.Seconds()
-	}
-	line := fmt.Sprintf("%6s  calls %d started, %d in flight  events %d (%.0f/s)  p99 %s  errors %d  timeouts %d",
-		el.Truncate(time.Second), r.calls.Started, r.live, o.Attempts, rate, p99, o.Errors, o.Timeouts)
-	end := ""
-	if final {
-		end = "\n"
-	}
-	_, _ = io.WriteString(w, "\r\x1b[K"+line+end)
 }
 
 // LagLimit is how late, at the 99th percentile, attempts may be sent after

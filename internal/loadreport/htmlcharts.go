@@ -189,10 +189,14 @@ func latencyChart(s *Summary, bands []chart.Band) *chart.Chart {
 		return chart.Value(f(b))
 	}
 	if len(types) == 0 {
+		// An older summary, without types per bucket.
+		c.Title = "Latency over time"
+		c.Note = "All event types together, per bucket: p99 solid, p50 dashed, max thin; a timeout counts at its full wait. " +
+			"Horizontal lines: the latency thresholds (red when failed) and the platform's answer budget."
 		c.Series = []chart.Series{
-			{Label: "p50", Color: chartColorP50, Y: make([]chart.Value, len(tl.Buckets))},
+			{Label: "p50", Color: chartColorP50, Dash: true, Y: make([]chart.Value, len(tl.Buckets))},
 			{Label: "p99", Color: chartColorP99, Width: 2, Y: make([]chart.Value, len(tl.Buckets))},
-			{Label: "max", Color: chartColorMax, Dash: true, Y: make([]chart.Value, len(tl.Buckets))},
+			{Label: "max", Color: chartColorMax, Width: 1, Y: make([]chart.Value, len(tl.Buckets))},
 		}
 		for i := range tl.Buckets {
 			c.Series[0].Y[i] = at(i, func(b Bucket) float64 { return b.P50 })

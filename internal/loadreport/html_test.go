@@ -56,7 +56,7 @@ func TestWriteHTMLGolden(t *testing.T) {
 			"<summary>Stage 4 (40 calls/s, broke) per event type</summary>",
 			"All stages of the capacity search together",
 		}},
-		{"capacity-older", goldenCapacity(), []string{
+		{"capacity-older", asOlder(goldenCapacity()), []string{
 			`<p class="planning"><strong>Capacity</strong>Highest rate that held: 30 calls/s (363 events/s); broke at 35 calls/s.</p>`,
 			`<td class="failed">broke p99 &lt; 2s, success &gt;= 99.5%</td>`,
 			"This summary does not record the offered event rate: x is the call rate.",

@@ -319,7 +319,7 @@ func TestWriteHTMLOffline(t *testing.T) {
 	t.Parallel()
 	for name, s := range map[string]*Summary{
 		"run": sampleRun(), "outage": sampleOutage(), "capacity": sampleCapacity(),
-		"older": goldenCapacity(), "zero": {}, "hostile": goldenHostile(),
+		"older": asOlder(goldenCapacity()), "zero": {}, "hostile": goldenHostile(),
 	} {
 		t.Run(name, func(t *testing.T) {
 			t.Parallel()

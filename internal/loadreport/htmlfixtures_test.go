@@ -309,6 +309,28 @@ func goldenHostile() *Summary {
 // a capacity search placed on its timeline. The plain fixtures stay as
 // summaries written before those fields, which the page must still show.
 
+// asOlder is s as a summary written before the report drew offered load,
+// causes, per-type timelines, threshold bounds and stage placement: those
+// fields zero, as such a summary.json reads back.
+func asOlder(s *Summary) *Summary {
+	for i := range s.Timeline.Buckets {
+		b := &s.Timeline.Buckets[i]
+		b.Offered, b.Causes, b.PerType = 0, nil, nil
+	}
+	for i := range s.Thresholds {
+		s.Thresholds[i].Limit = 0
+	}
+	if c := s.Capacity; c != nil {
+		c.WarmupMs, c.MeanCallMs, c.EventsPerCall, c.ConcurrentCalls, c.PeakCallsPerSec, c.Headroom, c.Planning = 0, 0, 0, 0, 0, 0, ""
+		for i := range c.Stages {
+			st := &c.Stages[i]
+			st.StartMs, st.EndMs, st.WarmupMs, st.OfferedPerSec, st.Saturated = 0, 0, 0, 0, false
+			st.P50Early, st.P50Late, st.Growing, st.Verdict, st.PerType = 0, 0, false, "", nil
+		}
+	}
+	return s
+}
+
 // goldenTypeShare splits n attempts of a bucket among the golden types by
 // weight.
 func goldenTypeShare(n int64, weights []int64) []int64 {

@@ -27,8 +27,8 @@ var samplePages = map[string]func() *Summary{
 	"run":            sampleRun,
 	"outage":         sampleOutage,
 	"capacity":       sampleCapacity,
-	"older-run":      goldenPassed,
-	"older-capacity": goldenCapacity,
+	"older-run":      func() *Summary { return asOlder(goldenPassed()) },
+	"older-capacity": func() *Summary { return asOlder(goldenCapacity()) },
 	"empty":          func() *Summary { return &Summary{} },
 }
 

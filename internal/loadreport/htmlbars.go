@@ -64,7 +64,7 @@ func statusBars(s *Summary) htmlBars {
 			if n := r.status[k]; n > 0 {
 				pct := 100 * float64(n) / float64(total)
 				bar.Segs = append(bar.Segs, htmlSeg{
-					Key: k, Tip: fmt.Sprintf("%s, %s: %s (%s)", r.label, k, attempts(n), chart.Pct(pct)),
+					Key: k, Tip: fmt.Sprintf("%s, %s: %s (%s)", r.label, k, attemptsText(n), chart.Pct(pct)),
 					Style: htmltemplate.CSS("flex:0 0 " + strconv.FormatFloat(pct, 'f', 3, 64) + "%;background:" + colors[k]), //nolint:gosec // numbers and palette colours
 				})
 			}
@@ -77,8 +77,8 @@ func statusBars(s *Summary) htmlBars {
 	return b
 }
 
-// attempts says n attempts, in words: "1 attempt", "1,099 attempts".
-func attempts(n int64) string {
+// attemptsText says n attempts, in words: "1 attempt", "1,099 attempts".
+func attemptsText(n int64) string {
 	if n == 1 {
 		return "1 attempt"
 	}

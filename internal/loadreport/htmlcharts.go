@@ -180,7 +180,7 @@ func latencyChart(s *Summary, bands []chart.Band) *chart.Chart {
 	c.Height = 300
 	c.Note = "p99 solid, p50 dashed, per bucket; a timeout counts at its full wait. " +
 		"Horizontal lines: the latency thresholds (red when failed) and the platform's answer budget."
-	types := bucketTypes(s)
+	types := latencyChartTypes(s)
 	at := func(i int, f func(Bucket) float64) chart.Value {
 		b := tl.Buckets[i]
 		if b.Attempts == 0 {
@@ -227,9 +227,9 @@ func latencyChart(s *Summary, bands []chart.Band) *chart.Chart {
 // one it has on the distribution chart.
 type chartType struct{ name, color string }
 
-// bucketTypes lists the event types the timeline splits buckets by: those
+// latencyChartTypes lists the event types the timeline splits buckets by: those
 // of s.PerType first, in its order, then any other in the order met.
-func bucketTypes(s *Summary) []chartType {
+func latencyChartTypes(s *Summary) []chartType {
 	seen := map[string]bool{}
 	for _, b := range s.Timeline.Buckets {
 		for _, bt := range b.PerType {

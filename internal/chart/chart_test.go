@@ -2,9 +2,12 @@ package chart
 
 import (
 	"bytes"
+	"encoding/json"
 	"html/template"
 	"math"
+	"strings"
 	"testing"
+	"time"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -49,57 +52,125 @@ func TestFormats(t *testing.T) {
 	}
 }
 
-func TestAxisTicks(t *testing.T) {
+// TestValueJSON checks a non-finite value reaches the script as null,
+// never as NaN (which is not JSON).
+func TestValueJSON(t *testing.T) {
 	t.Parallel()
-	labels := func(ts []Tick) []string {
-		out := make([]string, len(ts))
-		for i, tk := range ts {
-			out[i] = tk.Label
-		}
-		return out
-	}
-	cases := []struct {
-		name string
-		axis Axis
-		vals []float64
-		want []string
-	}{
-		{"linear from zero", Axis{Format: Ms}, []float64{12, 430}, []string{"0 ms", "100 ms", "200 ms", "300 ms", "400 ms", "500 ms"}},
-		{"linear small", Axis{}, []float64{0.3, 0.9}, []string{"0", "0.2", "0.4", "0.6", "0.8", "1"}},
-		{"all zero", Axis{}, []float64{0, 0}, []string{"0", "0.2", "0.4", "0.6", "0.8", "1"}},
-		{"no values", Axis{}, nil, []string{"0", "0.2", "0.4", "0.6", "0.8", "1"}},
-		{"time in minutes", Axis{Format: Secs, Time: true}, []float64{0, 295}, []string{"0s", "1m", "2m", "3m", "4m", "5m"}},
-		{"time short", Axis{Format: Secs, Time: true}, []float64{0, 3}, []string{"0s", "1s", "2s", "3s"}},
-		{"log", Axis{Format: Ms, Log: true}, []float64{3, 5000}, []string{"1 ms", "10 ms", "100 ms", "1 s", "10 s"}},
-		{"log one decade", Axis{Format: Ms, Log: true}, []float64{12, 80}, []string{"10 ms", "20 ms", "50 ms", "100 ms"}},
-		{"fixed", Axis{Ticks: []Tick{{0, "a"}, {2, "b"}}}, []float64{9}, []string{"a", "b"}},
-	}
-	for _, tc := range cases {
-		t.Run(tc.name, func(t *testing.T) {
-			t.Parallel()
-			_, ticks := tc.axis.resolve(tc.vals, 0, 100)
-			assert.Equal(t, tc.want, labels(ticks))
-		})
-	}
+	got, err := json.Marshal([]Value{1.5, 0, Value(math.Copysign(0, -1)), -2, Gap, Value(math.Inf(1)), Value(math.Inf(-1)), 1e21})
+	require.NoError(t, err)
+	assert.Equal(t, `[1.5,0,0,-2,null,null,null,1e+21]`, string(got))
 }
 
-// TestDefineDrawsAView runs the embedded template on a line chart and an
-// empty one: the SVG holds the chart's labels escaped, and an empty chart
-// says why instead.
-func TestDefineDrawsAView(t *testing.T) {
+func TestFinish(t *testing.T) {
 	t.Parallel()
-	page, err := Define(template.Must(template.New("page").Parse(`{{template "chart" .A}}|{{template "chart" .B}}`)))
+	t.Run("log axis drops what it cannot show", func(t *testing.T) {
+		t.Parallel()
+		c := Chart{Y: Axis{Log: true}, Xs: []Value{0, 1, 2}, Series: []Series{{Y: []Value{0, -3, 40}}},
+			Lines: []Line{{Y: 5000, Label: "budget"}, {Y: 0, Label: "zero"}}}
+		c.Finish("nothing")
+		assert.Equal(t, nanToNull([]Value{Gap, Gap, 40}), nanToNull(c.Series[0].Y))
+		assert.Equal(t, []Line{{Y: 5000, Label: "budget"}}, c.Lines)
+		assert.Empty(t, c.Empty)
+	})
+	t.Run("no finite value is empty", func(t *testing.T) {
+		t.Parallel()
+		c := Chart{Xs: []Value{0, 1}, Series: []Series{{Y: []Value{Gap, Gap}}}}
+		c.Finish("No data.")
+		assert.Equal(t, "No data.", c.Empty)
+	})
+	t.Run("no x is empty", func(t *testing.T) {
+		t.Parallel()
+		c := Chart{}
+		c.Finish("No data.")
+		assert.Equal(t, "No data.", c.Empty)
+	})
+	t.Run("a reason given first stays", func(t *testing.T) {
+		t.Parallel()
+		c := Chart{Empty: "No bucket size."}
+		c.Finish("No data.")
+		assert.Equal(t, "No bucket size.", c.Empty)
+	})
+}
+
+// nanToNull makes gaps comparable: NaN != NaN, but both marshal to null.
+func nanToNull(vs []Value) []Value {
+	out := make([]Value, len(vs))
+	for i, v := range vs {
+		out[i] = v
+		if !Finite(float64(v)) {
+			out[i] = -1e308
+		}
+	}
+	return out
+}
+
+// TestPageData checks the blob leaves out empty charts, carries the start
+// time, and cannot end its script element whatever a label says.
+func TestPageData(t *testing.T) {
+	t.Parallel()
+	start := time.Date(2026, 11, 3, 9, 0, 0, 0, time.UTC)
+	drawn := &Chart{ID: "a", Xs: []Value{0}, Series: []Series{{Label: "</script><script>alert(1)</script>", Y: []Value{1}}}}
+	empty := &Chart{ID: "b", Empty: "nothing"}
+	p, err := NewPage(start, drawn, empty, nil)
 	require.NoError(t, err)
-	line := Line{Title: "p99 <over> time", Height: 100, Y: Axis{Label: "ms"}, Series: []Series{
-		{Name: "p99", Color: "#000", Pts: []Point{{X: 0, Y: 1}, Gap(1), {X: 2, Y: 3}, {X: 3, Y: 4}}},
-	}}
+	blob := string(p.Data())
+	assert.NotContains(t, strings.ToLower(blob), "</script")
+	assert.NotContains(t, blob, "<")
+	var got struct {
+		StartMs *int64 `json:"startMs"`
+		Charts  []struct {
+			ID     string `json:"id"`
+			Series []struct {
+				Label string `json:"label"`
+			} `json:"series"`
+		} `json:"charts"`
+	}
+	require.NoError(t, json.Unmarshal([]byte(blob), &got))
+	require.NotNil(t, got.StartMs)
+	assert.Equal(t, start.UnixMilli(), *got.StartMs)
+	require.Len(t, got.Charts, 1)
+	assert.Equal(t, "a", got.Charts[0].ID)
+	assert.Equal(t, "</script><script>alert(1)</script>", got.Charts[0].Series[0].Label)
+
+	p, err = NewPage(time.Time{})
+	require.NoError(t, err)
+	assert.JSONEq(t, `{"startMs":null,"charts":[]}`, string(p.Data()))
+}
+
+// TestAssetsInline checks the inlined script and style cannot end their
+// element early, and hold what the renderer needs.
+func TestAssetsInline(t *testing.T) {
+	t.Parallel()
+	var p Page
+	js, css := strings.ToLower(string(p.Script())), strings.ToLower(string(p.Style()))
+	// Contains, not assert.Contains: a failure would print 50 kB of script.
+	for _, bad := range []string{"</script", "<!--", "<script"} {
+		assert.False(t, strings.Contains(js, bad), "the script holds %q", bad)
+	}
+	assert.False(t, strings.Contains(css, "</style"), "the style holds </style")
+	assert.True(t, strings.Contains(js, "(v1.6.32)"), "the vendored uPlot")
+	assert.True(t, strings.Contains(js, `getelementbyid("data")`), "the renderer")
+	assert.True(t, strings.Contains(css, ".u-legend"), "uPlot's style")
+}
+
+// TestDefineDrawsAFigure runs the embedded templates: a chart's figure
+// with its title escaped and room for the plot, an empty one saying why,
+// and the script and style of a page.
+func TestDefineDrawsAFigure(t *testing.T) {
+	t.Parallel()
+	page, err := Define(template.Must(template.New("page").Parse(
+		`<head>{{template "chart-style" .P}}</head>{{template "chart" .A}}|{{template "chart" .B}}{{template "chart-script" .P}}`)))
+	require.NoError(t, err)
+	a := &Chart{ID: "rate", Title: "p99 <over> time", Note: "a note", Height: 100, Xs: []Value{0}, Series: []Series{{Y: []Value{1}}}}
+	b := &Chart{ID: "none", Title: "none", Empty: "Nothing."}
+	p, err := NewPage(time.Time{}, a, b)
+	require.NoError(t, err)
 	var buf bytes.Buffer
-	require.NoError(t, page.Execute(&buf, map[string]View{"A": line.Render(), "B": Bar{Title: "none", Empty: "Nothing."}.Render()}))
+	require.NoError(t, page.Execute(&buf, map[string]any{"A": a, "B": b, "P": p}))
 	got := buf.String()
-	assert.Contains(t, got, `<figcaption>p99 &lt;over&gt; time</figcaption>`)
-	assert.Contains(t, got, `<svg class="chart" viewBox="0 0 720.0 100.0" role="img" aria-label="p99 &lt;over&gt; time">`)
-	// The gap splits the line: the lone first point is a dot, the rest a path.
-	assert.Equal(t, 1, bytes.Count(buf.Bytes(), []byte("<circle ")))
-	assert.Equal(t, 1, bytes.Count(buf.Bytes(), []byte("<path ")))
-	assert.Contains(t, got, "<figcaption>none</figcaption>\n<p class=\"muted\">Nothing.</p>\n</figure>")
+	assert.Contains(t, got, `<figure class="chart" id="chart-rate">`+"\n<figcaption>p99 &lt;over&gt; time</figcaption>\n"+`<div class="plot" style="min-height:140px">`)
+	assert.Contains(t, got, "<p class=\"note\">a note</p>\n</figure>")
+	assert.Contains(t, got, "<figure class=\"chart\" id=\"chart-none\">\n<figcaption>none</figcaption>\n<p class=\"muted\">Nothing.</p>\n</figure>")
+	assert.Contains(t, got, `<script type="application/json" id="data">{"startMs":null,"charts":[{"id":"rate",`)
+	assert.Contains(t, got, "<style>\n.uplot, .uplot *")
 }

@@ -119,6 +119,3 @@ func shortDuration(d time.Duration) string {
 // Finite reports whether v is a number a chart can place: not NaN, not
 // ±Inf. Series points that are not are gaps.
 func Finite(v float64) bool { return !math.IsNaN(v) && !math.IsInf(v, 0) }
-
-// svgNum formats an SVG coordinate.
-func svgNum(v float64) string { return strconv.FormatFloat(v, 'f', 1, 64) }

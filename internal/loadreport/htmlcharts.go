@@ -2,16 +2,17 @@ package loadreport
 
 import (
 	"cmp"
-	"fmt"
 	"math"
 	"slices"
 	"strconv"
 	"strings"
 
 	"github.com/hamsasim/hamsasim/internal/chart"
+	"github.com/hamsasim/hamsasim/internal/deliver"
+	"github.com/hamsasim/hamsasim/internal/scenario"
 )
 
-// The charts of the page.
+// The charts of the page, described for package chart's renderer.
 
 // Series colours: Tableau 10, readable on white and told apart by most
 // colour-blind readers; the overall series is drawn in near-black.
@@ -24,87 +25,281 @@ const (
 	chartColorMax     = "#e15759"
 	chartColorAcked   = "#59a14f"
 	chartColorTimeout = "#7b3294"
+	chartColorLate    = "#d37295"
+	chartColorHeld    = "#2e7d32"
+	chartColorBroke   = "#c62828"
+	chartColorBound   = "#6b7480"
 )
 
-func chartBucketX(b Bucket) float64 { return float64(b.AtMs) / 1000 }
+// What an empty chart says.
+const (
+	chartNoTimeline = "No timeline: no attempt finished."
+	chartNoBucketMs = "No bucket size recorded: rates cannot be computed."
+)
 
-func chartTimeAxis() chart.Axis {
-	return chart.Axis{Label: "time since start", Format: chart.Secs, Time: true}
+// chartLogRatio is how far apart, as a ratio, the highest and the lowest
+// value of a latency chart (its reference lines included) must be for a
+// log scale: then a 40 ms p50 and the 5 s budget both stay readable.
+const chartLogRatio = 20
+
+// timeCharts are the charts over the run's time, on one elapsed-time
+// axis that shares its cursor.
+type timeCharts struct {
+	Rate, Latency, Errors, InFlight *chart.Chart
 }
 
-func latencyOverTimeChart(tl Timeline) chart.Line {
-	c := chart.Line{
-		Title:  "Latency over time",
-		Height: 260,
-		X:      chartTimeAxis(),
-		Y:      chart.Axis{Label: "latency", Format: chart.Ms},
-		Empty:  "No timeline: no attempt finished.",
+func newTimeCharts(s *Summary) timeCharts {
+	bands := stageBands(s.Capacity)
+	return timeCharts{
+		Rate:     rateChart(s.Timeline, bands),
+		Latency:  latencyChart(s, bands),
+		Errors:   causesChart(s.Timeline, bands),
+		InFlight: inFlightChart(s.Timeline, bands),
 	}
-	p50 := chart.Series{Name: "p50", Color: chartColorP50}
-	p99 := chart.Series{Name: "p99", Color: chartColorP99}
-	mx := chart.Series{Name: "max", Color: chartColorMax, Dash: true}
+}
+
+// newTimeChart is a chart over the timeline: x is each bucket's start, in
+// seconds since the run's start.
+func newTimeChart(id, title string, y chart.Axis, tl Timeline, bands []chart.Band) *chart.Chart {
+	c := &chart.Chart{
+		ID: id, Title: title, Height: chart.DefaultHeight, Sync: true, Bands: bands,
+		X: chart.Axis{Label: "elapsed", Unit: chart.UnitElapsed}, Y: y,
+	}
 	for _, b := range tl.Buckets {
-		x := chartBucketX(b)
-		if b.Attempts == 0 {
-			// A bucket with no attempt has no latency: a gap, not a zero.
-			p50.Pts = append(p50.Pts, chart.Gap(x))
-			p99.Pts = append(p99.Pts, chart.Gap(x))
-			mx.Pts = append(mx.Pts, chart.Gap(x))
-			continue
-		}
-		p50.Pts = append(p50.Pts, chart.Point{X: x, Y: b.P50})
-		p99.Pts = append(p99.Pts, chart.Point{X: x, Y: b.P99})
-		mx.Pts = append(mx.Pts, chart.Point{X: x, Y: b.Max})
+		c.Xs = append(c.Xs, chart.Value(float64(b.AtMs)/1000))
 	}
-	c.Series = []chart.Series{p50, p99, mx}
 	return c
 }
 
-func throughputOverTimeChart(tl Timeline) chart.Line {
-	c := chart.Line{
-		Title:  "Throughput",
-		Height: 260,
-		X:      chartTimeAxis(),
-		Y:      chart.Axis{Label: "per second", Format: chart.Num},
-		Empty:  "No timeline: no attempt finished.",
+// perBucket is f of every bucket, per second of the bucket.
+func perBucket(tl Timeline, f func(Bucket) int64) []chart.Value {
+	per := float64(tl.BucketMs) / 1000
+	out := make([]chart.Value, len(tl.Buckets))
+	for i, b := range tl.Buckets {
+		out[i] = chart.Value(float64(f(b)) / per)
 	}
-	if tl.BucketMs <= 0 {
-		// Without a bucket size there is no rate to draw.
-		if len(tl.Buckets) > 0 {
-			c.Empty = "No bucket size recorded: rates cannot be computed."
-		}
+	return out
+}
+
+// newRateChart is a time chart of rates per second; ok is false, and the
+// chart empty, when the timeline has no bucket size to divide by.
+func newRateChart(id, title, unit string, tl Timeline, bands []chart.Band) (c *chart.Chart, ok bool) {
+	c = newTimeChart(id, title, chart.Axis{Label: unit, Unit: chart.UnitRate}, tl, bands)
+	if tl.BucketMs > 0 {
+		return c, true
+	}
+	if len(tl.Buckets) > 0 {
+		c.Empty = chartNoBucketMs
+	}
+	c.Finish(chartNoTimeline)
+	return c, false
+}
+
+func rateChart(tl Timeline, bands []chart.Band) *chart.Chart {
+	c, ok := newRateChart("rate", "Offered and achieved rate", "events/s", tl, bands)
+	c.Note = "Offered: deliveries due by the scenario's schedule (the load asked for). " +
+		"Achieved: deliveries acknowledged. Attempts: every HTTP exchange, retries included."
+	if !ok {
 		return c
 	}
-	per := float64(tl.BucketMs) / 1000
-	att := chart.Series{Name: "attempts/s", Color: chartColorP50}
-	ack := chart.Series{Name: "acked/s", Color: chartColorAcked}
-	errs := chart.Series{Name: "errors/s", Color: chartColorMax}
-	tos := chart.Series{Name: "timeouts/s", Color: chartColorTimeout, Dash: true}
-	for _, b := range tl.Buckets {
-		x := chartBucketX(b)
-		att.Pts = append(att.Pts, chart.Point{X: x, Y: float64(b.Attempts) / per})
-		ack.Pts = append(ack.Pts, chart.Point{X: x, Y: float64(b.Acked) / per})
-		errs.Pts = append(errs.Pts, chart.Point{X: x, Y: float64(b.Errors) / per})
-		tos.Pts = append(tos.Pts, chart.Point{X: x, Y: float64(b.Timeouts) / per})
+	if slices.ContainsFunc(tl.Buckets, func(b Bucket) bool { return b.Offered > 0 }) {
+		c.Series = append(c.Series, chart.Series{Label: "offered", Color: chartColorAll, Dash: true, Width: 2,
+			Y: perBucket(tl, func(b Bucket) int64 { return b.Offered })})
+	} else {
+		c.Note += " This summary does not record the offered load."
 	}
-	c.Series = []chart.Series{att, ack, errs, tos}
+	c.Series = append(c.Series,
+		chart.Series{Label: "achieved (acked)", Color: chartColorAcked, Width: 2.5, Y: perBucket(tl, func(b Bucket) int64 { return b.Acked })},
+		chart.Series{Label: "attempts", Color: chartColorP50, Width: 1, Y: perBucket(tl, func(b Bucket) int64 { return b.Attempts })},
+	)
+	c.Finish(chartNoTimeline)
 	return c
 }
 
-func inFlightOverTimeChart(tl Timeline) chart.Line {
-	c := chart.Line{
-		Title:  "Calls in flight",
-		Height: 160,
-		X:      chartTimeAxis(),
-		Y:      chart.Axis{Label: "calls", Format: chart.Num},
-		Empty:  "No timeline: no attempt finished.",
+// causesChart is the attempts not acknowledged, per second, one line per
+// cause. A summary without causes per bucket shows timeouts and the other
+// errors.
+func causesChart(tl Timeline, bands []chart.Band) *chart.Chart {
+	c, ok := newRateChart("errors", "Errors and timeouts by cause", "attempts/s", tl, bands)
+	c.Note = "Attempts not acknowledged, by HTTP status or error class: timeout (no answer in time), late (an answer after the " +
+		showDur(deliver.AckBudget.Milliseconds()) + " budget), refused, reset. Click a legend entry to hide its line."
+	if !ok {
+		return c
 	}
-	s := chart.Series{Name: "calls in flight (at bucket end)", Color: chartColorAll}
+	causes := map[string]bool{}
+	var errs int64
 	for _, b := range tl.Buckets {
-		s.Pts = append(s.Pts, chart.Point{X: chartBucketX(b), Y: float64(b.InFlight)})
+		errs += b.Errors
+		for k, n := range b.Causes {
+			causes[k] = causes[k] || n > 0
+		}
 	}
-	c.Series = []chart.Series{s}
+	count := func(key string) func(Bucket) int64 {
+		return func(b Bucket) int64 { return b.Causes[key] }
+	}
+	keys := statusOrder(causes)
+	if len(causes) == 0 {
+		// An older summary: only the totals per bucket.
+		keys = []string{"timeout", "other errors"}
+		count = func(key string) func(Bucket) int64 {
+			if key == "timeout" {
+				return func(b Bucket) int64 { return b.Timeouts }
+			}
+			return func(b Bucket) int64 { return max(0, b.Errors-b.Timeouts) }
+		}
+	}
+	colors := chartStatusColors(keys)
+	for _, k := range keys {
+		c.Series = append(c.Series, chart.Series{Label: k, Color: colors[k], Width: 2, Y: perBucket(tl, count(k))})
+	}
+	if errs == 0 && len(causes) == 0 && len(tl.Buckets) > 0 {
+		c.Empty = "Every attempt was acknowledged: no error, no timeout."
+	}
+	c.Finish(chartNoTimeline)
 	return c
+}
+
+func inFlightChart(tl Timeline, bands []chart.Band) *chart.Chart {
+	c := newTimeChart("inflight", "Calls in flight", chart.Axis{Label: "calls", Unit: chart.UnitCount}, tl, bands)
+	c.Height = 180
+	y := make([]chart.Value, len(tl.Buckets))
+	for i, b := range tl.Buckets {
+		y[i] = chart.Value(b.InFlight)
+	}
+	c.Series = []chart.Series{{Label: "calls in flight (at bucket end)", Color: chartColorAll, Width: 2, Y: y}}
+	c.Finish(chartNoTimeline)
+	return c
+}
+
+// latencyChart is p99 (solid) and p50 (dashed) per event type over time,
+// with the latency thresholds and the answer budget; an older summary
+// without per-type buckets shows all types' p50, p99 and max.
+func latencyChart(s *Summary, bands []chart.Band) *chart.Chart {
+	tl := s.Timeline
+	c := newTimeChart("latency", "Latency over time, per event type", chart.Axis{Label: "latency", Unit: chart.UnitMs}, tl, bands)
+	c.Height = 300
+	c.Note = "p99 solid, p50 dashed, per bucket; a timeout counts at its full wait. " +
+		"Horizontal lines: the latency thresholds (red when failed) and the platform's answer budget."
+	types := latencyChartTypes(s)
+	at := func(i int, f func(Bucket) float64) chart.Value {
+		b := tl.Buckets[i]
+		if b.Attempts == 0 {
+			return chart.Gap // nothing finished: a gap, not a zero
+		}
+		return chart.Value(f(b))
+	}
+	if len(types) == 0 {
+		// An older summary, without types per bucket.
+		c.Title = "Latency over time"
+		c.Note = "All event types together, per bucket: p99 solid, p50 dashed, max thin; a timeout counts at its full wait. " +
+			"Horizontal lines: the latency thresholds (red when failed) and the platform's answer budget."
+		c.Series = []chart.Series{
+			{Label: "p50", Color: chartColorP50, Dash: true, Y: make([]chart.Value, len(tl.Buckets))},
+			{Label: "p99", Color: chartColorP99, Width: 2, Y: make([]chart.Value, len(tl.Buckets))},
+			{Label: "max", Color: chartColorMax, Width: 1, Y: make([]chart.Value, len(tl.Buckets))},
+		}
+		for i := range tl.Buckets {
+			c.Series[0].Y[i] = at(i, func(b Bucket) float64 { return b.P50 })
+			c.Series[1].Y[i] = at(i, func(b Bucket) float64 { return b.P99 })
+			c.Series[2].Y[i] = at(i, func(b Bucket) float64 { return b.Max })
+		}
+	}
+	for _, t := range types {
+		p99 := chart.Series{Label: t.name + " p99", Color: t.color, Width: 2, Y: make([]chart.Value, len(tl.Buckets))}
+		p50 := chart.Series{Label: t.name + " p50", Color: t.color, Dash: true, Width: 1, Y: make([]chart.Value, len(tl.Buckets))}
+		for i, b := range tl.Buckets {
+			p99.Y[i], p50.Y[i] = chart.Gap, chart.Gap
+			for _, bt := range b.PerType {
+				if bt.Type == t.name && bt.Attempts > 0 {
+					p99.Y[i], p50.Y[i] = chart.Value(bt.P99), chart.Value(bt.P50)
+				}
+			}
+		}
+		c.Series = append(c.Series, p99, p50)
+	}
+	c.Lines = latencyLines(s, func(ThresholdResult) bool { return true })
+	logIfWide(c)
+	c.Finish(chartNoTimeline)
+	return c
+}
+
+// chartType is an event type of the latency chart and its colour, the
+// one it has on the distribution chart.
+type chartType struct{ name, color string }
+
+// latencyChartTypes lists the event types the timeline splits buckets by: those
+// of s.PerType first, in its order, then any other in the order met.
+func latencyChartTypes(s *Summary) []chartType {
+	seen := map[string]bool{}
+	for _, b := range s.Timeline.Buckets {
+		for _, bt := range b.PerType {
+			seen[bt.Type] = true
+		}
+	}
+	var out []chartType
+	add := func(name string) {
+		if seen[name] {
+			out = append(out, chartType{name, chartPalette[len(out)%len(chartPalette)]})
+			delete(seen, name)
+		}
+	}
+	for _, t := range s.PerType {
+		add(t.Type)
+	}
+	for _, b := range s.Timeline.Buckets {
+		for _, bt := range b.PerType {
+			add(bt.Type)
+		}
+	}
+	return out
+}
+
+// latencyLines are the reference lines of a latency chart: the latency
+// thresholds keep picks that have a bound, the platform's answer budget,
+// and the scenario's own timeout when it differs from the budget.
+func latencyLines(s *Summary, keep func(ThresholdResult) bool) []chart.Line {
+	var out []chart.Line
+	for _, t := range s.Thresholds {
+		// A bound of 0 is a summary from before bounds were recorded; a
+		// threshold with no data is on a type that was not sent.
+		if scenario.Metric(t.Metric).Kind() != scenario.KindLatency || !(t.Limit > 0) || t.NoData || !keep(t) {
+			continue
+		}
+		l := chart.Line{Y: chart.Value(t.Limit), Label: t.Threshold, Color: chartColorBound, Dash: true}
+		if !t.Held {
+			l.Color, l.Label = chartColorBroke, t.Threshold+" (failed)"
+		}
+		out = append(out, l)
+	}
+	budget := float64(deliver.AckBudget.Milliseconds())
+	out = append(out, chart.Line{Y: chart.Value(budget), Label: showDur(int64(budget)) + " answer budget", Color: chartColorAll})
+	if to := s.Delivery.TimeoutMs; to > 0 && float64(to) != budget {
+		out = append(out, chart.Line{Y: chart.Value(to), Label: "scenario timeout " + showDur(to), Color: chartColorTimeout, Dash: true})
+	}
+	return out
+}
+
+// logIfWide puts c's y axis on a log scale when its values and lines span
+// chartLogRatio or more, and says so in the axis label.
+func logIfWide(c *chart.Chart) {
+	lo, hi := math.Inf(1), 0.0
+	see := func(v chart.Value) {
+		if f := float64(v); chart.Finite(f) && f > 0 {
+			lo, hi = min(lo, f), max(hi, f)
+		}
+	}
+	for _, s := range c.Series {
+		for _, v := range s.Y {
+			see(v)
+		}
+	}
+	for _, l := range c.Lines {
+		see(l.Y)
+	}
+	if hi > 0 && hi/lo >= chartLogRatio {
+		c.Y.Log = true
+		c.Y.Label += " (log scale)"
+	}
 }
 
 // chartPctMaxX is where the percentile axis ends: p=100 (the max) would be at
@@ -121,133 +316,46 @@ func chartPercentileX(p float64) float64 {
 	return min(-math.Log10(1-p/100), chartPctMaxX)
 }
 
-func latencyDistChart(s *Summary) chart.Line {
-	c := chart.Line{
-		Title:  "Latency by percentile",
-		Height: 280,
-		X: chart.Axis{Label: "percentile", Ticks: []chart.Tick{
+func latencyDistChart(s *Summary) *chart.Chart {
+	c := &chart.Chart{
+		ID: "distribution", Title: "Latency by percentile", Height: 280,
+		X: chart.Axis{Label: "percentile", Unit: chart.UnitCount, Ticks: []chart.Tick{
 			{V: 0, Label: "0%"}, {V: 1, Label: "90%"}, {V: 2, Label: "99%"}, {V: 3, Label: "99.9%"}, {V: 4, Label: "99.99%"}, {V: chartPctMaxX, Label: "max"},
 		}},
-		Y:     chart.Axis{Label: "latency", Format: chart.Ms},
-		Empty: "No latency distribution recorded.",
+		Y:    chart.Axis{Label: "latency", Unit: chart.UnitMs},
+		Note: "Latency of attempts over the whole run; a timeout counts at its full wait.",
 	}
-	add := func(name, color string, bold bool, dist []float64) {
+	for _, p := range DistributionPercentiles {
+		c.Xs = append(c.Xs, chart.Value(chartPercentileX(p)))
+		name := "p" + strconv.FormatFloat(p, 'f', -1, 64)
+		switch p {
+		case 0:
+			name = "min"
+		case 100:
+			name = "max"
+		}
+		c.XNames = append(c.XNames, name)
+	}
+	add := func(name, color string, width float64, dist []float64) {
 		if len(dist) == 0 {
 			return
 		}
-		sr := chart.Series{Name: name, Color: color, Bold: bold}
-		for i, p := range DistributionPercentiles {
-			if i >= len(dist) {
-				break
+		y := make([]chart.Value, len(c.Xs))
+		for i := range y {
+			y[i] = chart.Gap
+			if i < len(dist) {
+				y[i] = chart.Value(dist[i])
 			}
-			sr.Pts = append(sr.Pts, chart.Point{X: chartPercentileX(p), Y: dist[i]})
 		}
-		c.Series = append(c.Series, sr)
+		c.Series = append(c.Series, chart.Series{Label: name, Color: color, Width: width, Y: y})
 	}
-	add("all types", chartColorAll, true, s.Overall.Latency.Distribution)
+	add("all types", chartColorAll, 2.5, s.Overall.Latency.Distribution)
 	for i, t := range s.PerType {
-		add(t.Type, chartPalette[i%len(chartPalette)], false, t.Latency.Distribution)
+		add(t.Type, chartPalette[i%len(chartPalette)], 1.5, t.Latency.Distribution)
 	}
-	// A log scale when the tail is two decades above the head, so both
-	// stay readable; it needs every value above zero.
-	lo, hi := math.Inf(1), 0.0
-	for _, sr := range c.Series {
-		for _, p := range sr.Pts {
-			if chart.Finite(p.Y) {
-				lo, hi = min(lo, p.Y), max(hi, p.Y)
-			}
-		}
-	}
-	if lo > 0 && hi/lo >= 100 {
-		c.Y.Log = true
-		c.Y.Label = "latency (log scale)"
-	}
+	logIfWide(c)
+	c.Finish("No latency distribution recorded.")
 	return c
-}
-
-func capacityStagesChart(c *Capacity) chart.Line {
-	ch := chart.Line{
-		Title:  "Capacity search",
-		Height: 260,
-		X:      chart.Axis{Label: "arrival rate (calls/s)", Format: chart.Num},
-		Y:      chart.Axis{Label: "p99", Format: chart.Ms},
-		Y2:     successAxis(c.Stages),
-		Empty:  "No stage ran.",
-		Note:   "Filled markers held every threshold; hollow markers broke one.",
-	}
-	// Stages run in search order (up, then back down to bisect): the
-	// lines join them by rate, and the table keeps the run order.
-	stages := slices.Clone(c.Stages)
-	slices.SortStableFunc(stages, func(a, b Stage) int { return cmp.Compare(a.CallsPerSec, b.CallsPerSec) })
-	p99 := chart.Series{Name: "p99", Color: chartColorP99, Dots: true}
-	ok := chart.Series{Name: "success", Color: chartColorAcked, Dots: true, Right: true, Dash: true}
-	for _, st := range stages {
-		tip := fmt.Sprintf("%s calls/s: p99 %s, success %s", chart.Num(st.CallsPerSec), chart.Ms(st.P99), chart.Pct(st.SuccessPct))
-		p99.Pts = append(p99.Pts, chart.Point{X: st.CallsPerSec, Y: st.P99, Hollow: !st.Held, Tip: tip})
-		ok.Pts = append(ok.Pts, chart.Point{X: st.CallsPerSec, Y: st.SuccessPct, Hollow: !st.Held, Tip: tip})
-	}
-	ch.Series = []chart.Series{p99, ok}
-	if c.Found {
-		ch.Marks = append(ch.Marks, chart.Mark{X: c.CallsPerSec, Label: "held " + chart.Num(c.CallsPerSec), Color: chartColorAcked})
-	}
-	if c.BrokenAt > 0 {
-		ch.Marks = append(ch.Marks, chart.Mark{X: c.BrokenAt, Label: "broke " + chart.Num(c.BrokenAt), Color: chartColorMax})
-	}
-	return ch
-}
-
-// successAxis is the right axis of the capacity chart: it ends at 100 %
-// and starts a power of ten below it (90 %, 99 %, 0 %), so a fall from
-// 100 % to 99.7 % is as visible as one to 60 %.
-func successAxis(stages []Stage) *chart.Axis {
-	lo := 100.0
-	for _, st := range stages {
-		if chart.Finite(st.SuccessPct) {
-			lo = min(lo, st.SuccessPct)
-		}
-	}
-	span := 1.0
-	for span < 100 && 100-span > lo {
-		span *= 10
-	}
-	a := &chart.Axis{Label: "success"}
-	for i := range 5 {
-		v := 100 - span + float64(i)*span/4
-		a.Ticks = append(a.Ticks, chart.Tick{V: v, Label: chart.Pct(v)})
-	}
-	return a
-}
-
-// statusBarChart is one stacked bar per event type (and one for all of them)
-// of attempts by outcome, each bar scaled to 100 %.
-func statusBarChart(s *Summary) chart.Bar {
-	b := chart.Bar{
-		Title: "Attempts by outcome",
-		Unit:  "attempts",
-		Note:  "Each bar is one event type's attempts (count at the right), split by HTTP status or error class.",
-		Empty: "No attempt was made.",
-	}
-	keySet := map[string]bool{}
-	add := func(label string, status map[string]int64) {
-		row := chart.BarRow{Label: label}
-		for _, k := range statusOrder(status) {
-			if status[k] > 0 {
-				row.Segs = append(row.Segs, chart.BarSeg{Key: k, N: status[k]})
-				row.Total += status[k]
-				keySet[k] = true
-			}
-		}
-		if row.Total > 0 {
-			b.Rows = append(b.Rows, row)
-		}
-	}
-	add("all types", s.Overall.Status)
-	for _, t := range s.PerType {
-		add(t.Type, t.Status)
-	}
-	b.Keys = statusOrder(keySet)
-	b.Colors = chartStatusColors(b.Keys)
-	return b
 }
 
 // statusOrder orders outcomes as a reader scans them: HTTP statuses by
@@ -274,8 +382,8 @@ func statusOrder[V any](m map[string]V) []string {
 }
 
 // chartStatusColors gives each outcome a colour by family: greens for 2xx,
-// blues for 3xx, oranges for 4xx, reds for 5xx, purple for timeouts and
-// browns and greys for the other error classes.
+// blues for 3xx, oranges for 4xx, reds for 5xx, purple and pink for
+// timeouts and late answers, browns and greys for the other error classes.
 func chartStatusColors(keys []string) map[string]string {
 	families := map[string][]string{
 		"2": {"#59a14f", "#8cd17d", "#2f6b2a"},
@@ -287,8 +395,12 @@ func chartStatusColors(keys []string) map[string]string {
 	used := map[string]int{}
 	colors := make(map[string]string, len(keys))
 	for _, k := range keys {
-		if k == "timeout" {
+		switch k {
+		case "timeout":
 			colors[k] = chartColorTimeout
+			continue
+		case "late":
+			colors[k] = chartColorLate
 			continue
 		}
 		fam := "x"

@@ -22,6 +22,11 @@ const (
 	// capacityPrecision ends the narrowing once the bracket is this tight.
 	capacityPrecision = 0.07
 	minCapacityRate   = 0.01
+	// lateShare is the share of a stage's calls that may start late (the
+	// generator busy for a moment) before the search stops, saying it
+	// could not offer the rate: a few late calls move a few events by a
+	// fraction of a second, which the stage's judging does not notice.
+	lateShare = 0.05
 	// minWarmup is the shortest warm-up: a bucket of the timeline.
 	minWarmup = time.Second
 )
@@ -166,7 +171,7 @@ func (b *bracket) stopped(rate float64, s *loadreport.Summary, stage loadreport.
 		b.limit = "interrupted"
 		return true
 	}
-	if s.Calls.Late > 0 {
+	if float64(s.Calls.Late) > lateShare*float64(s.Calls.Started) {
 		// The harness could not offer this rate: saying the target broke
 		// (or held) here would be a guess.
 		why := "it fell behind: the machine running hamsasim is too busy"

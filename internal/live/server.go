@@ -66,7 +66,7 @@ func Listen(addr string, m *Metrics) (*Server, error) {
 	mux.Handle(Path, promhttp.HandlerFor(m.reg, promhttp.HandlerOpts{ErrorHandling: promhttp.ContinueOnError}))
 	s := &Server{
 		m: m, ln: ln, stop: make(chan struct{}),
-		srv: &http.Server{Handler: mux, ReadHeaderTimeout: 5 * time.Second},
+		srv: &http.Server{Handler: mux, ReadHeaderTimeout: 10 * time.Second},
 	}
 	s.wg.Go(func() { _ = s.srv.Serve(ln) })
 	s.wg.Go(s.sample)

@@ -22,7 +22,7 @@ import (
 type featuresCmd struct {
 	e           *env
 	target      string
-	probeURL    string
+	records     recordsFlags
 	spec        string
 	fixtures    []string
 	auth        string
@@ -53,7 +53,7 @@ no scenario.`,
 	}
 	fl := cmd.Flags()
 	fl.StringVar(&f.target, "target", "", "webhook URL (default: the embedded reference receiver)")
-	fl.StringVar(&f.probeURL, "probe-url", "", "base URL of the target's probe API, for steps about what the receiver recorded (automatic for the embedded receiver)")
+	f.records.add(fl, "for steps about what the receiver recorded and the end-state audit after each scenario")
 	fl.StringVar(&f.spec, "spec", "", "OpenAPI contract (default: the shipped one)")
 	fl.StringSliceVar(&f.fixtures, "fixtures", nil, "fixture files or folders the scenarios may name (default: the shipped ones)")
 	fl.StringVar(&f.auth, "auth", "", "default credentials: bearer, hmac or none (as for simulate)")
@@ -98,20 +98,25 @@ func (f *featuresCmd) run(cmd *cobra.Command, args []string) error {
 	if err != nil {
 		return err
 	}
-	target, probeURL := f.target, f.probeURL
+	if err := f.records.check(); err != nil {
+		return err
+	}
+	target, embeddedBase := f.target, ""
 	if target == "" {
 		em, err := startEmbedded(a.bearer, a.key)
 		if err != nil {
 			return err
 		}
 		defer em.stop()
-		target = em.URL
-		if probeURL == "" {
-			probeURL = em.Base
-		}
+		target, embeddedBase = em.URL, em.Base
 	} else if _, err := parseTarget(target); err != nil {
 		return err
 	}
+	records, closeRecords, err := f.records.open(cmd.Context(), embeddedBase)
+	if err != nil {
+		return err
+	}
+	defer closeRecords()
 	for _, w := range a.warnings {
 		fmt.Fprintf(f.e.stderr, "warning: %s\n", w)
 	}
@@ -119,7 +124,7 @@ func (f *featuresCmd) run(cmd *cobra.Command, args []string) error {
 	client := steps.NewClient(f.concurrency*4, f.insecure)
 	defer client.Close()
 	suite := &steps.Suite{
-		Target: target, Shown: displayURL(u), ProbeURL: probeURL, Contract: c, Fixtures: byName,
+		Target: target, Shown: displayURL(u), Records: records, Contract: c, Fixtures: byName,
 		Signer: a.signer, ProbeAuth: a.probe, Getenv: f.e.getenv,
 		Client: client, Seed: rand.Uint64(), Scenario: loadScenario,
 	}

@@ -23,6 +23,7 @@ import (
 	"github.com/hamsasim/hamsasim/internal/fixture"
 	"github.com/hamsasim/hamsasim/internal/load"
 	"github.com/hamsasim/hamsasim/internal/loadreport"
+	"github.com/hamsasim/hamsasim/internal/probe"
 	"github.com/hamsasim/hamsasim/internal/report"
 	"github.com/hamsasim/hamsasim/internal/scenario"
 	"github.com/hamsasim/hamsasim/internal/suggest"
@@ -63,7 +64,7 @@ type loadCmd struct {
 	maxStages    int
 	startRate    float64
 	events       []string
-	probeURL     string
+	records      recordsFlags
 	thresholds   []string
 	breaker      time.Duration
 
@@ -121,7 +122,7 @@ Exit codes: 0 every threshold held, 1 a threshold failed (or, with
 	f.StringVar(&l.spec, "spec", "", "OpenAPI contract answers are checked against (default: the shipped one)")
 	f.StringSliceVar(&l.fixtures, "fixtures", nil, "fixture files or folders the mix names (default: the shipped fixtures)")
 	f.StringSliceVar(&l.events, "events", nil, "deliver only these event types, as to an endpoint subscribed to a subset (default all): "+strings.Join(event.Types, ","))
-	f.StringVar(&l.probeURL, "probe-url", "", "base URL of the target's probe API (GET /calls/{callId}): after the run, audit that every acknowledged event was recorded once (automatic for the embedded receiver)")
+	l.records.add(f, "read after the run to audit that every acknowledged event was recorded once")
 	f.StringArrayVar(&l.thresholds, "threshold", nil, `extra threshold, as in a scenario (repeatable), e.g. "lost == 0"`)
 	f.DurationVar(&l.breaker, "breaker", load.DefaultBreakerWindow, "stop the run when the target has given no answer at all for this long (0: never)")
 	f.StringVar(&l.startAt, "start-at", "", "wait until this RFC 3339 time to start (shards started together), at most 1h ahead")
@@ -143,6 +144,15 @@ func (l *loadCmd) run(cmd *cobra.Command, _ []string) error {
 	p, a, err := l.plan(cmd, in)
 	if err != nil {
 		return err
+	}
+	// A bad DSN or query stops the run here, before any event is sent.
+	records, closeRecords, err := l.records.open(cmd.Context(), "")
+	if err != nil {
+		return err
+	}
+	defer closeRecords()
+	if l.records.set() {
+		p.Records = records
 	}
 	stopMetrics, err := l.serveMetrics(&p)
 	if err != nil {
@@ -166,8 +176,8 @@ func (l *loadCmd) run(cmd *cobra.Command, _ []string) error {
 		defer em.stop()
 		u, _ := parseTarget(em.URL)
 		p.Target, p.Shown, p.Kind = em.URL, "embedded reference receiver ("+displayURL(u)+")", "embedded"
-		if p.ProbeURL == "" && !l.findCapacity {
-			p.ProbeURL = em.Base
+		if !p.Records.Set() && !l.findCapacity {
+			p.Records = probe.Source{URL: em.Base}
 		}
 	}
 	for _, w := range a.warnings {
@@ -275,10 +285,10 @@ func (l *loadCmd) checkRanges(cmd *cobra.Command) error {
 	if l.breaker < 0 {
 		return usageError("--breaker %s: use 0 (never) or a positive duration", l.breaker)
 	}
-	if l.findCapacity && l.probeURL != "" {
-		return usageError("--probe-url audits one run; a capacity search runs many stages: drop one of the two")
+	if l.findCapacity && l.records.set() {
+		return usageError("--probe-url and --effects-db audit one run; a capacity search runs many stages: drop one of the two")
 	}
-	return nil
+	return l.records.check()
 }
 
 // plan reads the scenario, fixtures, contract and credentials into a load
@@ -314,7 +324,6 @@ func (l *loadCmd) plan(cmd *cobra.Command, in *loadInputs) (load.Plan, *authSetu
 		Scenario: sc, Fixtures: fixtures, Contract: c, Signer: a.signer, Scrubber: a.scrubber(),
 		Seed: in.seed, ShardIndex: in.shardIndex, ShardCount: in.shardCount,
 		Workers: l.workers, MaxInFlight: l.maxInFlight, Breaker: l.breaker, Insecure: l.insecure, Events: l.events,
-		ProbeURL: l.probeURL,
 	}
 	if l.target != "" {
 		u, err := parseTarget(l.target)
@@ -325,11 +334,6 @@ func (l *loadCmd) plan(cmd *cobra.Command, in *loadInputs) (load.Plan, *authSetu
 			return load.Plan{}, nil, err
 		}
 		p.Target, p.Shown, p.Kind = l.target, displayURL(u), "url"
-	}
-	if p.ProbeURL != "" {
-		if _, err := parseTarget(p.ProbeURL); err != nil {
-			return load.Plan{}, nil, usageError("--probe-url %s is not an http:// or https:// URL", report.RedactURL(p.ProbeURL))
-		}
 	}
 	in.dir = l.reportDir
 	if in.dir == "" {

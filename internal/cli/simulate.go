@@ -39,7 +39,7 @@ type simulateCmd struct {
 	quiet       bool
 	auth        string
 	probes      []string
-	probeURL    string
+	records     recordsFlags
 	insecure    bool
 	overrides   overrideFlags
 	params      []string
@@ -75,7 +75,7 @@ Exit codes: 0 passed, 1 findings of severity error (or warnings with
 	f.StringVar(&s.auth, "auth", "", "how the platform authenticates: bearer (Authorization from $WEBHOOK_SECRET), hmac (Standard Webhooks signatures keyed with $WEBHOOK_SIGNING_SECRET) or none (default: bearer when the variable is set or the target is embedded, else none)")
 	f.StringVar(&s.secretEnv, "secret-env", "", "environment variable holding the secret (default WEBHOOK_SECRET, or WEBHOOK_SIGNING_SECRET with --auth hmac)")
 	f.StringSliceVar(&s.probes, "probes", nil, "probe groups to run (default all): "+strings.Join(probe.Groups, ","))
-	f.StringVar(&s.probeURL, "probe-url", "", "base URL of the target's probe API (GET /calls/{callId}) to check that redeliveries take effect once (automatic for the embedded receiver)")
+	s.records.add(f, "to check that every acknowledged event was kept and redeliveries take effect once")
 	f.BoolVar(&s.insecure, "insecure", false, "go on when the target's certificate is invalid (tls.valid is still reported)")
 	f.StringVar(&s.jsonOut, "json", "", "write the JSON report to this file")
 	f.StringVar(&s.junitOut, "junit", "", "write a JUnit XML report to this file")
@@ -103,27 +103,27 @@ func (s *simulateCmd) run(cmd *cobra.Command, _ []string) error {
 	if err != nil {
 		return err
 	}
-	target, kind, probeURL := s.target, "url", s.probeURL
+	if err := s.records.check(); err != nil {
+		return err
+	}
+	target, kind, embeddedBase := s.target, "url", ""
 	if s.target == "" {
 		em, err := startEmbedded(a.bearer, a.key)
 		if err != nil {
 			return err
 		}
 		defer em.stop()
-		target, kind = em.URL, "embedded"
-		if probeURL == "" {
-			probeURL = em.Base
-		}
+		target, kind, embeddedBase = em.URL, "embedded", em.Base
 	} else {
 		if _, err := parseTarget(s.target); err != nil {
 			return err
 		}
 	}
-	if probeURL != "" {
-		if _, err := parseTarget(probeURL); err != nil {
-			return usageError("--probe-url %s is not an http:// or https:// URL", report.RedactURL(probeURL))
-		}
+	records, closeRecords, err := s.records.open(cmd.Context(), embeddedBase)
+	if err != nil {
+		return err
 	}
+	defer closeRecords()
 	for _, w := range a.warnings {
 		fmt.Fprintf(s.e.stderr, "warning: %s\n", w)
 	}
@@ -137,7 +137,7 @@ func (s *simulateCmd) run(cmd *cobra.Command, _ []string) error {
 	u, _ := parseTarget(target)
 	shown := displayURL(u)
 
-	cfg.Target, cfg.Shown, cfg.Deliverer, cfg.ProbeAuth, cfg.ProbeURL = target, shown, d, a.probe, probeURL
+	cfg.Target, cfg.Shown, cfg.Deliverer, cfg.ProbeAuth, cfg.Records = target, shown, d, a.probe, records
 	r, err := simulate.Run(cmd.Context(), cfg)
 	if err != nil {
 		// Run checks fixtures and overrides before it sends anything.

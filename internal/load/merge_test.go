@@ -124,14 +124,14 @@ func TestShardsMergeToTheUnshardedRun(t *testing.T) {
 	// calls unchecked, so a threshold on lost events cannot pass on the
 	// other shard's word.
 	ths := []scenario.Threshold{{Metric: scenario.MetricLost, Op: scenario.OpEqual}}
-	parts[0].Audited("http://127.0.0.1:1", int(parts[0].Calls.Started),
+	parts[0].Audited("http://127.0.0.1:1", "check --probe-url", int(parts[0].Calls.Started),
 		probe.AuditResult{Checked: parts[0].Calls.Started, Recorded: parts[0].Audit.Acknowledged}, ths)
 	require.True(t, parts[0].Passed)
 	half, err := loadreport.Merge(parts, false)
 	require.NoError(t, err)
 	assert.Equal(t, parts[1].Calls.Started, half.Audit.Unchecked)
 	assert.Contains(t, half.Notes, fmt.Sprintf("%d calls of shards run without --probe-url were not audited", parts[1].Calls.Started))
-	parts[1].Audited("http://127.0.0.1:1", int(parts[1].Calls.Started),
+	parts[1].Audited("http://127.0.0.1:1", "check --probe-url", int(parts[1].Calls.Started),
 		probe.AuditResult{Checked: parts[1].Calls.Started, Recorded: parts[1].Audit.Acknowledged - 1, Lost: 1, Problems: []string{"call x: lost"}}, ths)
 	both, err := loadreport.Merge(parts, false)
 	require.NoError(t, err)

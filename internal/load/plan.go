@@ -70,13 +70,14 @@ type Plan struct {
 	Scrubber report.Scrubber // secrets removed from the results and the summary
 
 	// Capacity, if set, runs a capacity search (FindCapacity) instead of
-	// one run. It cannot be combined with ProbeURL.
+	// one run. It cannot be combined with Records.
 	Capacity *CapacitySearch
 
-	// ProbeURL, if set, is the base URL of the target's probe API: after
-	// the run, every call is audited through it (probe.Audit) and the
-	// thresholds judged again with what it said.
-	ProbeURL      string
+	// Records, if set, is where the endpoint's records are read (its probe
+	// API or its database): after the run, every call is audited through
+	// them (probe.Audit) and the thresholds judged again with what they
+	// said.
+	Records       probe.Source
 	MaxAuditCalls int // calls audited at most, the rest unchecked; 0: DefaultMaxAuditCalls
 }
 
@@ -89,12 +90,12 @@ type Plan struct {
 // what stopped the run from starting. Secrets in p.Scrubber never reach
 // the summary.
 func Run(ctx context.Context, p Plan) (*loadreport.Summary, error) {
-	if p.Capacity != nil && p.ProbeURL != "" {
+	if p.Capacity != nil && p.Records.Set() {
 		return nil, fmt.Errorf("%w: the end-state audit checks one run; a capacity search runs many stages", ErrConfig)
 	}
 	opts := p.options()
 	var rec *auditRecorder
-	if p.ProbeURL != "" {
+	if p.Records.Set() {
 		rec = &auditRecorder{max: p.MaxAuditCalls}
 		if rec.max <= 0 {
 			rec.max = DefaultMaxAuditCalls
@@ -217,33 +218,36 @@ func (r *auditRecorder) add(x probe.Expected) {
 
 func (r *auditRecorder) calls() int { return len(r.expected) + r.unrecorded }
 
-// audit asks the probe API what the endpoint recorded for every call and
-// judges the thresholds again with what it said.
+// audit reads what the endpoint recorded for every call and judges the
+// thresholds again with what it said.
 func (p *Plan) audit(ctx context.Context, s *loadreport.Summary, rec *auditRecorder) {
-	shown := report.RedactURL(p.ProbeURL)
-	if s.Unreachable {
+	shown := p.Records.Shown()
+	if s.Unreachable && p.Records.DB == nil {
 		// Asking a target that stopped answering would only wait out
 		// the audit's time limit: every call is unchecked.
-		s.Audited(shown, rec.calls(), probe.AuditResult{
+		s.Audited(shown, "", rec.calls(), probe.AuditResult{
 			Unchecked: int64(rec.calls()),
 			Problems:  []string{"not audited: the target stopped answering (" + UnreachableReason + ")"},
 		}, p.Scenario.Thresholds)
 		return
 	}
 	if p.Log != nil {
-		fmt.Fprintf(p.Log, "auditing %d calls through the probe API at %s\n", rec.calls(), shown)
+		fmt.Fprintf(p.Log, "auditing %d calls through %s\n", rec.calls(), p.Records.Describe())
 	}
 	var res probe.AuditResult
+	hint := ""
 	d, closeIdle, err := p.auditDeliverer()
 	if err != nil {
 		res.Unchecked = int64(len(rec.expected))
 		res.Problems = []string{"the audit could not start: " + err.Error()}
 	} else {
 		defer closeIdle()
-		res = probe.Audit(ctx, d, p.ProbeURL, rec.expected)
+		recs := p.Records.Records(d)
+		hint = recs.Hint()
+		res = probe.Audit(ctx, recs, rec.expected)
 	}
 	res.Unchecked += int64(rec.unrecorded)
-	s.Audited(shown, rec.calls(), res, p.Scenario.Thresholds)
+	s.Audited(shown, hint, rec.calls(), res, p.Scenario.Thresholds)
 	if ctx.Err() != nil {
 		s.Interrupted = true
 	}

@@ -13,6 +13,7 @@ import (
 
 	"github.com/hamsasim/hamsasim/internal/deliver"
 	"github.com/hamsasim/hamsasim/internal/load"
+	"github.com/hamsasim/hamsasim/internal/probe"
 	"github.com/hamsasim/hamsasim/internal/report"
 )
 
@@ -24,7 +25,7 @@ func TestRunAuditsThroughTheProbeAPI(t *testing.T) {
 		Target: url, Shown: "loopback",
 		Signer:   deliver.Bearer{Value: token, Env: "WEBHOOK_SECRET"},
 		Contract: shippedContract(t), Seed: 7, Breaker: load.DefaultBreakerWindow,
-		ProbeURL: strings.TrimSuffix(url, "/webhook"),
+		Records: probe.Source{URL: strings.TrimSuffix(url, "/webhook")},
 	})
 	require.NoError(t, err)
 	assert.True(t, s.Passed, "%+v", s.Thresholds)
@@ -67,7 +68,7 @@ func TestRunInvalidPlans(t *testing.T) {
 		{"no target", func(p *load.Plan) { p.Target = "" }},
 		{"capacity search with an audit", func(p *load.Plan) {
 			p.Capacity = &load.CapacitySearch{}
-			p.ProbeURL = "http://127.0.0.1:1"
+			p.Records = probe.Source{URL: "http://127.0.0.1:1"}
 		}},
 		{"unknown event type", func(p *load.Plan) { p.Events = []string{"call.transferred"} }},
 		{"a fixture the mix names is missing", func(p *load.Plan) { p.Fixtures = nil }},
@@ -91,7 +92,7 @@ func TestRunInterrupted(t *testing.T) {
 	s, err := load.Run(ctx, load.Plan{
 		Scenario: parseScenario(t, quick), Fixtures: fixtures(t),
 		Target: startReceiver(t), Signer: deliver.Bearer{Value: token, Env: "WEBHOOK_SECRET"},
-		ProbeURL: "http://127.0.0.1:1",
+		Records: probe.Source{URL: "http://127.0.0.1:1"},
 	})
 	require.ErrorIs(t, err, load.ErrInterrupted)
 	require.NotNil(t, s)

@@ -16,6 +16,7 @@ import (
 	"github.com/hamsasim/hamsasim/internal/deliver"
 	"github.com/hamsasim/hamsasim/internal/load"
 	"github.com/hamsasim/hamsasim/internal/loadreport"
+	"github.com/hamsasim/hamsasim/internal/probe"
 )
 
 // envelope is the part of an event the test targets read.
@@ -236,7 +237,7 @@ thresholds: [duplicates_unacknowledged == 0, duplicated == 0, lost == 0]
 `)
 			s, err := load.Run(context.Background(), load.Plan{
 				Scenario: sc, Fixtures: fixtures(t), Target: target, Shown: "loopback",
-				Signer: deliver.Bearer{Value: token, Env: "WEBHOOK_SECRET"}, Seed: 3, ProbeURL: probeURL,
+				Signer: deliver.Bearer{Value: token, Env: "WEBHOOK_SECRET"}, Seed: 3, Records: probe.Source{URL: probeURL},
 			})
 			require.NotNil(t, s)
 			checkIdentities(t, s)

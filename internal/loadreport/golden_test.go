@@ -58,7 +58,7 @@ func TestTextStatesTheVerdict(t *testing.T) {
 		{"passed", goldenPassed(), []string{
 			"hamsasim load: peak-hour-ramp against https://hooks.example.com/hamsa/webhook (seed 20261103, shard 1/4)\n",
 			"  ok   p99 < 5s                         got 190ms\n",
-			"end state: 0 events acknowledged, 0 dead-lettered, 0 in flight; the endpoint's side was not checked (no --probe-url)\n",
+			"end state: 0 events acknowledged, 0 dead-lettered, 0 in flight; the endpoint's side was not checked (no --probe-url or --effects-db)\n",
 			"\nPASSED\n",
 		}},
 		{"failed", goldenFailed(), []string{
@@ -125,7 +125,7 @@ func goldenAudited() *Summary {
 		}
 		ths = append(ths, th)
 	}
-	s.Audited("https://probe.example.com", 1100, probe.AuditResult{
+	s.Audited("https://probe.example.com", "check --probe-url", 1100, probe.AuditResult{
 		Checked: 1099, Recorded: 5497, Lost: 2, Duplicated: 1, Unchecked: 1,
 		Problems: []string{"call 7f3a: call.ended lost", "call 91c2: call.started recorded twice"},
 	}, ths)

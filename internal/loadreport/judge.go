@@ -9,16 +9,20 @@ import (
 	"github.com/hamsasim/hamsasim/internal/scenario"
 )
 
-// Audited adds the endpoint's side of the end-state audit, as the probe API
-// at probeURL (shown redacted) told it for calls, and judges the thresholds
-// again.
-func (s *Summary) Audited(probeURL string, calls int, res probe.AuditResult, ths []scenario.Threshold) {
+// Audited adds the endpoint's side of the end-state audit, as its records
+// (the probe API or the database; where, redacted) told it for calls, and
+// judges the thresholds again. hint says what to check when the records
+// know no call at all.
+func (s *Summary) Audited(where, hint string, calls int, res probe.AuditResult, ths []scenario.Threshold) {
 	a := &s.Audit
-	a.Probe, a.Calls = probeURL, int64(calls)
+	a.Probe, a.Calls = where, int64(calls)
 	a.Checked, a.Recorded, a.Lost, a.Duplicated = res.Checked, res.Recorded, res.Lost, res.Duplicated
-	a.NotFound, a.Unchecked, a.Problems = res.NotFound, res.Unchecked, res.Problems
+	a.NotFound, a.Unchecked, a.Problems, a.NoEffects = res.NotFound, res.Unchecked, res.Problems, res.NoEffects
 	if a.NotFound > 0 && a.NotFound == a.Checked && a.Acknowledged > 0 {
-		s.Notes = append(s.Notes, "the probe API had no record of any call (every one answered 404): check --probe-url")
+		s.Notes = append(s.Notes, fmt.Sprintf("%s had no record of any call: %s", where, hint))
+	}
+	if a.NoEffects {
+		s.Notes = append(s.Notes, "duplicates were not checked: --effects-query returns no effects column (see the README's queries)")
 	}
 	s.Judge(ths)
 }
@@ -46,6 +50,11 @@ func withAuditFloor(ths []scenario.Threshold, a Audit) []scenario.Threshold {
 	}
 	out := append([]scenario.Threshold(nil), ths...)
 	for _, m := range []scenario.Metric{scenario.MetricLost, scenario.MetricDuplicated} {
+		if m == scenario.MetricDuplicated && a.NoEffects {
+			// Not measured, and not asked for: a note says so. A
+			// scenario's own threshold on it is judged, and fails.
+			continue
+		}
 		floor := scenario.Threshold{Metric: m, Op: scenario.OpEqual, Count: 0}
 		have := false
 		for _, th := range ths {
@@ -140,8 +149,10 @@ func evaluate(ths []scenario.Threshold, s *Summary) []ThresholdResult {
 }
 
 // judgeAudit judges a threshold on the end-state audit. Lost and duplicated
-// events are only known with a probe API; without one, or with calls it
-// could not check, such a threshold fails rather than pass unchecked.
+// events are only known from the endpoint's records (a probe API or its
+// database); without them, with calls they could not tell, or (for
+// duplicates) without a record of effects, such a threshold fails rather
+// than pass unchecked.
 func judgeAudit(th scenario.Threshold, tr ThresholdResult, a Audit) ThresholdResult {
 	switch th.Metric {
 	case scenario.MetricDeadLetters:
@@ -160,7 +171,10 @@ func judgeAudit(th scenario.Threshold, tr ThresholdResult, a Audit) ThresholdRes
 	switch {
 	case !a.probed():
 		tr.NoData, tr.Held = true, false
-		tr.GotText = "not checked: the endpoint's side needs --probe-url (a probe API)"
+		tr.GotText = "not checked: the endpoint's side needs --probe-url (a probe API) or --effects-db"
+	case th.Metric == scenario.MetricDuplicated && a.NoEffects:
+		tr.NoData, tr.Held = true, false
+		tr.GotText = "not checked: --effects-query returns no effects column"
 	case a.Unchecked > 0:
 		tr.Held = false
 		tr.GotText += fmt.Sprintf(" (and %d calls not checked)", a.Unchecked)

@@ -25,7 +25,7 @@ func TestAuditFloor(t *testing.T) {
 
 	for _, res := range []probe.AuditResult{{Checked: 3, Lost: 2}, {Checked: 3, Duplicated: 1}} {
 		s := goldenPassed()
-		s.Audited("http://127.0.0.1:1/probe", 3, res, ths)
+		s.Audited("http://127.0.0.1:1/probe", "check --probe-url", 3, res, ths)
 		assert.False(t, s.Passed, "%+v", res)
 		var names []string
 		for _, tr := range s.Thresholds {
@@ -35,13 +35,13 @@ func TestAuditFloor(t *testing.T) {
 	}
 
 	clean := goldenPassed()
-	clean.Audited("http://127.0.0.1:1/probe", 3, probe.AuditResult{Checked: 3}, ths)
+	clean.Audited("http://127.0.0.1:1/probe", "check --probe-url", 3, probe.AuditResult{Checked: 3}, ths)
 	assert.True(t, clean.Passed, "an audit that found nothing passes")
 
 	// The scenario's own threshold on the metric is not repeated.
 	lost, err := scenario.ParseThreshold("lost == 0")
 	assert.NoError(t, err)
 	again := goldenPassed()
-	again.Audited("http://127.0.0.1:1/probe", 3, probe.AuditResult{Checked: 3}, []scenario.Threshold{lost})
+	again.Audited("http://127.0.0.1:1/probe", "check --probe-url", 3, probe.AuditResult{Checked: 3}, []scenario.Threshold{lost})
 	assert.Len(t, again.Thresholds, 2)
 }

@@ -108,6 +108,7 @@ func addAudit(to *Audit, a Audit) {
 	to.Checked += a.Checked
 	to.Recorded += a.Recorded
 	to.Lost += a.Lost
+	to.NoEffects = to.NoEffects || a.NoEffects
 	to.Duplicated += a.Duplicated
 	to.NotFound += a.NotFound
 	to.Unchecked += a.Unchecked
@@ -242,7 +243,7 @@ func (t *tally) finish(s *Summary, elapsed time.Duration) {
 		// Some shards were audited, others not: their calls are unchecked,
 		// so a threshold on lost events cannot pass on the others' word.
 		s.Audit.Unchecked += t.unaudited
-		t.notes = append(t.notes, fmt.Sprintf("%d calls of shards run without --probe-url were not audited", t.unaudited))
+		t.notes = append(t.notes, fmt.Sprintf("%d calls of shards run without --probe-url or --effects-db were not audited", t.unaudited))
 	}
 	s.Notes = t.notes
 	for _, k := range t.vOrder {

@@ -102,16 +102,20 @@ type Audit struct {
 	Acknowledged int64 `json:"acknowledged"` // distinct events the platform saw acknowledged
 	DeadLettered int64 `json:"deadLettered"` // deliveries given up on
 	InFlight     int64 `json:"inFlight"`     // deliveries not finished when the run ended
-	// Probe is the probe API's base URL (redacted); empty when the
-	// endpoint's side was not checked.
+	// Probe is where the endpoint's records were read, redacted: the probe
+	// API's base URL or the database's DSN; empty when the endpoint's
+	// side was not checked.
 	Probe      string `json:"probe,omitempty"`
 	Calls      int64  `json:"calls,omitempty"`    // calls asked about
-	Checked    int64  `json:"checked,omitempty"`  // calls the probe API answered for
+	Checked    int64  `json:"checked,omitempty"`  // calls whose record was read
 	Recorded   int64  `json:"recorded,omitempty"` // distinct events the endpoint recorded for them
 	Lost       int64  `json:"lost"`               // acknowledged but not recorded
 	Duplicated int64  `json:"duplicated"`         // processed beyond the distinct events
 	NotFound   int64  `json:"notFound,omitempty"` // calls the endpoint had no record of
 	Unchecked  int64  `json:"unchecked,omitempty"`
+	// NoEffects: the records did not say what took effect (a query
+	// without an effects column): duplicates were not measured.
+	NoEffects bool `json:"effectsUnknown,omitempty"`
 	// Problems name the first calls with something lost, duplicated or
 	// not checked.
 	Problems []string `json:"problems,omitempty"`

@@ -151,9 +151,12 @@ func (t *textWriter) findings(s *Summary) {
 func AuditLine(a Audit) string {
 	line := fmt.Sprintf("end state: %d events acknowledged, %d dead-lettered, %d in flight", a.Acknowledged, a.DeadLettered, a.InFlight)
 	if a.Probe == "" {
-		return line + "; the endpoint's side was not checked (no --probe-url)"
+		return line + "; the endpoint's side was not checked (no --probe-url or --effects-db)"
 	}
 	line += fmt.Sprintf("; the endpoint recorded %d for the %d calls checked: %d lost, %d duplicated", a.Recorded, a.Checked, a.Lost, a.Duplicated)
+	if a.NoEffects {
+		line = strings.TrimSuffix(line, fmt.Sprintf(", %d duplicated", a.Duplicated)) + ", duplicates not checked (no effects column)"
+	}
 	if a.NotFound > 0 {
 		line += fmt.Sprintf(", %d calls unknown to it", a.NotFound)
 	}

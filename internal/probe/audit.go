@@ -3,16 +3,12 @@ package probe
 import (
 	"context"
 	"fmt"
-	"net/http"
-	"net/url"
 	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
 
-	"github.com/hamsasim/hamsasim/internal/deliver"
 	"github.com/hamsasim/hamsasim/internal/event"
-	"github.com/hamsasim/hamsasim/internal/report"
 )
 
 // MaxTypes bounds the event types an Expected counts.
@@ -33,30 +29,28 @@ type Expected struct {
 }
 
 // AuditResult compares what the platform delivered with what the endpoint
-// recorded, call by call, through the probe API.
+// recorded, call by call, through its probe API or its database.
 type AuditResult struct {
-	Checked    int64    // calls the probe API answered for
-	Recorded   int64    // distinct events the endpoint recorded for them
-	Lost       int64    // events acknowledged but not recorded
-	Duplicated int64    // times processing took effect beyond the distinct events
-	NotFound   int64    // calls the endpoint has no record of at all (404)
-	Unchecked  int64    // calls the probe API did not answer for, or that the audit did not reach
-	Problems   []string // the first calls with something lost, duplicated or unchecked
+	Checked    int64 // calls whose record was read
+	Recorded   int64 // distinct events the endpoint recorded for them
+	Lost       int64 // events acknowledged but not recorded
+	Duplicated int64 // times processing took effect beyond the distinct events
+	NotFound   int64 // calls the endpoint has no record of at all (404)
+	Unchecked  int64 // calls whose record could not be read, or that the audit did not reach
+	// NoEffects: the records do not say what took effect (a query without
+	// an effects column), so Duplicated was not measured.
+	NoEffects bool
+	Problems  []string // the first calls with something lost, duplicated or unchecked
 }
 
-// Audit asks the probe API (GET {probeURL}/calls/{callId}) what the
-// endpoint recorded for each call and compares it with what the platform
-// saw acknowledged. A call the endpoint answers 404 for recorded nothing.
-// It waits, across all calls, up to EffectsWait for the endpoint to finish
-// processing what it stored, and gives up on the rest after AuditTimeout.
-// Safe to call once per run; d carries the probe's credentials.
-func Audit(ctx context.Context, d *deliver.Deliverer, probeURL string, calls []Expected) AuditResult {
+// Audit reads what the endpoint recorded for each call and compares it
+// with what the platform saw acknowledged. A call the endpoint has no
+// record of recorded nothing. It waits, across all calls, up to
+// EffectsWait for the endpoint to finish processing what it stored, and
+// gives up on the rest after AuditTimeout. Safe to call once per run.
+func Audit(ctx context.Context, recs Records, calls []Expected) AuditResult {
 	ctx, cancel := context.WithTimeout(ctx, AuditTimeout)
 	defer cancel()
-	base, err := url.Parse(probeURL)
-	if err != nil {
-		base = &url.URL{}
-	}
 	deadline := time.Now().Add(EffectsWait)
 	var (
 		next atomic.Int64
@@ -86,18 +80,18 @@ func Audit(ctx context.Context, d *deliver.Deliverer, probeURL string, calls []E
 					mu.Unlock()
 					continue
 				}
-				target := base.JoinPath("calls", c.CallID).String()
-				rec, a, err := readCall(ctx, d, target, report.RedactURL(target), deadline)
+				rd := readCall(ctx, recs, c.CallID, deadline)
 				mu.Lock()
 				switch {
-				case err != nil && a.Status == http.StatusNotFound:
-					res.NotFound++
-					compare(&res, c, &CallRecord{}, problem)
-				case err != nil:
+				case rd.Err != nil:
 					res.Unchecked++
-					problem("call %s: not checked: %s", c.CallID, err)
+					problem("call %s: not checked: %s", c.CallID, rd.Err)
 				default:
-					compare(&res, c, rec, problem)
+					if !rd.Found {
+						res.NotFound++
+					}
+					res.NoEffects = res.NoEffects || rd.Record.NoEffects
+					compare(&res, c, &rd.Record, problem)
 				}
 				mu.Unlock()
 			}

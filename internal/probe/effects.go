@@ -2,70 +2,74 @@ package probe
 
 import (
 	"context"
-	"encoding/json"
 	"fmt"
-	"net/http"
-	"net/url"
-	"strings"
 	"time"
 
 	"github.com/hamsasim/hamsasim/internal/check"
-	"github.com/hamsasim/hamsasim/internal/deliver"
 	"github.com/hamsasim/hamsasim/internal/event"
-	"github.com/hamsasim/hamsasim/internal/report"
 )
 
-// CallRecord is the part of the probe API's answer (GET {probe}/calls/{callId})
-// hamsasim reads: per event type, the distinct events stored and the times
-// processing took effect, and how many events still wait to be processed.
+// CallRecord is what the endpoint recorded for one call: per event type,
+// the distinct events stored and the times processing took effect, and how
+// many events still wait to be processed. The probe API answers it as JSON
+// (GET {probe}/calls/{callId}); a database query returns it a row per event
+// type.
 type CallRecord struct {
 	Events  map[string]int `json:"events"`
 	Effects map[string]int `json:"effects"`
 	Pending int            `json:"pending"`
+	// NoEffects: the source does not say what took effect (a query
+	// without an effects column): only lost events are judged.
+	NoEffects bool `json:"-"`
+	// NoPending: the source does not say what is pending (a query without
+	// a pending column): hamsasim waits, up to EffectsWait, for effects
+	// to catch up with the events stored.
+	NoPending bool `json:"-"`
+}
+
+// waiting reports whether the endpoint still has work to do for the call,
+// as far as the record tells.
+func (r *CallRecord) waiting() bool {
+	if r.Pending > 0 {
+		return true
+	}
+	if !r.NoPending || r.NoEffects {
+		return false
+	}
+	for t, n := range r.Events {
+		if r.Effects[t] < n {
+			return true
+		}
+	}
+	return false
 }
 
 // EffectsWait bounds how long Effects waits for the target to finish processing.
 const EffectsWait = 10 * time.Second
 
-// Effects asks the probe API what each call recorded and compares it with
-// what the replay saw acknowledged: event.lost where an event type has
-// fewer events stored than were acknowledged (the receiver acknowledged
-// and dropped them), duplicate.effect where processing took effect more
-// often than events were stored (a redelivery was processed again). A call
-// the probe API answers 404 for recorded nothing. Findings are one per
-// call and event type.
-func Effects(ctx context.Context, d *deliver.Deliverer, probeURL string, calls []Expected) ([]check.Finding, []Result) {
+// Effects reads what each call recorded and compares it with what the
+// replay saw acknowledged: event.lost where an event type has fewer events
+// stored than were acknowledged (the receiver acknowledged and dropped
+// them), duplicate.effect where processing took effect more often than
+// events were stored (a redelivery was processed again). A call the
+// endpoint has no record of recorded nothing. Findings are one per call
+// and event type.
+func Effects(ctx context.Context, recs Records, calls []Expected) ([]check.Finding, []Result) {
 	var findings []check.Finding
 	var results []Result
-	base, err := url.Parse(probeURL)
-	if err != nil {
-		base = &url.URL{}
-	}
 	deadline := time.Now().Add(EffectsWait)
-	hint := "check --probe-url: it is the base URL the probe API answers GET /calls/{callId} under"
-	if strings.HasSuffix(strings.TrimRight(base.Path, "/"), "/webhook") {
-		hint = "--probe-url ends in /webhook: give the base URL (without /webhook); hamsasim adds /calls/{callId}"
-	}
 	for _, c := range calls {
-		// JoinPath keeps a query (a token, say) where it belongs; reports show
-		// the URL redacted.
-		target := base.JoinPath("calls", c.CallID).String()
-		shown := report.RedactURL(target)
-		rec, a, err := readCall(ctx, d, target, shown, deadline)
-		res := Result{Probe: check.ProbeEffects, Check: check.EventLost, Status: a.Status, LatencyMs: a.Latency.Milliseconds(), ErrorClass: string(a.Class), Passed: true}
-		none := err != nil && a.Status == http.StatusNotFound
-		if none {
-			rec, err = &CallRecord{}, nil
-		}
-		if err != nil {
-			f := check.New(check.EventLost, fmt.Sprintf("what the receiver recorded could not be checked: %s; %s", err, hint))
-			f.Probe, f.CallID, f.Status, f.Request, f.Cause = check.ProbeEffects, c.CallID, a.Status, "GET "+shown, "unreadable"
+		rd := readCall(ctx, recs, c.CallID, deadline)
+		res := Result{Probe: check.ProbeEffects, Check: check.EventLost, Status: rd.Status, LatencyMs: rd.Latency.Milliseconds(), ErrorClass: string(rd.Class), Passed: true}
+		if rd.Err != nil {
+			f := check.New(check.EventLost, fmt.Sprintf("what the receiver recorded could not be checked: %s; %s", rd.Err, recs.Hint()))
+			f.Probe, f.CallID, f.Status, f.Request, f.Cause = check.ProbeEffects, c.CallID, rd.Status, rd.Request, "unreadable"
 			findings = append(findings, f)
 			res.Passed = false
 			results = append(results, res)
 			continue
 		}
-		for _, t := range diff(&c, rec) {
+		for _, t := range diff(&c, &rd.Record) {
 			res.Passed = false
 			id := check.DuplicateEffect
 			switch t.kind {
@@ -79,11 +83,11 @@ func Effects(ctx context.Context, d *deliver.Deliverer, probeURL string, calls [
 			case diffDuplicated:
 				msg += ": redeliveries were processed again"
 			}
-			if none {
-				msg += fmt.Sprintf(" (GET %s answered 404, no record of the call; if it answers 404 for every call, %s)", shown, hint)
+			if !rd.Found {
+				msg += fmt.Sprintf(" (%s: no record of the call; if there is none for any call, %s)", rd.Request, recs.Hint())
 			}
 			f := check.New(id, msg)
-			f.Probe, f.CallID, f.Event, f.Status, f.Request = check.ProbeEffects, c.CallID, t.typ, a.Status, "GET "+shown
+			f.Probe, f.CallID, f.Event, f.Status, f.Request = check.ProbeEffects, c.CallID, t.typ, rd.Status, rd.Request
 			f.Cause = [...]string{"lost", "unprocessed", "pending", "duplicated"}[t.kind]
 			findings = append(findings, f)
 		}
@@ -151,6 +155,9 @@ func diff(c *Expected, rec *CallRecord) []typeDiff {
 		if d.acked > d.stored {
 			add(diffLost)
 		}
+		if rec.NoEffects {
+			continue
+		}
 		if d.effects > d.stored {
 			add(diffDuplicated)
 		} else if rec.Pending == 0 && d.effects < min(d.stored, d.acked) {
@@ -161,30 +168,4 @@ func diff(c *Expected, rec *CallRecord) []typeDiff {
 		out = append(out, typeDiff{kind: diffPending, pending: rec.Pending})
 	}
 	return out
-}
-
-// readCall reads one call record, waiting (until deadline) for the target
-// to process everything it stored.
-func readCall(ctx context.Context, d *deliver.Deliverer, target, shown string, deadline time.Time) (*CallRecord, deliver.Attempt, error) {
-	for {
-		a := d.Send(ctx, deliver.Request{Method: http.MethodGet, Target: target, MsgID: "probe"}, 1, deliver.TriggerFirst)
-		if a.Class != deliver.ClassNone {
-			return nil, a, fmt.Errorf("%s", check.Outcome(a))
-		}
-		if a.Status != http.StatusOK {
-			return nil, a, fmt.Errorf("GET %s answered %d", shown, a.Status)
-		}
-		var rec CallRecord
-		if err := json.Unmarshal(a.Body, &rec); err != nil || rec.Effects == nil {
-			return nil, a, fmt.Errorf("GET %s did not answer a JSON object with \"effects\"", shown)
-		}
-		if rec.Pending == 0 || time.Now().After(deadline) {
-			return &rec, a, nil
-		}
-		select {
-		case <-ctx.Done():
-			return &rec, a, nil
-		case <-time.After(100 * time.Millisecond):
-		}
-	}
 }

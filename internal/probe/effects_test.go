@@ -52,7 +52,7 @@ func TestEffectsJudgesEveryWayARecordDisagrees(t *testing.T) {
 		c.CallID = id
 		calls = append(calls, c)
 	}
-	fs, results := probe.Effects(context.Background(), d, srv.URL, calls)
+	fs, results := probe.Effects(context.Background(), probe.NewAPI(d, srv.URL), calls)
 	assert.Len(t, results, len(calls))
 	got := map[string]string{}
 	for _, f := range fs {
@@ -73,7 +73,7 @@ func TestEffectsJudgesEveryWayARecordDisagrees(t *testing.T) {
 	pending.CallID = "pending"
 	ctx, cancel := context.WithTimeout(context.Background(), probe.EffectsWait+5*time.Second)
 	defer cancel()
-	fs, _ = probe.Effects(ctx, d, srv.URL, []probe.Expected{pending})
+	fs, _ = probe.Effects(ctx, probe.NewAPI(d, srv.URL), []probe.Expected{pending})
 	require.Len(t, fs, 1)
 	assert.Equal(t, "pending", fs[0].Cause)
 	assert.Contains(t, fs[0].Message, "still pending after 10s, so what took effect could not be judged")

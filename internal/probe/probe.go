@@ -80,10 +80,10 @@ type Config struct {
 	// of a type the platform does not know yet) is skipped, never sent, as
 	// the platform would not deliver it. Nil subscribes to all.
 	Events map[string]bool
-	// ProbeURL is the base URL of the target's probe API (GET
-	// {ProbeURL}/calls/{callId}); the race probe reads it to see whether
-	// copies sent together took effect once. Empty: judged by the answers.
-	ProbeURL string
+	// Records is where the endpoint's records are read (its probe API or
+	// its database); the race probe reads them to see whether copies sent
+	// together took effect once. Unset: judged by the answers.
+	Records Source
 }
 
 // Result is one probe request and its verdict.

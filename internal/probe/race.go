@@ -3,13 +3,11 @@ package probe
 import (
 	"context"
 	"fmt"
-	"net/url"
 	"time"
 
 	"github.com/hamsasim/hamsasim/internal/check"
 	"github.com/hamsasim/hamsasim/internal/deliver"
 	"github.com/hamsasim/hamsasim/internal/event"
-	"github.com/hamsasim/hamsasim/internal/report"
 )
 
 // The race probe's size: RaceRounds rounds, each a fresh
@@ -100,36 +98,40 @@ func (r *Runner) raceRound(ctx context.Context, ev event.Event) (check.RaceRound
 			return round, false
 		}
 	}
-	if r.cfg.ProbeURL == "" {
-		// Without a probe API the answers are the only evidence, and copies
-		// that all got past the duplicate check carry no "duplicate": true
-		// to show the receiver marks redeliveries at all: one more copy,
-		// once the others were answered, does.
-		later := r.cfg.Deliverer.Send(ctx, req, 1, deliver.TriggerRedelivery)
-		if r.cfg.Observe != nil {
-			r.cfg.Observe(later)
-		}
-		if later.Class == deliver.ClassCanceled {
+	if r.cfg.Records.Set() {
+		rd := readCall(ctx, r.cfg.Records.Records(r.cfg.Deliverer), ev.CallID, time.Now().Add(EffectsWait))
+		if ctx.Err() != nil {
 			return round, false
 		}
-		round.Later = &later
-		return round, true
+		switch {
+		case rd.Err != nil:
+			round.Probed, round.ProbeErr = true, rd.Err.Error()
+			return round, true
+		case !rd.Found:
+			// The copies were answered: no record at all means the records
+			// are not where hamsasim reads them.
+			recs := r.cfg.Records.Records(r.cfg.Deliverer)
+			round.Probed, round.ProbeErr = true, fmt.Sprintf("%s: no record of the call; %s", rd.Request, recs.Hint())
+			return round, true
+		case !rd.Record.NoEffects:
+			round.Probed = true
+			round.Effects, round.Pending = rd.Record.Effects[ev.Type], rd.Record.Pending
+			return round, true
+		}
+		// The records do not say what took effect: judged by the answers.
 	}
-	base, err := url.Parse(r.cfg.ProbeURL)
-	if err != nil {
-		base = &url.URL{}
+	// Without a record of effects the answers are the only evidence, and
+	// copies that all got past the duplicate check carry no "duplicate":
+	// true to show the receiver marks redeliveries at all: one more copy,
+	// once the others were answered, does.
+	later := r.cfg.Deliverer.Send(ctx, req, 1, deliver.TriggerRedelivery)
+	if r.cfg.Observe != nil {
+		r.cfg.Observe(later)
 	}
-	target := base.JoinPath("calls", ev.CallID).String()
-	rec, _, err := readCall(ctx, r.cfg.Deliverer, target, report.RedactURL(target), time.Now().Add(EffectsWait))
-	if ctx.Err() != nil {
+	if later.Class == deliver.ClassCanceled {
 		return round, false
 	}
-	round.Probed = true
-	if err != nil {
-		round.ProbeErr = err.Error()
-		return round, true
-	}
-	round.Effects, round.Pending = rec.Effects[ev.Type], rec.Pending
+	round.Later = &later
 	return round, true
 }
 
@@ -143,7 +145,7 @@ func (r *Runner) raceResults(rounds []check.RaceRound) {
 		fs = check.Race(rounds)
 	}
 	if why == "" && !check.RaceJudged(rounds) {
-		why = "no probe API (--probe-url) and the receiver never answered \"duplicate\": true: whether the copies took effect once cannot be told from the answers"
+		why = "no probe API (--probe-url) or effects column (--effects-db) and the receiver never answered \"duplicate\": true: whether the copies took effect once cannot be told from the answers"
 	}
 	raced := map[string]bool{}
 	for _, f := range fs {

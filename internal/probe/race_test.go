@@ -195,7 +195,7 @@ func raceRun(t *testing.T, target, probeURL string, seed uint64) *probe.Runner {
 	d, err := deliver.New(deliver.WithHTTPClient(client), deliver.WithAuthorization(raceToken))
 	require.NoError(t, err)
 	r := probe.NewRunner(probe.Config{Target: target, Deliverer: d, Seed: seed, Start: time.Date(2026, 3, 1, 9, 0, 0, 0, time.UTC),
-		Auth: probe.Auth{Mode: probe.AuthBearer}, ProbeURL: probeURL})
+		Auth: probe.Auth{Mode: probe.AuthBearer}, Records: probe.Source{URL: probeURL}})
 	r.Run(context.Background(), map[string]bool{probe.GroupRace: true})
 	return r
 }

@@ -69,9 +69,10 @@ type Config struct {
 	Groups map[string]bool
 	// ProbeAuth tells the auth probes which credentials to forge.
 	ProbeAuth probe.Auth
-	// ProbeURL is the base URL of the target's probe API (GET /calls/{callId}),
-	// used to check that redeliveries take effect once. Empty skips that check.
-	ProbeURL string
+	// Records is where the endpoint's records are read (its probe API or
+	// its database), to check that every acknowledged event was kept and
+	// redeliveries took effect once. Unset skips that check.
+	Records probe.Source
 	// Params set (or replace) params of every fixture before it is
 	// expanded, so that they are sent in call.started and echoed in
 	// call.ended's outcomeResult (and in the probes' events). A param
@@ -398,13 +399,13 @@ func probes(ctx, runCtx context.Context, cfg Config, r *report.Run, rp *replayed
 	}
 	pr := probe.NewRunner(probe.Config{
 		Target: cfg.Target, Shown: cfg.shown(), Deliverer: cfg.Deliverer, Contract: cfg.Contract, Template: template(cfg.Fixtures, rp.results),
-		Seed: cfg.Seed, Start: cfg.Start, Auth: cfg.ProbeAuth, Acked: acked, Observe: b.observe, Events: cfg.Events, ProbeURL: cfg.ProbeURL,
+		Seed: cfg.Seed, Start: cfg.Start, Auth: cfg.ProbeAuth, Acked: acked, Observe: b.observe, Events: cfg.Events, Records: cfg.Records,
 	})
 	pr.Run(runCtx, cfg.Groups)
 	r.Probes = append(r.Probes, pr.Results...)
 	r.Findings = append(r.Findings, pr.Findings...)
-	if cfg.ProbeURL != "" && cfg.Groups[probe.GroupLifecycle] && runCtx.Err() == nil {
-		fs, res := probe.Effects(runCtx, cfg.Deliverer, cfg.ProbeURL, expected(rp.results, callIDs))
+	if cfg.Records.Set() && cfg.Groups[probe.GroupLifecycle] && runCtx.Err() == nil {
+		fs, res := probe.Effects(runCtx, cfg.Records.Records(cfg.Deliverer), expected(rp.results, callIDs))
 		fixtureOf := map[string]string{}
 		for _, c := range r.Calls {
 			fixtureOf[c.CallID] = c.Fixture

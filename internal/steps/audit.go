@@ -1,7 +1,8 @@
 package steps
 
 // The end-state audit after every scenario: what the receiver recorded,
-// read through the probe API, against what it acknowledged.
+// read through the probe API or the database, against what it
+// acknowledged.
 
 import (
 	"context"
@@ -15,12 +16,12 @@ import (
 )
 
 // auditAfter fails a scenario whose acknowledged events the receiver did
-// not record, or processed more than once, when a probe API is known. It
+// not record, or processed more than once, when its records can be read. It
 // leaves a scenario that failed already (godog keeps its error), or sent
 // nothing, as it is.
 func auditAfter(ctx context.Context, _ *godog.Scenario, err error) (context.Context, error) {
 	w := get(ctx)
-	if err != nil || w == nil || w.s.ProbeURL == "" || len(w.answers) == 0 || ctx.Err() != nil {
+	if err != nil || w == nil || !w.s.Records.Set() || len(w.answers) == 0 || ctx.Err() != nil {
 		return ctx, nil
 	}
 	calls := w.acknowledged()
@@ -31,7 +32,7 @@ func auditAfter(ctx context.Context, _ *godog.Scenario, err error) (context.Cont
 	if derr != nil {
 		return ctx, derr
 	}
-	fs, _ := probe.Effects(ctx, d, w.s.ProbeURL, calls)
+	fs, _ := probe.Effects(ctx, w.s.Records.Records(d), calls)
 	if len(fs) == 0 {
 		return ctx, nil
 	}

@@ -55,7 +55,7 @@ func checkPasses(ctx context.Context, id string) error {
 	r, err := simulate.Run(ctx, simulate.Config{
 		Target: w.targetURL(), Shown: report.RedactURL(w.targetURL()), Fixtures: []*fixture.Fixture{f}, Contract: w.s.Contract, Deliverer: d,
 		Seed: w.s.Seed + uint64(w.instance)<<20, Start: time.Now().UTC(), Concurrency: 1,
-		Groups: sel, ProbeAuth: w.probeAuth, ProbeURL: w.s.ProbeURL,
+		Groups: sel, ProbeAuth: w.probeAuth, Records: w.s.Records,
 	})
 	if err != nil {
 		return err

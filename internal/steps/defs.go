@@ -82,11 +82,11 @@ var defs = []Def{
 	{Kind: "Then", Pattern: `^every event sent matches the contract$`, Example: `Then every event sent matches the contract`, fn: eventsMatchContract},
 	{Kind: "Then", Pattern: `^the call\.ended event echoes every param in outcomeResult$`, Example: `Then the call.ended event echoes every param in outcomeResult`, fn: echoesParams},
 
-	// What the receiver recorded (the probe API).
+	// What the receiver recorded (the probe API, or the database for counts).
 	{Kind: "Then", Pattern: `^the receiver recorded (\d+) "([^"]*)" events?$`, Example: `Then the receiver recorded 1 "call.ended" event`,
-		Help: "distinct events stored, from the probe API (GET /calls/{callId})", fn: recordedEvents},
+		Help: "distinct events stored, from the probe API (GET /calls/{callId}) or --effects-db", fn: recordedEvents},
 	{Kind: "Then", Pattern: `^the "([^"]*)" event took effect (\d+) times?$`, Example: `Then the "call.ended" event took effect 1 time`,
-		Help: "times processing ran for that type, from the probe API", fn: tookEffect},
+		Help: "times processing ran for that type, from the probe API or --effects-db", fn: tookEffect},
 	{Kind: "Then", Pattern: `^the receiver recorded the param "([^"]*)" as "([^"]*)"$`, Example: `Then the receiver recorded the param "application_id" as "A-1"`, fn: recordedParam},
 	{Kind: "Then", Pattern: `^the receiver recorded every param in the call's outcome$`, Example: `Then the receiver recorded every param in the call's outcome`, fn: recordedOutcome},
 	{Kind: "Then", Pattern: `^the receiver recorded:$`, Example: "Then the receiver recorded:\n  | field           | value |\n  | turns           | 16    |\n  | transcriptTurns | 16    |",

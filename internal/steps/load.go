@@ -17,7 +17,7 @@ import (
 // state: the outage and recovery story in Gherkin.
 var loadDefs = []Def{
 	{Kind: "When", Pattern: `^the load scenario "([^"]*)" runs$`, Example: `When the load scenario "outage-recovery" runs`,
-		Help: "a scenario file or a shipped scenario's name, against the target, then the end-state audit through the probe API", fn: runScenario},
+		Help: "a scenario file or a shipped scenario's name, against the target, then the end-state audit through the probe API or --effects-db", fn: runScenario},
 	{Kind: "When", Pattern: `^the load scenario "([^"]*)" runs for (\S+)$`, Example: `When the load scenario "steady" runs for 10s`,
 		Help: "the same, with new calls arriving for that long instead of the scenario's duration", fn: runScenarioFor},
 	{Kind: "Then", Pattern: `^every event was delivered$`, Example: `Then every event was delivered`,
@@ -25,9 +25,9 @@ var loadDefs = []Def{
 	{Kind: "Then", Pattern: `^some deliveries were retried$`, Example: `Then some deliveries were retried`,
 		Help: "the run needed retries (a fault did bite)", fn: someRetried},
 	{Kind: "Then", Pattern: `^no acknowledged event is lost$`, Example: `Then no acknowledged event is lost`,
-		Help: "every event the target acknowledged is recorded by it (audit through the probe API)", fn: noneLost},
+		Help: "every event the target acknowledged is recorded by it (end-state audit)", fn: noneLost},
 	{Kind: "Then", Pattern: `^no event took effect twice$`, Example: `Then no event took effect twice`,
-		Help: "no event was processed more than once (audit through the probe API)", fn: noneTwice},
+		Help: "no event was processed more than once (end-state audit)", fn: noneTwice},
 	{Kind: "Then", Pattern: `^every threshold of the load scenario holds$`, Example: `Then every threshold of the load scenario holds`, fn: thresholdsHold},
 }
 
@@ -60,7 +60,7 @@ func runScenarioFor(ctx context.Context, name, duration string) error {
 		Scenario: sc, Fixtures: w.s.Fixtures,
 		Target: w.targetURL(), Shown: w.s.Shown, Kind: "url",
 		Signer: w.signer, Contract: w.s.Contract, Seed: w.s.Seed + uint64(w.instance),
-		Breaker: load.DefaultBreakerWindow, ProbeURL: w.s.ProbeURL,
+		Breaker: load.DefaultBreakerWindow, Records: w.s.Records,
 	}
 	if c, ok := w.s.Client.(*Client); ok {
 		p.HTTPClient = c.http
@@ -88,10 +88,10 @@ func (w *world) audited() (*loadreport.Summary, error) {
 		return nil, err
 	}
 	if s.Audit.Probe == "" {
-		return nil, errors.New("this step reads the probe API: pass --probe-url (the embedded receiver has it)")
+		return nil, errors.New("this step reads what the receiver recorded: pass --probe-url or --effects-db (the embedded receiver has a probe API)")
 	}
 	if s.Audit.Unchecked > 0 {
-		return nil, fmt.Errorf("%d calls could not be checked through the probe API: %s", s.Audit.Unchecked, firstProblems(s.Audit.Problems))
+		return nil, fmt.Errorf("%d calls could not be checked through %s: %s", s.Audit.Unchecked, s.Audit.Probe, firstProblems(s.Audit.Problems))
 	}
 	return s, nil
 }
@@ -145,6 +145,9 @@ func noneTwice(ctx context.Context) error {
 	s, err := get(ctx).audited()
 	if err != nil {
 		return err
+	}
+	if s.Audit.NoEffects {
+		return errors.New("what took effect is not known: --effects-query returns no effects column")
 	}
 	if a := s.Audit; a.Duplicated > 0 {
 		return fmt.Errorf("events took effect %d times more than once: %s", a.Duplicated, firstProblems(a.Problems))

@@ -1,6 +1,7 @@
 package steps
 
-// Then steps about what the receiver recorded, read through its probe API.
+// Then steps about what the receiver recorded, read through its probe API
+// or its database.
 
 import (
 	"context"
@@ -9,7 +10,6 @@ import (
 	"net/http"
 	"net/url"
 	"strings"
-	"time"
 
 	"github.com/cucumber/godog"
 
@@ -19,9 +19,11 @@ import (
 	"github.com/hamsasim/hamsasim/internal/report"
 )
 
+// record reads the whole record the probe API keeps for the scenario's
+// call: the counts and whatever else it answers (params, outcomeResult).
 func (w *world) record(ctx context.Context) (map[string]any, error) {
-	if w.s.ProbeURL == "" {
-		return nil, fmt.Errorf("this step reads the probe API: pass --probe-url (the embedded receiver has it)")
+	if w.s.Records.URL == "" {
+		return nil, fmt.Errorf("this step reads fields of the probe API's record: pass --probe-url (the embedded receiver has it; --effects-db only tells counts)")
 	}
 	evs, err := w.lifecycle()
 	if err != nil {
@@ -31,56 +33,67 @@ func (w *world) record(ctx context.Context) (map[string]any, error) {
 	if err != nil {
 		return nil, err
 	}
-	base, err := url.Parse(w.s.ProbeURL)
+	base, err := url.Parse(w.s.Records.URL)
 	if err != nil {
 		return nil, fmt.Errorf("--probe-url does not parse")
 	}
 	target := base.JoinPath("calls", evs[0].CallID).String()
 	shown := report.RedactURL(target)
-	deadline := time.Now().Add(probe.EffectsWait)
-	for {
-		a := d.Send(ctx, deliver.Request{Method: http.MethodGet, Target: target, MsgID: "probe"}, 1, deliver.TriggerFirst)
-		if a.Class != deliver.ClassNone || a.Status != http.StatusOK {
-			return nil, fmt.Errorf("GET %s %s", shown, check.Outcome(a))
-		}
-		var rec map[string]any
-		if err := json.Unmarshal(a.Body, &rec); err != nil {
-			return nil, fmt.Errorf("GET %s did not answer JSON", shown)
-		}
-		if p, _ := rec["pending"].(float64); p == 0 || time.Now().After(deadline) {
-			return rec, nil
-		}
-		select {
-		case <-ctx.Done():
-			return nil, ctx.Err()
-		case <-time.After(100 * time.Millisecond):
-		}
+	if _, err := w.counts(ctx); err != nil {
+		return nil, err // waits for the receiver to finish processing
 	}
+	a := d.Send(ctx, deliver.Request{Method: http.MethodGet, Target: target, MsgID: "probe"}, 1, deliver.TriggerFirst)
+	if a.Class != deliver.ClassNone || a.Status != http.StatusOK {
+		return nil, fmt.Errorf("GET %s %s", shown, check.Outcome(a))
+	}
+	var rec map[string]any
+	if err := json.Unmarshal(a.Body, &rec); err != nil {
+		return nil, fmt.Errorf("GET %s did not answer JSON", shown)
+	}
+	return rec, nil
 }
 
-func countIn(rec map[string]any, field, t string) int {
-	m, _ := rec[field].(map[string]any)
-	n, _ := m[t].(float64)
-	return int(n)
+// counts reads what the endpoint recorded for the scenario's call, through
+// its probe API or its database, once it has nothing pending.
+func (w *world) counts(ctx context.Context) (*probe.CallRecord, error) {
+	if !w.s.Records.Set() {
+		return nil, fmt.Errorf("this step reads what the receiver recorded: pass --probe-url or --effects-db (the embedded receiver has a probe API)")
+	}
+	evs, err := w.lifecycle()
+	if err != nil {
+		return nil, err
+	}
+	d, err := w.s.Client.New(w.signer)
+	if err != nil {
+		return nil, err
+	}
+	rd := probe.ReadSettled(ctx, w.s.Records.Records(d), evs[0].CallID)
+	if rd.Err != nil {
+		return nil, rd.Err
+	}
+	return &rd.Record, nil
 }
 
 func recordedEvents(ctx context.Context, n int, t string) error {
-	rec, err := get(ctx).record(ctx)
+	rec, err := get(ctx).counts(ctx)
 	if err != nil {
 		return err
 	}
-	if got := countIn(rec, "events", t); got != n {
+	if got := rec.Events[t]; got != n {
 		return fmt.Errorf("the receiver recorded %d %s events, expected %d", got, t, n)
 	}
 	return nil
 }
 
 func tookEffect(ctx context.Context, t string, n int) error {
-	rec, err := get(ctx).record(ctx)
+	rec, err := get(ctx).counts(ctx)
 	if err != nil {
 		return err
 	}
-	if got := countIn(rec, "effects", t); got != n {
+	if rec.NoEffects {
+		return fmt.Errorf("what took effect is not known: --effects-query returns no effects column")
+	}
+	if got := rec.Effects[t]; got != n {
 		return fmt.Errorf("%s took effect %d times at the receiver, expected %d", t, got, n)
 	}
 	return nil

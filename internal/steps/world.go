@@ -25,9 +25,11 @@ import (
 // Suite is what every scenario of a run shares. It is read-only once the
 // run starts.
 type Suite struct {
-	Target   string
-	Shown    string // the target as reports may show it
-	ProbeURL string // the probe API's base URL; empty: steps that need it fail
+	Target string
+	Shown  string // the target as reports may show it
+	// Records is where the receiver's records are read: its probe API or
+	// its database; unset: steps that need them fail.
+	Records  probe.Source
 	Contract *contract.Contract
 	Fixtures map[string]*fixture.Fixture
 	// Signer and ProbeAuth are the default credentials, from the command line.

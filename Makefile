@@ -4,7 +4,7 @@ BIN     := bin/hamsasim
 MOCKERY := github.com/vektra/mockery/v2@v2.53.7
 REPORTS := reports
 
-.PHONY: all build demo test lint vet fmt-check mocks clean bench bench-large fuzz capacity
+.PHONY: all build demo test test-deps test-mysql lint vet fmt-check mocks clean bench bench-large fuzz capacity
 
 all: build
 
@@ -22,9 +22,32 @@ demo: build
 	./$(BIN) load --scenario scenarios/steady.yaml --duration 10s --report-dir $(REPORTS)/load --junit $(REPORTS)/load.xml
 	@echo "reports written to $(REPORTS)/: simulate.json, simulate.xml (JUnit), features.xml (JUnit), load.xml (JUnit), load/ (summary.json, results.bin, report.html)"
 
-# Everything CI runs: formatting, vet, the race-checked test suite.
-test: fmt-check vet
-	$(GO) test -race -count=1 ./...
+# Everything CI runs: formatting, vet, the race-checked test suite. The
+# --effects-db tests start a real PostgreSQL on loopback (internal/testdb);
+# HAMSASIM_TEST_DB=required makes them fail, not skip, if it cannot start.
+test: fmt-check vet test-deps
+	HAMSASIM_TEST_DB=required $(GO) test -race -count=1 ./...
+
+# As root, or through sudo when there is one.
+SUDO := $(shell [ "$$(id -u)" = 0 ] || command -v sudo)
+APT  := $(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get -q -y -o Dpkg::Use-Pty=0
+
+# PostgreSQL's server for the tests: installed with apt-get when missing (a
+# fresh machine); the tests run initdb and pg_ctl themselves.
+test-deps:
+	@if ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || command -v initdb >/dev/null 2>&1; then :; else \
+		echo "installing PostgreSQL with apt-get, for the --effects-db tests"; \
+		$(APT) install --no-install-recommends postgresql >/dev/null || { $(APT) update >/dev/null && $(APT) install --no-install-recommends postgresql >/dev/null; }; \
+	fi
+
+# The --effects-db tests against MariaDB (MySQL's protocol): installs
+# mariadb-server with apt-get when missing; the test starts it on loopback.
+test-mysql:
+	@if command -v mariadbd >/dev/null 2>&1 || [ -x /usr/sbin/mariadbd ]; then :; else \
+		echo "installing MariaDB with apt-get"; \
+		$(APT) install --no-install-recommends mariadb-server >/dev/null || { $(APT) update >/dev/null && $(APT) install --no-install-recommends mariadb-server >/dev/null; }; \
+	fi
+	HAMSASIM_TEST_MYSQL=required $(GO) test -race -count=1 -v -run '^TestEffectsDBMySQL$$' ./internal/cli
 
 # Fuzz the parsers and the payload builder, one target after another,
 # FUZZTIME each (make test runs only their seed corpora). New crashers are

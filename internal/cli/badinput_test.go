@@ -65,6 +65,16 @@ func badInputs() []badInput {
 		flags("load-target-not-a-url", "load", "--scenario", "steady", "--target", "hamsa.example.com/hook"),
 		flags("load-unknown-event-type", "load", "--scenario", "steady", "--events", "call.started,call.ende"),
 		flags("load-metrics-listen-malformed", "load", "--scenario", "steady", "--metrics-listen", "localhost"),
+		// --effects-db cases that need no server; effectsdb_test.go has
+		// those that do (credentials, queries, columns, writes).
+		flags("simulate-effects-db-unknown-scheme", "simulate", "--effects-db", "redis://audit:hunter2-secret@127.0.0.1:6379/0", "--effects-query", "SELECT 1"),
+		flags("simulate-effects-db-unreachable", "simulate", "--effects-db", "postgres://audit:hunter2-secret@127.0.0.1:1/app?sslmode=disable", "--effects-query", "SELECT event_type, 1 AS events FROM t WHERE id = $1"),
+		flags("simulate-effects-db-without-query", "simulate", "--effects-db", "postgres://audit:hunter2-secret@127.0.0.1:1/app"),
+		flags("simulate-effects-query-without-db", "simulate", "--effects-query", "SELECT 1"),
+		flags("simulate-effects-db-and-probe-url", "simulate", "--probe-url", "http://127.0.0.1:9", "--effects-db", "sqlite:testdata/bad/no-such.db", "--effects-query", "SELECT 1"),
+		flags("load-effects-db-find-capacity", "load", "--scenario", "steady", "--find-capacity", "--effects-db", "sqlite:testdata/bad/no-such.db", "--effects-query", "SELECT 1"),
+		flags("load-effects-db-no-such-file", "load", "--scenario", "steady", "--effects-db", "sqlite:testdata/bad/no-such.db", "--effects-query", "SELECT 1"),
+		flags("features-effects-db-sqlite-params", "features", "--effects-db", "sqlite:app.db?mode=rw", "--effects-query", "SELECT 1"),
 		flags("features-bad-tags", "features", "--tags", "@auth,"),
 		flags("features-unknown-format", "features", "--format", "html"),
 		flags("features-concurrency", "features", "--concurrency", "0"),
@@ -102,6 +112,7 @@ func TestBadInputCorpus(t *testing.T) {
 				assert.NotContains(t, s, "panic")
 				assert.NotContains(t, s, "goroutine ")
 				assert.NotContains(t, s, testSecret)
+				assert.NotContains(t, s, "hunter2", "a DSN's password is never shown")
 			}
 			if tc.code == ExitUsage {
 				assert.Empty(t, r.stdout, "a usage error prints nothing on stdout")

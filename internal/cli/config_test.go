@@ -225,6 +225,8 @@ func TestConfigErrors(t *testing.T) {
 		{name: "bad value from a variable names it", vars: map[string]string{"HAMSASIM_RETRIES": "two"}, want: "HAMSASIM_RETRIES: \"two\" is not a whole number (it sets --retries)"},
 		{name: "bad bool from a variable", vars: map[string]string{"HAMSASIM_STRICT": "maybe"}, want: "HAMSASIM_STRICT: \"maybe\" is not true or false (it sets --strict)"},
 		{name: "a secret in a variable", vars: map[string]string{"HAMSASIM_SECRET_ENV": testSecret}, want: "HAMSASIM_SECRET_ENV: this value looks like a secret"},
+		{name: "a DSN's password in the file", file: "load:\n  effects-db: postgres://audit:CANARY-pw@127.0.0.1:5432/app\n", want: "FILE:2: load.effects-db: this DSN holds a password, and the config file and HAMSASIM_* variables never hold one: leave it out here and set PGPASSWORD (PostgreSQL) or MYSQL_PWD (MySQL)"},
+		{name: "a DSN's password in a variable", vars: map[string]string{"HAMSASIM_EFFECTS_DB": "mysql://audit:CANARY-pw@127.0.0.1/app"}, want: "HAMSASIM_EFFECTS_DB: this DSN holds a password"},
 		{name: "a run's check names the file", file: "simulate:\n  concurrency: 0\n", args: []string{"simulate"}, want: "--concurrency 0: use 1 to 1000 (--concurrency is from FILE:2)"},
 		{name: "a run's check names the variable", vars: map[string]string{"HAMSASIM_RETRIES": "11"}, args: []string{"simulate"}, want: "--retries 11: use 0 to 10 (--retries is from env HAMSASIM_RETRIES)"},
 		{name: "errors stop every command", file: "tagret: x\n", args: []string{"version"}, want: "FILE:1: tagret: not a flag of any command"},

@@ -53,6 +53,13 @@ var secretLike = regexp.MustCompile(`(?i)secret|token|authori[sz]ation|password|
 // Authorization value or a Standard Webhooks signing secret.
 var secretValue = regexp.MustCompile(`(?i)^\s*(bearer\s|whsec_)`)
 
+// passwordURL matches a DSN that holds a password (user:pw@host). A
+// target URL may hold one (it is shown redacted); a database's may not.
+var passwordURL = regexp.MustCompile(`^\s*[A-Za-z][A-Za-z0-9+.-]*://[^/@\s]*:[^/@\s]+@`)
+
+// dsnSecretHint says where a database password goes instead.
+const dsnSecretHint = "this DSN holds a password, and the config file and HAMSASIM_* variables never hold one: leave it out here and set PGPASSWORD (PostgreSQL) or MYSQL_PWD (MySQL), or give --effects-db on the command line"
+
 // envName is a valid environment variable name, as --secret-env takes.
 var envName = regexp.MustCompile(`^[A-Za-z_][A-Za-z0-9_]*$`)
 
@@ -287,6 +294,10 @@ func (p *configParser) value(k, v *yaml.Node, at string) (configValue, bool) {
 			p.r.Errf(n, at, "this value looks like a secret; the config file never holds one: put it in an environment variable and name that variable with secret-env")
 			return true
 		}
+		if k.Value == "effects-db" && passwordURL.MatchString(n.Value) {
+			p.r.Errf(n, at, "%s", dsnSecretHint)
+			return true
+		}
 		return false
 	}
 	switch v.Kind {
@@ -396,6 +407,10 @@ func applyConfig(c *cobra.Command, getenv func(string) string, dir string) (*eff
 			name := flagEnv(f.Name)
 			if secretValue.MatchString(v) {
 				problems = append(problems, fmt.Sprintf("%s: this value looks like a secret; a HAMSASIM_* variable never holds one: put the secret in a variable of its own (such as %s) and name that variable with --secret-env or %s", name, DefaultSecretEnv, flagEnv("secret-env")))
+				return
+			}
+			if f.Name == "effects-db" && passwordURL.MatchString(v) {
+				problems = append(problems, fmt.Sprintf("%s: %s", name, dsnSecretHint))
 				return
 			}
 			vs, list := []string{v}, false

@@ -3,12 +3,14 @@ package cli
 import (
 	"database/sql"
 	"encoding/json"
+	"net/http"
 	"net/http/httptest"
 	"os"
 	"path/filepath"
 	"regexp"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 
 	"github.com/stretchr/testify/assert"
@@ -213,4 +215,108 @@ func TestEffectsDBMySQL(t *testing.T) {
 		{"drop", "probe"}, {"drop", "webhook_events"},
 		{"double", "probe"}, {"double", "effects_log"},
 	})
+}
+
+// TestEffectsDBBadInput: a DSN or query that cannot serve stops the command
+// with exit 2 and one message naming what is wrong, before the target is
+// sent anything, and never shows the password. The messages are golden
+// files (testdata/effects-db; -update rewrites them).
+func TestEffectsDBBadInput(t *testing.T) {
+	pg := testdb.Postgres(t)
+	pgName := pg.NewDatabase(t)
+	conn := pg.Open(t, pgName)
+	_, err := conn.Exec(`CREATE TABLE webhook_events (call_id TEXT, event_type TEXT, processed_at TIMESTAMP NULL)`)
+	require.NoError(t, err)
+	_, err = conn.Exec(`INSERT INTO webhook_events VALUES ('c1', 'call.started', NULL)`)
+	require.NoError(t, err)
+	pgDSN := pg.DSN(pg.User, pg.Password, pgName)
+
+	lite := filepath.Join(t.TempDir(), "app.db")
+	ldb, err := sql.Open("sqlite", lite)
+	require.NoError(t, err)
+	_, err = ldb.Exec(`CREATE TABLE webhook_events (call_id TEXT, event_type TEXT, processed_at TEXT)`)
+	require.NoError(t, err)
+	_, err = ldb.Exec(`INSERT INTO webhook_events VALUES ('c1', 'call.started', NULL)`)
+	require.NoError(t, err)
+	require.NoError(t, ldb.Close())
+	liteDSN := "sqlite:" + lite
+
+	good := "SELECT event_type, COUNT(*) AS events FROM webhook_events WHERE call_id = $1 GROUP BY event_type"
+	cases := []struct{ name, dsn, query string }{
+		{"postgres-wrong-password", pg.DSN(pg.User, "not-the-password", pgName), good},
+		{"postgres-no-such-database", pg.DSN(pg.User, pg.Password, "no_such_db"), good},
+		{"postgres-no-such-table", pgDSN, "SELECT event_type, COUNT(*) AS events FROM webhook_event WHERE call_id = $1 GROUP BY event_type"},
+		{"postgres-missing-columns", pgDSN, "SELECT event_type, COUNT(*) FROM webhook_events WHERE call_id = $1 GROUP BY event_type"},
+		{"postgres-misspelt-column", pgDSN, "SELECT event_type, COUNT(*) AS events, COUNT(processed_at) AS effect FROM webhook_events WHERE call_id = $1 GROUP BY event_type"},
+		{"postgres-no-parameter", pgDSN, "SELECT event_type, COUNT(*) AS events FROM webhook_events GROUP BY event_type"},
+		{"postgres-any-call", pgDSN, "SELECT event_type, COUNT(*) AS events FROM webhook_events WHERE call_id = $1 OR true GROUP BY event_type"},
+		{"postgres-writes", pgDSN, "DELETE FROM webhook_events WHERE call_id = $1 RETURNING event_type, 1 AS events"},
+		{"sqlite-writes", liteDSN, "DELETE FROM webhook_events WHERE call_id = ? RETURNING event_type, 1 AS events"},
+		{"sqlite-missing-columns", liteDSN, "SELECT event_type AS type, COUNT(*) AS n FROM webhook_events WHERE call_id = ? GROUP BY event_type"},
+		{"sqlite-not-a-count", liteDSN, "SELECT event_type, 'many' AS events FROM webhook_events WHERE call_id = ? OR call_id = 'c1'"},
+	}
+	var hits atomic.Int64
+	target := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) { hits.Add(1) }))
+	t.Cleanup(target.Close)
+	normal := strings.NewReplacer(pgName, "DB", lite, "$TMP/app.db")
+	ports := regexp.MustCompile(`127\.0\.0\.1:\d+`)
+	ids := regexp.MustCompile(`hamsasim-check-[0-9a-f]{12}`)
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			r := runCLI(t, map[string]string{"WEBHOOK_SECRET": testSecret}, "load", "--scenario", "testdata/effects-db.yaml",
+				"--target", target.URL+"/webhook", "--report-dir", t.TempDir(), "--effects-db", c.dsn, "--effects-query", c.query)
+			assert.Equal(t, ExitUsage, r.code, "stderr: %s", r.stderr)
+			assert.Empty(t, r.stdout)
+			for _, pw := range []string{pg.Password, "not-the-password"} {
+				assert.NotContains(t, r.stderr, pw, "the password is never shown")
+			}
+			got := ids.ReplaceAllString(ports.ReplaceAllString(normal.Replace(r.stderr), "127.0.0.1:PORT"), "hamsasim-check-ID")
+			path := filepath.Join("testdata", "effects-db", c.name+".err")
+			if *update {
+				require.NoError(t, os.MkdirAll(filepath.Dir(path), 0o755))
+				require.NoError(t, os.WriteFile(path, []byte(got), 0o644))
+				return
+			}
+			want, err := os.ReadFile(path)
+			require.NoError(t, err, "run with -update to create it")
+			assert.Equal(t, string(want), got)
+		})
+	}
+	assert.Zero(t, hits.Load(), "nothing is sent before the database and the query are checked")
+}
+
+// TestEffectsDBSimulateAndFeatures: simulate and features read the same
+// database through --effects-db: the correct receiver passes, the one that
+// processes redeliveries again is caught by duplicate.effect and by the
+// Gherkin step, as through a probe API.
+func TestEffectsDBSimulateAndFeatures(t *testing.T) {
+	b := postgresBackend()
+	for _, mode := range []string{"", "double"} {
+		t.Run("mode-"+mode, func(t *testing.T) {
+			t.Parallel()
+			base, dsn := serveDBReceiver(t, b, mode)
+			db := []string{"--target", base + "/webhook", "--effects-db", dsn, "--effects-query", query(t, b.d, "effects_log")}
+			out := filepath.Join(t.TempDir(), "simulate.json")
+			sim := runCLI(t, map[string]string{"WEBHOOK_SECRET": testSecret},
+				append([]string{"simulate", "--fixtures", shipped("support-resolved", "sales-outbound-tools"), "--probes", "lifecycle,duplicate,race", "--json", out}, db...)...)
+			feat := runCLI(t, map[string]string{"WEBHOOK_SECRET": testSecret},
+				append([]string{"features", "testdata/effects-db.feature", "--format", "progress"}, db...)...)
+			for _, o := range []string{sim.stdout, sim.stderr, feat.stdout, feat.stderr} {
+				assert.NotContains(t, o, testdbPassword(dsn))
+			}
+			rep := readFile(t, out)
+			assert.NotContains(t, rep, testdbPassword(dsn))
+			if mode == "" {
+				assert.Equal(t, ExitPassed, sim.code, "simulate: %s%s", sim.stdout, sim.stderr)
+				assert.Equal(t, ExitPassed, feat.code, "features: %s%s", feat.stdout, feat.stderr)
+				return
+			}
+			assert.Equal(t, ExitFindings, sim.code, "simulate: %s%s", sim.stdout, sim.stderr)
+			assert.Contains(t, rep, `"duplicate.effect"`)
+			assert.Contains(t, rep, "took effect")
+			assert.Contains(t, rep, "REDACTED", "findings name the database, password redacted")
+			assert.Equal(t, ExitFindings, feat.code, "features: %s%s", feat.stdout, feat.stderr)
+			assert.Contains(t, feat.stdout+feat.stderr, "call.ended took effect 3 times at the receiver, expected 1")
+		})
+	}
 }

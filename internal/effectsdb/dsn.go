@@ -51,7 +51,7 @@ func parseDSN(dsn string) (*source, error) {
 	case "sqlite", "sqlite3", "file":
 		return sqliteSource(dsn)
 	}
-	return nil, fmt.Errorf("%q is not a database hamsasim reads (scheme %q): give %s", redactLoose(dsn), scheme, schemes)
+	return nil, fmt.Errorf("%s is not a database hamsasim reads (scheme %q): give %s", RedactDSN(dsn), scheme, schemes)
 }
 
 func postgresSource(dsn string) (*source, error) {
@@ -94,6 +94,10 @@ func mysqlSource(dsn string) (*source, error) {
 	}
 	cfg.User = u.User.Username()
 	cfg.Passwd = password(u)
+	if cfg.Passwd == "" {
+		// As the mysql client does: the password kept out of the DSN.
+		cfg.Passwd = os.Getenv("MYSQL_PWD")
+	}
 	cfg.Timeout, cfg.ReadTimeout, cfg.WriteTimeout = ConnectTimeout, QueryTimeout, QueryTimeout
 	conn, err := mysql.NewConnector(cfg)
 	if err != nil {

@@ -383,7 +383,7 @@ func (d *DB) queryMessage(err error) string {
 		return fmt.Sprintf("no answer within %s", QueryTimeout)
 	}
 	if isWrite(err) {
-		return "the query writes, and the database refused it (hamsasim reads in a read-only transaction, and a query that writes is never run): " + msg
+		return "the query writes, and the database refused it: hamsasim only reads (in a read-only transaction, always rolled back): " + msg
 	}
 	if strings.Contains(msg, "argument") || strings.Contains(msg, "parameter") {
 		return fmt.Sprintf("%s (the call id is the query's one parameter: write %s where it goes)", msg, d.placeholder())

@@ -15,12 +15,12 @@ import (
 // shown; what tells DSNs apart stays.
 func TestRedactDSN(t *testing.T) {
 	for in, want := range map[string]string{
-		"postgres://audit:s3cret@db.internal:5432/app?sslmode=require":      "postgres://audit:REDACTED@db.internal:5432/app?sslmode=require",
+		"postgres://audit:s3cret@db.internal:5432/app?sslmode=require":     "postgres://audit:REDACTED@db.internal:5432/app?sslmode=require",
 		"postgres://audit@db.internal/app?password=s3cret&sslmode=disable": "postgres://audit@db.internal/app?password=REDACTED&sslmode=disable",
-		"mysql://root:p%40ss@127.0.0.1:3306/app":                            "mysql://root:REDACTED@127.0.0.1:3306/app",
-		"postgres://db.internal/app?sslkey=/k.pem":                          "postgres://db.internal/app?sslkey=REDACTED",
-		"sqlite:app.db":                                                     "sqlite:app.db",
-		"post gres://a:s3cret@x/%zz":                                        "post gres://REDACTED@x/%zz",
+		"mysql://root:p%40ss@127.0.0.1:3306/app":                           "mysql://root:REDACTED@127.0.0.1:3306/app",
+		"postgres://db.internal/app?sslkey=/k.pem":                         "postgres://db.internal/app?sslkey=REDACTED",
+		"sqlite:app.db":              "sqlite:app.db",
+		"post gres://a:s3cret@x/%zz": "post gres://REDACTED@x/%zz",
 	} {
 		assert.Equal(t, want, RedactDSN(in), in)
 		assert.NotContains(t, RedactDSN(in), "s3cret")

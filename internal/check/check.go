@@ -132,12 +132,12 @@ var catalog = []Check{
 	{
 		ID: DuplicateFlag, Severity: SeverityNote,
 		Title:       "a redelivery is answered with \"duplicate\": true (a recommendation)",
-		Explanation: "The platform reads only the status, so the flag is optional. Without it hamsasim cannot tell from the answer whether the receiver recognised the redelivery; --probe-url shows whether it was processed twice.",
+		Explanation: "The platform reads only the status, so the flag is optional. Without it hamsasim cannot tell from the answer whether the receiver recognised the redelivery; --probe-url or --effects-db shows whether it was processed twice.",
 		Fix:         "Store callId + eventType + timestamp (a unique key) before processing, and flag redeliveries in the answer.",
 	},
 	{
 		ID: DuplicateEffect, Severity: SeverityError,
-		Title:       "a redelivered event takes effect once (checked through --probe-url)",
+		Title:       "a redelivered event takes effect once (checked through --probe-url or --effects-db)",
 		Explanation: "The probe API showed an event processed more than once after a redelivery: the receiver has no idempotency, so every retry repeats its side effects.",
 		Fix:         "Insert the duplicate key with a unique constraint in the same transaction as the event, and skip processing when it already exists.",
 	},
@@ -155,7 +155,7 @@ var catalog = []Check{
 	},
 	{
 		ID: EventLost, Severity: SeverityError,
-		Title:       "every acknowledged event is recorded (checked through --probe-url)",
+		Title:       "every acknowledged event is recorded (checked through --probe-url or --effects-db)",
 		Explanation: "The receiver acknowledged events its probe API does not show as recorded: the platform counts them delivered and never sends them again, so they are lost for good. The usual causes are a duplicate key that merges distinct events, a queue that drops work, or a write that fails after the 200.",
 		Fix:         "Store the event (with its full duplicate key) before answering 2xx, and answer 5xx when the store fails so the platform retries.",
 	},

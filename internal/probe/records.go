@@ -114,11 +114,7 @@ func (p *API) Hint() string { return p.hint }
 
 // Read asks GET {base}/calls/{callID} once.
 func (p *API) Read(ctx context.Context, callID string) Reading {
-	// JoinPath keeps a query (a token, say) where it belongs; reports show
-	// the URL redacted.
-	target := p.base.JoinPath("calls", callID).String()
-	shown := report.RedactURL(target)
-	a := p.d.Send(ctx, deliver.Request{Method: http.MethodGet, Target: target, MsgID: "probe"}, 1, deliver.TriggerFirst)
+	a, shown := p.get(ctx, callID)
 	r := Reading{Request: "GET " + shown, Status: a.Status, Latency: a.Latency, Class: a.Class}
 	switch {
 	case a.Class != deliver.ClassNone:
@@ -135,6 +131,29 @@ func (p *API) Read(ctx context.Context, callID string) Reading {
 		r.Found = true
 	}
 	return r
+}
+
+// get asks GET {base}/calls/{callID} once, and says the URL as reports
+// show it (redacted).
+func (p *API) get(ctx context.Context, callID string) (deliver.Attempt, string) {
+	// JoinPath keeps a query (a token, say) where it belongs.
+	target := p.base.JoinPath("calls", callID).String()
+	a := p.d.Send(ctx, deliver.Request{Method: http.MethodGet, Target: target, MsgID: "probe"}, 1, deliver.TriggerFirst)
+	return a, report.RedactURL(target)
+}
+
+// Fields reads the probe API's whole answer for callID: the counts and
+// whatever else the receiver keeps (params, outcomeResult, ...).
+func (p *API) Fields(ctx context.Context, callID string) (map[string]any, error) {
+	a, shown := p.get(ctx, callID)
+	if a.Class != deliver.ClassNone || a.Status != http.StatusOK {
+		return nil, fmt.Errorf("GET %s %s", shown, check.Outcome(a))
+	}
+	var rec map[string]any
+	if err := json.Unmarshal(a.Body, &rec); err != nil {
+		return nil, fmt.Errorf("GET %s did not answer JSON", shown)
+	}
+	return rec, nil
 }
 
 // readCall reads one call's record, again while the endpoint still has

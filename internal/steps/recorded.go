@@ -5,52 +5,30 @@ package steps
 
 import (
 	"context"
-	"encoding/json"
 	"fmt"
-	"net/http"
-	"net/url"
 	"strings"
 
 	"github.com/cucumber/godog"
 
-	"github.com/hamsasim/hamsasim/internal/check"
 	"github.com/hamsasim/hamsasim/internal/deliver"
 	"github.com/hamsasim/hamsasim/internal/probe"
-	"github.com/hamsasim/hamsasim/internal/report"
 )
 
 // record reads the whole record the probe API keeps for the scenario's
-// call: the counts and whatever else it answers (params, outcomeResult).
+// call, once processing settled: the counts and whatever else it answers
+// (params, outcomeResult).
 func (w *world) record(ctx context.Context) (map[string]any, error) {
 	if w.s.Records.URL == "" {
 		return nil, fmt.Errorf("this step reads fields of the probe API's record: pass --probe-url (the embedded receiver has it; --effects-db only tells counts)")
 	}
-	evs, err := w.lifecycle()
-	if err != nil {
-		return nil, err
-	}
-	d, err := w.s.Client.New(w.signer)
-	if err != nil {
-		return nil, err
-	}
-	base, err := url.Parse(w.s.Records.URL)
-	if err != nil {
-		return nil, fmt.Errorf("--probe-url does not parse")
-	}
-	target := base.JoinPath("calls", evs[0].CallID).String()
-	shown := report.RedactURL(target)
 	if _, err := w.counts(ctx); err != nil {
 		return nil, err // waits for the receiver to finish processing
 	}
-	a := d.Send(ctx, deliver.Request{Method: http.MethodGet, Target: target, MsgID: "probe"}, 1, deliver.TriggerFirst)
-	if a.Class != deliver.ClassNone || a.Status != http.StatusOK {
-		return nil, fmt.Errorf("GET %s %s", shown, check.Outcome(a))
+	callID, d, err := w.reader()
+	if err != nil {
+		return nil, err
 	}
-	var rec map[string]any
-	if err := json.Unmarshal(a.Body, &rec); err != nil {
-		return nil, fmt.Errorf("GET %s did not answer JSON", shown)
-	}
-	return rec, nil
+	return probe.NewAPI(d, w.s.Records.URL).Fields(ctx, callID)
 }
 
 // counts reads what the endpoint recorded for the scenario's call, through
@@ -59,19 +37,25 @@ func (w *world) counts(ctx context.Context) (*probe.CallRecord, error) {
 	if !w.s.Records.Set() {
 		return nil, fmt.Errorf("this step reads what the receiver recorded: pass --probe-url or --effects-db (the embedded receiver has a probe API)")
 	}
-	evs, err := w.lifecycle()
+	callID, d, err := w.reader()
 	if err != nil {
 		return nil, err
 	}
-	d, err := w.s.Client.New(w.signer)
-	if err != nil {
-		return nil, err
-	}
-	rd := probe.ReadSettled(ctx, w.s.Records.Records(d), evs[0].CallID)
+	rd := probe.ReadSettled(ctx, w.s.Records.Records(d), callID)
 	if rd.Err != nil {
 		return nil, rd.Err
 	}
 	return &rd.Record, nil
+}
+
+// reader is the scenario's call id and a deliverer with its credentials.
+func (w *world) reader() (string, *deliver.Deliverer, error) {
+	evs, err := w.lifecycle()
+	if err != nil {
+		return "", nil, err
+	}
+	d, err := w.s.Client.New(w.signer)
+	return evs[0].CallID, d, err
 }
 
 func recordedEvents(ctx context.Context, n int, t string) error {

@@ -264,15 +264,7 @@ func startMySQL() (*Server, error) {
 		stop()
 		return nil, err
 	}
-	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
-	defer cancel()
-	for ctx.Err() == nil {
-		if err = admin.PingContext(ctx); err == nil {
-			break
-		}
-		time.Sleep(200 * time.Millisecond)
-	}
-	if err != nil {
+	if err := waitPing(admin); err != nil {
 		admin.Close()
 		stop()
 		log, _ := os.ReadFile(filepath.Join(dir, "err.log"))
@@ -285,6 +277,19 @@ func startMySQL() (*Server, error) {
 		return nil, fmt.Errorf("create user: %v", err)
 	}
 	return s, nil
+}
+
+// waitPing waits up to a minute for a server that is starting to answer.
+func waitPing(db *sql.DB) error {
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	for {
+		err := db.PingContext(ctx)
+		if err == nil || ctx.Err() != nil {
+			return err
+		}
+		time.Sleep(200 * time.Millisecond)
+	}
 }
 
 // runAs says whom PostgreSQL runs as (initdb refuses root): as root, the

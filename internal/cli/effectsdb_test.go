@@ -156,6 +156,8 @@ func testAuditThroughDatabase(t *testing.T, b dbBackend, cases []auditCase) {
 	}
 	for _, c := range cases {
 		o := got[c]
+		t.Logf("receiver %-6q read through %-14s exit %d: %d calls checked, %d recorded, %d lost, %d duplicated",
+			c.mode, c.via, o.code, o.a.Checked, o.a.Recorded, o.a.Lost, o.a.Duplicated)
 		switch c.mode {
 		case "":
 			assert.Equal(t, ExitPassed, o.code, "%v: a correct receiver passes", c)

@@ -172,7 +172,7 @@ func (f *featuresCmd) preflight(args []string, tags string) (fs.FS, []string, er
 func (f *featuresCmd) runSuite(cmd *cobra.Command, suite *steps.Suite, fsys fs.FS, roots []string, format, tags string, scrub report.Scrubber) error {
 	opts := &godog.Options{
 		Format: format, Output: &snippetFilter{w: f.e.stdout, scrub: scrub}, Paths: roots, Tags: tags,
-		Concurrency: f.concurrency, Strict: f.strict, NoColors: !isTerminal(f.e.stdout),
+		Concurrency: f.concurrency, Strict: f.strict, NoColors: !f.e.stream(f.e.stdout).Color,
 		DefaultContext: cmd.Context(),
 	}
 	opts.FS = fsys
@@ -227,15 +227,6 @@ func checkFormat(spec string) (string, error) {
 		}
 	}
 	return spec, nil
-}
-
-func isTerminal(w any) bool {
-	f, ok := w.(*os.File)
-	if !ok {
-		return false
-	}
-	info, err := f.Stat()
-	return err == nil && info.Mode()&os.ModeCharDevice != 0
 }
 
 func newStepsCmd(e *env) *cobra.Command {

@@ -341,7 +341,8 @@ func (l *loadCmd) plan(cmd *cobra.Command, in *loadInputs) (load.Plan, *authSetu
 	if !l.quiet {
 		// On a terminal a line redrawn in place; elsewhere (CI) a
 		// heartbeat line every load.DefaultHeartbeat.
-		p.Log, p.Progress, p.ProgressWidth = l.e.stderr, l.e.stderr, terminalWidth(l.e.stderr)
+		p.Log, p.Progress, p.ProgressStream = l.e.stderr, l.e.stderr, l.e.stream(l.e.stderr)
+		p.Heartbeat = l.e.heartbeat
 	}
 	return p, a, nil
 }

@@ -536,12 +536,13 @@ func writeLoadReports(e *env, s *loadreport.Summary, files loadFiles, junitOut s
 			return usageError("--junit: %s", err)
 		}
 	}
+	pal := e.stream(e.stdout).Palette()
 	if quiet {
 		fmt.Fprintf(e.stdout, "%s: %s, %d calls, %d deliveries, %d acknowledged, p99 %.1f ms; report %s\n",
-			loadreport.Verdict(s), s.Scenario, s.Calls.Started, s.Overall.Deliveries, s.Overall.Acked, s.Overall.Latency.P99, files.html)
+			pal.Word(loadreport.Verdict(s)), s.Scenario, s.Calls.Started, s.Overall.Deliveries, s.Overall.Acked, s.Overall.Latency.P99, files.html)
 		return nil
 	}
-	if err := loadreport.WriteText(e.stdout, s); err != nil {
+	if err := loadreport.WriteTextColor(e.stdout, s, pal); err != nil {
 		return err
 	}
 	fmt.Fprintf(e.stdout, "reports: %s, %s, %s\n", files.summary, files.results, files.html)

@@ -248,10 +248,11 @@ func (s *simulateCmd) write(r *report.Run) error {
 		}
 		f.PayloadFile = path
 	}
+	pal := s.e.stream(s.e.stdout).Palette()
 	if s.quiet {
-		fmt.Fprintf(s.e.stdout, "%s: %d events, %d acknowledged, %s, %s\n", report.Verdict(r), r.Deliveries, r.Acknowledged,
+		fmt.Fprintf(s.e.stdout, "%s: %d events, %d acknowledged, %s, %s\n", pal.Word(report.Verdict(r)), r.Deliveries, r.Acknowledged,
 			count(r.Summary.Errors, "error"), count(r.Summary.Warnings, "warning"))
-	} else if err := report.WriteText(s.e.stdout, r); err != nil {
+	} else if err := report.WriteTextColor(s.e.stdout, r, pal); err != nil {
 		return err
 	}
 	if s.jsonOut != "" {

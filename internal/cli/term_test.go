@@ -1,0 +1,117 @@
+package cli
+
+import (
+	"bytes"
+	"context"
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+)
+
+// runOn runs the command line with stdout and stderr declared terminals
+// (or not), and progress heartbeats every heartbeat (0: the default).
+func runOn(t *testing.T, terminal bool, heartbeat time.Duration, vars map[string]string, args ...string) result {
+	t.Helper()
+	var out, errb bytes.Buffer
+	e := &env{stdout: &out, stderr: &errb, getenv: func(k string) string { return vars[k] },
+		terminal: func(io.Writer) bool { return terminal }, heartbeat: heartbeat}
+	code := run(context.Background(), args, e)
+	return result{code, out.String(), errb.String()}
+}
+
+// The commands' runs for the colour tests: short, and passing.
+func colourRuns(t *testing.T) map[string][]string {
+	return map[string][]string{
+		"simulate": {"simulate", "--fixtures", shipped("job-interview", "no-answer")},
+		"features": {"features", filepath.Join("..", "..", "features", "duplicates.feature")},
+		"load": {"load", "--scenario", writeFile(t, "tiny.yaml", tinyScenario), "--seed", "1",
+			"--report-dir", filepath.Join(t.TempDir(), "run")},
+		"trigger": {"trigger", "call.started"},
+	}
+}
+
+// Off a terminal, with NO_COLOR, with --no-color and with TERM=dumb, no
+// escape sequence is written, to stdout or to stderr; off a terminal and
+// with TERM=dumb no carriage return either (progress is heartbeat lines).
+func TestNoEscapeSequences(t *testing.T) {
+	t.Parallel()
+	cases := []struct {
+		name     string
+		terminal bool
+		vars     map[string]string
+		flags    []string
+		log      bool
+	}{
+		{"not a terminal", false, map[string]string{"TERM": "xterm-256color"}, nil, true},
+		{"NO_COLOR", true, map[string]string{"NO_COLOR": "1", "TERM": "xterm"}, nil, false},
+		{"--no-color", true, map[string]string{"TERM": "xterm"}, []string{"--no-color"}, false},
+		{"TERM=dumb", true, map[string]string{"TERM": "dumb"}, nil, true},
+	}
+	for name, args := range colourRuns(t) {
+		for _, tc := range cases {
+			t.Run(name+"/"+tc.name, func(t *testing.T) {
+				t.Parallel()
+				r := runOn(t, tc.terminal, 0, tc.vars, append(append([]string{}, tc.flags...), args...)...)
+				require.Equal(t, ExitPassed, r.code, r.stdout+r.stderr)
+				assert.NotContains(t, r.stdout, "\x1b", "stdout")
+				assert.NotContains(t, r.stderr, "\x1b", "stderr")
+				if tc.log {
+					assert.NotContains(t, r.stderr, "\r", "stderr")
+				}
+				assert.Contains(t, strings.ToLower(r.stdout), "passed")
+			})
+		}
+	}
+}
+
+// On a terminal the verdicts are coloured, and godog colours its output.
+func TestColourOnATerminal(t *testing.T) {
+	t.Parallel()
+	green := func(s string) string { return "\x1b[32m" + s + "\x1b[0m" }
+	want := map[string]string{
+		"simulate": "\n" + green("PASSED") + ": ",
+		"features": green("2 passed"),
+		"load":     "\n" + green("PASSED") + "\n",
+		"trigger":  "\n" + green("PASSED") + ": call.started acknowledged",
+	}
+	for name, args := range colourRuns(t) {
+		t.Run(name, func(t *testing.T) {
+			t.Parallel()
+			r := runOn(t, true, 0, map[string]string{"TERM": "xterm"}, args...)
+			require.Equal(t, ExitPassed, r.code, r.stdout+r.stderr)
+			assert.Contains(t, r.stdout, want[name])
+		})
+	}
+	t.Run("findings' severities", func(t *testing.T) {
+		t.Parallel()
+		target := slowTarget(t, 0, http.StatusServiceUnavailable)
+		r := runOn(t, true, 0, map[string]string{"TERM": "xterm"}, "simulate", "--target", target,
+			"--fixtures", shipped("no-answer"), "--probes", "lifecycle", "--retries", "0")
+		require.Equal(t, ExitFindings, r.code, r.stdout+r.stderr)
+		assert.Contains(t, r.stdout, "  \x1b[31merror\x1b[0m   ", "padded outside the colour")
+		assert.Contains(t, r.stdout, "  \x1b[31mFAIL\x1b[0m no-answer")
+		assert.Contains(t, r.stdout, "\n\x1b[31mFAILED\x1b[0m: ")
+	})
+}
+
+// slowTarget answers every event after delay with status (and the body
+// the contract wants of a 2xx).
+func slowTarget(t *testing.T, delay time.Duration, status int) string {
+	t.Helper()
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, req *http.Request) {
+		_, _ = io.Copy(io.Discard, req.Body)
+		time.Sleep(delay)
+		w.Header().Set("Content-Type", "application/json")
+		w.WriteHeader(status)
+		_, _ = w.Write([]byte(`{"received":true}`))
+	}))
+	t.Cleanup(srv.Close)
+	return srv.URL
+}

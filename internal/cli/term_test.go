@@ -7,9 +7,11 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"testing"
 	"time"
+	"unicode/utf8"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -114,4 +116,53 @@ func slowTarget(t *testing.T, delay time.Duration, status int) string {
 	}))
 	t.Cleanup(srv.Close)
 	return srv.URL
+}
+
+var heartbeatLine = regexp.MustCompile(`^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ  elapsed \d+s  calls [0-2]/2  events \d+  findings 0$`)
+
+// Off a terminal a long simulate run writes a plain line every heartbeat;
+// on one, a line redrawn in place within the width, erased at the end.
+func TestSimulateProgress(t *testing.T) {
+	t.Parallel()
+	if testing.Short() {
+		t.Skip("a run of a few seconds")
+	}
+	target := slowTarget(t, 80*time.Millisecond, http.StatusOK)
+	args := []string{"simulate", "--target", target, "--fixtures", shipped("job-interview", "no-answer"), "--probes", "lifecycle", "--concurrency", "1"}
+	secret := map[string]string{"WEBHOOK_SECRET": testSecret, "TERM": "xterm"}
+	t.Run("log", func(t *testing.T) {
+		t.Parallel()
+		r := runOn(t, false, 200*time.Millisecond, secret, args...)
+		require.Equal(t, ExitPassed, r.code, r.stdout+r.stderr)
+		lines := strings.Split(strings.TrimSuffix(r.stderr, "\n"), "\n")
+		require.GreaterOrEqual(t, len(lines), 2, "22 events at 80 ms: about 2 s, a line every 200 ms\n%s", r.stderr)
+		for _, l := range lines {
+			assert.Regexp(t, heartbeatLine, l)
+		}
+		assert.NotContains(t, r.stderr, "\x1b")
+	})
+	t.Run("short run, default heartbeat: no line", func(t *testing.T) {
+		t.Parallel()
+		r := runOn(t, false, 0, secret, args...)
+		require.Equal(t, ExitPassed, r.code, r.stdout+r.stderr)
+		assert.Empty(t, r.stderr)
+	})
+	t.Run("terminal", func(t *testing.T) {
+		t.Parallel()
+		r := runOn(t, true, 0, secret, args...)
+		require.Equal(t, ExitPassed, r.code, r.stdout+r.stderr)
+		require.True(t, strings.HasPrefix(r.stderr, "\r\x1b[K"), "%q", r.stderr)
+		require.True(t, strings.HasSuffix(r.stderr, "\r\x1b[K"), "erased at the end: %q", r.stderr)
+		assert.NotContains(t, r.stderr, "\n")
+		for _, l := range strings.Split(strings.Trim(r.stderr, "\r\x1b[K"), "\r\x1b[K") {
+			assert.Less(t, utf8.RuneCountInString(l), 80, "%q", l)
+			assert.Regexp(t, `^\ds  calls [0-2]/2  events \d+  findings 0$`, l)
+		}
+	})
+	t.Run("quiet", func(t *testing.T) {
+		t.Parallel()
+		r := runOn(t, true, 0, secret, append(args, "--quiet")...)
+		require.Equal(t, ExitPassed, r.code, r.stdout+r.stderr)
+		assert.Empty(t, r.stderr)
+	})
 }

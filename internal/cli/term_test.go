@@ -166,3 +166,47 @@ func TestSimulateProgress(t *testing.T) {
 		assert.Empty(t, r.stderr)
 	})
 }
+
+// features' pretty output shows steps, results and failures, without the Go
+// source locations of step definitions.
+func TestFeaturesShowNoGoLocations(t *testing.T) {
+	t.Parallel()
+	failing := writeFile(t, "failing.feature", `Feature: a failing step
+  Scenario: the status is not what QA expected
+    Given the call "job-interview"
+    When the platform delivers the "call.ended" event
+    Then the answer status is 500
+`)
+	for _, terminal := range []bool{false, true} {
+		r := runOn(t, terminal, 0, map[string]string{"TERM": "xterm"}, "features", failing)
+		require.Equal(t, ExitFindings, r.code, r.stdout+r.stderr)
+		assert.NotContains(t, r.stdout, ".go:", "terminal %v", terminal)
+		assert.NotContains(t, r.stdout, "->")
+		assert.Contains(t, r.stdout, `the platform delivers the "call.ended" event`)
+		assert.Contains(t, r.stdout, "answered 200, expected 500")
+		assert.Contains(t, r.stdout, "failing.feature:2", "the feature file's locations stay")
+	}
+	r := runOn(t, false, 0, nil, "features", filepath.Join("..", "..", "features", "duplicates.feature"))
+	require.Equal(t, ExitPassed, r.code, r.stdout+r.stderr)
+	assert.Contains(t, r.stdout, "    Given the call \"support-resolved\"\n", "no padding left behind")
+	assert.NotContains(t, r.stdout, ".go:")
+}
+
+// The location filter takes a Go location off a line, coloured or not,
+// and leaves the rest alone.
+func TestStepLocation(t *testing.T) {
+	t.Parallel()
+	cases := []struct{ in, want string }{
+		{"    Given the call \"x\"      # defs.go:113 -> github.com/hamsasim/hamsasim/internal/steps.theCall\n", "    Given the call \"x\"\n"},
+		{"    \x1b[32mGiven\x1b[0m \x1b[32mthe call\x1b[0m \x1b[1;30m# defs.go:113 -> github.com/a/b/steps.theCall\x1b[0m\n", "    \x1b[32mGiven\x1b[0m \x1b[32mthe call\x1b[0m\n"},
+		{"  Scenario: x # features/a.feature:6\n", "  Scenario: x # features/a.feature:6\n"},
+		{"    Then the text is \"# notes.go:3 -> here\" and more\n", "    Then the text is \"# notes.go:3 -> here\" and more\n"},
+	}
+	for _, tc := range cases {
+		var b bytes.Buffer
+		f := &snippetFilter{w: &b}
+		_, err := f.Write([]byte(tc.in))
+		require.NoError(t, err)
+		assert.Equal(t, tc.want, b.String())
+	}
+}

@@ -8,6 +8,7 @@ import (
 	"math/rand/v2"
 	"os"
 	"path/filepath"
+	"regexp"
 	"strings"
 
 	"github.com/cucumber/godog"
@@ -177,7 +178,7 @@ func (f *featuresCmd) preflight(args []string, tags string) (fs.FS, []string, er
 func (f *featuresCmd) runSuite(cmd *cobra.Command, suite *steps.Suite, fsys fs.FS, roots []string, format, tags string, scrub report.Scrubber) error {
 	opts := &godog.Options{
 		Format: format, Output: &snippetFilter{w: f.e.stdout, scrub: scrub}, Paths: roots, Tags: tags,
-		Concurrency: f.concurrency, Strict: f.strict, NoColors: !isTerminal(f.e.stdout),
+		Concurrency: f.concurrency, Strict: f.strict, NoColors: !f.e.stream(f.e.stdout).Color,
 		DefaultContext: cmd.Context(),
 	}
 	opts.FS = fsys
@@ -232,15 +233,6 @@ func checkFormat(spec string) (string, error) {
 		}
 	}
 	return spec, nil
-}
-
-func isTerminal(w any) bool {
-	f, ok := w.(*os.File)
-	if !ok {
-		return false
-	}
-	info, err := f.Stat()
-	return err == nil && info.Mode()&os.ModeCharDevice != 0
 }
 
 func newStepsCmd(e *env) *cobra.Command {
@@ -308,7 +300,10 @@ func indentExample(ex, pad string) string {
 
 // snippetFilter passes godog's output through, up to its advice to write Go
 // step definitions for undefined steps: QA writes no Go, and hamsasim has
-// already suggested the nearest steps of its library.
+// already suggested the nearest steps of its library. It also drops the Go
+// source location the pretty formatter puts after each step ("# defs.go:113
+// -> .../steps.theCall"), which tells QA nothing; the feature file's
+// locations stay.
 type snippetFilter struct {
 	w       io.Writer
 	scrub   report.Scrubber
@@ -317,6 +312,10 @@ type snippetFilter struct {
 }
 
 const snippetMarker = "You can implement step definitions for undefined steps"
+
+// stepLocation is a step definition's Go location at the end of a pretty
+// line, with the padding before it and the colour codes around it.
+var stepLocation = regexp.MustCompile(`[ \t]*(?:\x1b\[[0-9;]*m)?# [^ ]+\.go:\d+ -> [^ \x1b]+(?:\x1b\[[0-9;]*m)?(\r?\n)$`)
 
 func (s *snippetFilter) Write(p []byte) (int, error) {
 	if s.cut {
@@ -335,6 +334,7 @@ func (s *snippetFilter) Write(p []byte) (int, error) {
 			fmt.Fprintln(s.w, "'hamsasim steps' lists the steps you can use.")
 			return len(p), nil
 		}
+		line = stepLocation.ReplaceAll(line, []byte("$1"))
 		if _, err := io.WriteString(s.w, s.scrub.Clean(string(line))); err != nil {
 			return 0, err
 		}

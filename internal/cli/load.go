@@ -345,7 +345,8 @@ func (l *loadCmd) plan(cmd *cobra.Command, in *loadInputs) (load.Plan, *authSetu
 	if !l.quiet {
 		// On a terminal a line redrawn in place; elsewhere (CI) a
 		// heartbeat line every load.DefaultHeartbeat.
-		p.Log, p.Progress, p.ProgressWidth = l.e.stderr, l.e.stderr, terminalWidth(l.e.stderr)
+		p.Log, p.Progress, p.ProgressStream = l.e.stderr, l.e.stderr, l.e.stream(l.e.stderr)
+		p.Heartbeat = l.e.heartbeat
 	}
 	return p, a, nil
 }
@@ -539,12 +540,13 @@ func writeLoadReports(e *env, s *loadreport.Summary, files loadFiles, junitOut s
 			return usageError("--junit: %s", err)
 		}
 	}
+	pal := e.stream(e.stdout).Palette()
 	if quiet {
 		fmt.Fprintf(e.stdout, "%s: %s, %d calls, %d deliveries, %d acknowledged, p99 %.1f ms; report %s\n",
-			loadreport.Verdict(s), s.Scenario, s.Calls.Started, s.Overall.Deliveries, s.Overall.Acked, s.Overall.Latency.P99, files.html)
+			pal.Word(loadreport.Verdict(s)), s.Scenario, s.Calls.Started, s.Overall.Deliveries, s.Overall.Acked, s.Overall.Latency.P99, files.html)
 		return nil
 	}
-	if err := loadreport.WriteText(e.stdout, s); err != nil {
+	if err := loadreport.WriteTextColor(e.stdout, s, pal); err != nil {
 		return err
 	}
 	fmt.Fprintf(e.stdout, "reports: %s, %s, %s\n", files.summary, files.results, files.html)

@@ -3,34 +3,10 @@ package cli
 import (
 	"errors"
 	"fmt"
-	"io"
-	"os"
-
-	"golang.org/x/term"
 
 	"github.com/hamsasim/hamsasim/internal/live"
 	"github.com/hamsasim/hamsasim/internal/load"
 )
-
-// fallbackWidth is the width assumed of a terminal that will not say.
-const fallbackWidth = 80
-
-// terminalWidth is, when w is a terminal, a function giving its width in
-// columns now (asked at each redraw, so a resized window is followed);
-// nil when w is not a terminal (a file, a pipe, a CI log).
-func terminalWidth(w io.Writer) func() int {
-	f, ok := w.(*os.File)
-	if !ok || !term.IsTerminal(int(f.Fd())) {
-		return nil
-	}
-	fd := int(f.Fd())
-	return func() int {
-		if cols, _, err := term.GetSize(fd); err == nil && cols > 0 {
-			return cols
-		}
-		return fallbackWidth
-	}
-}
 
 // serveMetrics listens at --metrics-listen, if given, and has the plan's
 // run feed it. It listens before any load is sent, so that a malformed

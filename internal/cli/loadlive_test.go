@@ -71,16 +71,3 @@ func TestLoadMetricsListenServesDuringTheRun(t *testing.T) {
 	require.Equal(t, 0, quiet.code, quiet.stdout+quiet.stderr)
 	assert.Empty(t, quiet.stderr, "--quiet: no progress, no metrics line")
 }
-
-// Off a terminal (a buffer, a file) there is no width to fit.
-func TestTerminalWidthOffATerminal(t *testing.T) {
-	t.Parallel()
-	f, err := os.Create(filepath.Join(t.TempDir(), "log"))
-	require.NoError(t, err)
-	t.Cleanup(func() { f.Close() })
-	assert.Nil(t, terminalWidth(f))
-	devnull, err := os.OpenFile(os.DevNull, os.O_WRONLY, 0)
-	require.NoError(t, err)
-	t.Cleanup(func() { devnull.Close() })
-	assert.Nil(t, terminalWidth(devnull), "a character device that is no terminal")
-}

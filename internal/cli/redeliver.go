@@ -83,6 +83,7 @@ func (r *redeliverCmd) run(cmd *cobra.Command, args []string) error {
 	scrub := a.scrubber()
 	shown := displayURL(u)
 	acked := 0
+	pal := r.e.stream(r.e.stdout).Palette()
 	for i, dl := range letters {
 		res := d.Deliver(cmd.Context(), r.target, dl.Event(), nil)
 		last := res.Final()
@@ -96,7 +97,7 @@ func (r *redeliverCmd) run(cmd *cobra.Command, args []string) error {
 		} else {
 			mark = "FAIL"
 		}
-		fmt.Fprintf(r.e.stdout, "%s %d/%d %s %s %s: %s after %s\n", mark, i+1, len(letters), dl.EventType, dl.CallID, dl.Timestamp,
+		fmt.Fprintf(r.e.stdout, "%s %d/%d %s %s %s: %s after %s\n", pal.Word(mark), i+1, len(letters), dl.EventType, dl.CallID, dl.Timestamp,
 			scrub.Clean(verdict), count(res.Made(), "attempt"))
 		if cmd.Context().Err() != nil {
 			fmt.Fprintf(r.e.stdout, "interrupted: %d of %d sent to %s\n", i+1, len(letters), shown)

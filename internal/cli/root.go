@@ -9,10 +9,12 @@ import (
 	"io"
 	"os"
 	"runtime/debug"
+	"time"
 
 	"github.com/spf13/cobra"
 
 	"github.com/hamsasim/hamsasim/internal/load"
+	"github.com/hamsasim/hamsasim/internal/tty"
 )
 
 // Exit codes.
@@ -68,6 +70,18 @@ type env struct {
 	// process is set when hamsasim owns the process (Main), not in tests
 	// that run commands in-process: only then may a command tune the runtime.
 	process bool
+	// terminal says whether an output stream is a terminal; nil asks the
+	// stream (tty.IsTerminal). Tests declare their buffers terminals here.
+	terminal func(io.Writer) bool
+	// heartbeat is how often progress goes to a log; 0: tty.DefaultHeartbeat.
+	heartbeat time.Duration
+	noColor   bool // --no-color
+}
+
+// stream is how w is written to: a terminal or a log, in colour or not
+// (tty.Decide, from NO_COLOR, TERM and --no-color).
+func (e *env) stream(w io.Writer) tty.Stream {
+	return tty.Decide(w, tty.Settings{Getenv: e.getenv, NoColor: e.noColor, IsTerminal: e.terminal})
 }
 
 // Main runs the command line and returns the exit code.
@@ -176,6 +190,7 @@ works on a fresh machine.`,
 	// Values a command was not given on the command line come from
 	// HAMSASIM_* variables, then the config file (see 'hamsasim config --help').
 	root.PersistentFlags().String(configFlag, "", "config file (default: "+ConfigFileName+" in the working directory if present, or $"+flagEnv(configFlag)+"; '' for none)")
+	root.PersistentFlags().BoolVar(&e.noColor, "no-color", false, "no colour in the output (as does a non-empty $NO_COLOR); colour is only ever used on a terminal")
 	root.PersistentPreRunE = configHook(e)
 	registerCompletions(root)
 	markRan(root)

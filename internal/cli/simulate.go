@@ -9,6 +9,7 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/spf13/cobra"
@@ -19,6 +20,7 @@ import (
 	"github.com/hamsasim/hamsasim/internal/probe"
 	"github.com/hamsasim/hamsasim/internal/report"
 	"github.com/hamsasim/hamsasim/internal/simulate"
+	"github.com/hamsasim/hamsasim/internal/tty"
 )
 
 type simulateCmd struct {
@@ -138,7 +140,9 @@ func (s *simulateCmd) run(cmd *cobra.Command, _ []string) error {
 	shown := displayURL(u)
 
 	cfg.Target, cfg.Shown, cfg.Deliverer, cfg.ProbeAuth, cfg.Records = target, shown, d, a.probe, records
+	live := s.showProgress(&cfg)
 	r, err := simulate.Run(cmd.Context(), cfg)
+	live.Stop()
 	if err != nil {
 		// Run checks fixtures and overrides before it sends anything.
 		if errors.Is(err, simulate.ErrInvalidEvent) || errors.Is(err, override.ErrNoField) {
@@ -248,10 +252,11 @@ func (s *simulateCmd) write(r *report.Run) error {
 		}
 		f.PayloadFile = path
 	}
+	pal := s.e.stream(s.e.stdout).Palette()
 	if s.quiet {
-		fmt.Fprintf(s.e.stdout, "%s: %d events, %d acknowledged, %s, %s\n", report.Verdict(r), r.Deliveries, r.Acknowledged,
+		fmt.Fprintf(s.e.stdout, "%s: %d events, %d acknowledged, %s, %s\n", pal.Word(report.Verdict(r)), r.Deliveries, r.Acknowledged,
 			count(r.Summary.Errors, "error"), count(r.Summary.Warnings, "warning"))
-	} else if err := report.WriteText(s.e.stdout, r); err != nil {
+	} else if err := report.WriteTextColor(s.e.stdout, r, pal); err != nil {
 		return err
 	}
 	if s.jsonOut != "" {
@@ -265,6 +270,53 @@ func (s *simulateCmd) write(r *report.Run) error {
 		}
 	}
 	return nil
+}
+
+// showProgress has the run's progress shown on stderr while it goes (not
+// with --quiet): on a terminal one line redrawn in place and erased at the
+// end, elsewhere (a CI log) a plain line every 10 s.
+func (s *simulateCmd) showProgress(cfg *simulate.Config) *tty.Live {
+	if s.quiet {
+		return nil
+	}
+	var mu sync.Mutex
+	var now simulate.Progress
+	cfg.Observe = func(p simulate.Progress) {
+		// Told from several goroutines: a figure never goes back.
+		mu.Lock()
+		defer mu.Unlock()
+		now.Calls, now.CallsDone = max(now.Calls, p.Calls), max(now.CallsDone, p.CallsDone)
+		now.Events, now.Findings = max(now.Events, p.Events), max(now.Findings, p.Findings)
+		now.Probing = now.Probing || p.Probing
+	}
+	stream := s.e.stream(s.e.stderr)
+	return tty.Show(s.e.stderr, stream, s.e.heartbeat, func(elapsed time.Duration) []tty.Field {
+		mu.Lock()
+		p := now
+		mu.Unlock()
+		return simulateFields(p, elapsed, stream.Terminal)
+	})
+}
+
+// simulateFields are a simulate run's figures as its progress line shows
+// them, the most important of lowest rank.
+func simulateFields(p simulate.Progress, elapsed time.Duration, terminal bool) []tty.Field {
+	took := elapsed.Truncate(time.Second).String()
+	if !terminal {
+		took = "elapsed " + took
+	}
+	fields := []tty.Field{{Text: took, Rank: 3}}
+	if p.Calls > 0 { // none with --probes that leave out the lifecycle
+		fields = append(fields, tty.Field{Text: fmt.Sprintf("calls %d/%d", p.CallsDone, p.Calls), Rank: 0})
+	}
+	fields = append(fields,
+		tty.Field{Text: "events " + strconv.Itoa(p.Events), Rank: 1},
+		tty.Field{Text: "findings " + strconv.Itoa(p.Findings), Rank: 2},
+	)
+	if p.Probing {
+		fields = append(fields, tty.Field{Text: "sending probes", Rank: 4})
+	}
+	return fields
 }
 
 // parseSeedStart reads --seed (default random) and --start (default now),

@@ -21,6 +21,7 @@ import (
 	"github.com/hamsasim/hamsasim/internal/fixture"
 	"github.com/hamsasim/hamsasim/internal/override"
 	"github.com/hamsasim/hamsasim/internal/simulate"
+	"github.com/hamsasim/hamsasim/internal/tty"
 )
 
 // triggerExcerpt bounds how much of an answer's body trigger prints.
@@ -134,7 +135,7 @@ func (t *triggerCmd) run(cmd *cobra.Command, args []string) error {
 	}
 	out := triggerOutput{
 		ev: ev, fixture: f, index: t.index, shown: shown, targetNote: shownTarget,
-		header: rec.header(), authEnv: authEnv(a), res: res, c: c,
+		header: rec.header(), authEnv: authEnv(a), res: res, c: c, pal: t.e.stream(t.e.stdout).Palette(),
 		curl: d.Repro(deliver.Request{Target: shown, Body: ev.Body, MsgID: deliver.MessageID(ev.Key())}, ""),
 	}
 	var buf bytes.Buffer
@@ -314,6 +315,7 @@ type triggerOutput struct {
 	res        deliver.Result
 	c          *contract.Contract
 	curl       string
+	pal        tty.Palette // the verdicts' colours
 }
 
 // write prints the request, the answer, the verdicts and the reproduction,
@@ -331,11 +333,11 @@ func (o triggerOutput) write(w io.Writer) bool {
 		fmt.Fprintf(w, "  %s\n", o.curl)
 	}
 	if passed {
-		fmt.Fprintf(w, "\nPASSED: %s acknowledged with %d, and the answer meets the contract\n", ev.Type, a.Status)
+		fmt.Fprintf(w, "\n%s: %s acknowledged with %d, and the answer meets the contract\n", o.pal.Word("PASSED"), ev.Type, a.Status)
 	} else if o.res.Acked() {
-		fmt.Fprintf(w, "\nFAILED: %s acknowledged with %d, but the answer does not meet the contract\n", ev.Type, a.Status)
+		fmt.Fprintf(w, "\n%s: %s acknowledged with %d, but the answer does not meet the contract\n", o.pal.Word("FAILED"), ev.Type, a.Status)
 	} else {
-		fmt.Fprintf(w, "\nFAILED: %s not acknowledged (%s)\n", ev.Type, check.Outcome(a))
+		fmt.Fprintf(w, "\n%s: %s not acknowledged (%s)\n", o.pal.Word("FAILED"), ev.Type, check.Outcome(a))
 	}
 	return passed
 }
@@ -406,24 +408,24 @@ func (o triggerOutput) judge(w io.Writer) bool {
 	fmt.Fprintf(w, "\ncontract\n")
 	passed := true
 	if v := o.c.ValidateEvent(ev.Type, ev.Body); len(v) > 0 {
-		fmt.Fprintf(w, "  warning  the request breaks the contract (sent anyway):\n")
+		fmt.Fprintf(w, "  %s  the request breaks the contract (sent anyway):\n", o.pal.Word("warning"))
 		writeViolations(w, v)
 	} else {
-		fmt.Fprintf(w, "  ok       the request is a valid %s\n", ev.Type)
+		fmt.Fprintf(w, "  %s       the request is a valid %s\n", o.pal.Word("ok"), ev.Type)
 	}
 	if a.Class == deliver.ClassNone {
 		if v := o.c.ValidateAnswer(ev.Type, ev.Body, a.Status, a.Header, a.Body); len(v) > 0 {
-			fmt.Fprintf(w, "  error    the answer does not match the contract:\n")
+			fmt.Fprintf(w, "  %s    the answer does not match the contract:\n", o.pal.Word("error"))
 			writeViolations(w, v)
 			passed = false
 		} else {
-			fmt.Fprintf(w, "  ok       the %d answer matches the contract\n", a.Status)
+			fmt.Fprintf(w, "  %s       the %d answer matches the contract\n", o.pal.Word("ok"), a.Status)
 		}
 	}
 	// Without a contract, Delivery judges status and latency only: the
 	// answer's shape is judged above, for any status.
 	for _, f := range check.Delivery(nil, o.res) {
-		fmt.Fprintf(w, "  %-8s %s: %s\n", f.Severity, f.Check, f.Message)
+		fmt.Fprintf(w, "  %s %s: %s\n", o.pal.Word(fmt.Sprintf("%-8s", f.Severity)), f.Check, f.Message)
 		passed = false
 	}
 	return passed && o.res.Acked()

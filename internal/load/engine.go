@@ -28,6 +28,7 @@ import (
 	"github.com/hamsasim/hamsasim/internal/probe"
 	"github.com/hamsasim/hamsasim/internal/report"
 	"github.com/hamsasim/hamsasim/internal/scenario"
+	"github.com/hamsasim/hamsasim/internal/tty"
 )
 
 // Defaults for New.
@@ -68,7 +69,7 @@ type Engine struct {
 	results     io.Writer
 	stream      *resultsStream // on results; shared by the stages of a capacity search
 	progress    io.Writer
-	width       func() int    // the terminal's width; nil: progress goes to a log
+	line        tty.Stream    // what progress is: a terminal's line, or a log
 	heartbeat   time.Duration // 0: DefaultHeartbeat
 	observer    Observer
 	stage       stageInfo // the capacity stage this engine runs, if any

@@ -21,6 +21,7 @@ import (
 	"github.com/hamsasim/hamsasim/internal/event"
 	"github.com/hamsasim/hamsasim/internal/load"
 	"github.com/hamsasim/hamsasim/internal/loadreport"
+	"github.com/hamsasim/hamsasim/internal/tty"
 )
 
 // recorder is an Observer that counts what it is told.
@@ -190,7 +191,7 @@ func TestHeartbeatLines(t *testing.T) {
 	// The clock runs 20 times faster: a heartbeat of 1 s (clock time) is
 	// 50 ms of real time.
 	e, err := load.New(sc, fixtures(t), load.WithTarget(flaky(t), "loopback", "url"), load.WithSeed(3),
-		load.WithClock(load.NewFastClock(20)), load.WithProgress(&log, nil), load.WithHeartbeat(time.Second))
+		load.WithClock(load.NewFastClock(20)), load.WithProgress(&log, tty.Stream{}), load.WithHeartbeat(time.Second))
 	require.NoError(t, err)
 	s, err := e.Run(context.Background())
 	require.NoError(t, err)
@@ -216,7 +217,7 @@ func TestHeartbeatLines(t *testing.T) {
 	}
 
 	short := parseScenario(t, strings.Replace(flakyScenario, "%s", "1s", 1))
-	quiet := newEngine(t, short, startReceiver(t), load.WithClock(load.NewFastClock(4)), load.WithProgress(&log, nil))
+	quiet := newEngine(t, short, startReceiver(t), load.WithClock(load.NewFastClock(4)), load.WithProgress(&log, tty.Stream{}))
 	log.Reset()
 	s, err = quiet.Run(context.Background())
 	require.NoError(t, err)
@@ -234,7 +235,7 @@ func TestProgressLineFitsTheTerminal(t *testing.T) {
 	width := func() int { return widths[int(asked.Add(1)-1)%len(widths)] }
 	sc := parseScenario(t, strings.Replace(flakyScenario, "%s", "3s", 1))
 	e, err := load.New(sc, fixtures(t), load.WithTarget(flaky(t), "loopback", "url"), load.WithSeed(3),
-		load.WithClock(load.NewFastClock(50)), load.WithProgress(&out, width))
+		load.WithClock(load.NewFastClock(50)), load.WithProgress(&out, tty.Terminal(width, true)))
 	require.NoError(t, err)
 	_, err = e.Run(context.Background())
 	require.NoError(t, err)
@@ -267,7 +268,7 @@ func TestCapacityStagesAreObserved(t *testing.T) {
 	s, err := load.FindCapacity(context.Background(), sc, fixtures(t), search,
 		load.WithTarget(startReceiver(t), "loopback", "url"), load.WithSigner(deliver.Bearer{Value: token, Env: "WEBHOOK_SECRET"}),
 		load.WithSeed(1), load.WithClock(load.NewFastClock(4)),
-		load.WithObserver(rec), load.WithProgress(&log, nil), load.WithHeartbeat(time.Second))
+		load.WithObserver(rec), load.WithProgress(&log, tty.Stream{}), load.WithHeartbeat(time.Second))
 	require.NoError(t, err)
 	// How many stages run, and at which rates, is the search's business
 	// (a busy machine may stop it after one): each one that ran was told.

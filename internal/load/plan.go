@@ -17,6 +17,7 @@ import (
 	"github.com/hamsasim/hamsasim/internal/probe"
 	"github.com/hamsasim/hamsasim/internal/report"
 	"github.com/hamsasim/hamsasim/internal/scenario"
+	"github.com/hamsasim/hamsasim/internal/tty"
 )
 
 // Errors Run returns with a summary: the run happened, and the caller
@@ -58,11 +59,11 @@ type Plan struct {
 	Results     io.Writer // vegeta results; nil: none
 	DeadLetters io.Writer // dead letters; nil: none
 	Progress    io.Writer // the live progress; nil: none
-	// ProgressWidth, if set, says Progress is a terminal and gives its
-	// width in columns (asked at each redraw); nil: Progress is a log,
-	// written a heartbeat line at a time (see WithProgress).
-	ProgressWidth func() int
-	Heartbeat     time.Duration // between heartbeat lines; 0: DefaultHeartbeat
+	// ProgressStream says whether Progress is a terminal, its width and
+	// whether it takes escape sequences; the zero Stream is a log, written
+	// a heartbeat line at a time (see WithProgress).
+	ProgressStream tty.Stream
+	Heartbeat      time.Duration // between heartbeat lines; 0: DefaultHeartbeat
 	// Observer, if set, sees the run as it goes (live metrics); with a
 	// capacity search, every stage.
 	Observer Observer
@@ -155,7 +156,7 @@ func (p *Plan) options() []Option {
 		opts = append(opts, WithDeadLetters(p.DeadLetters))
 	}
 	if p.Progress != nil {
-		opts = append(opts, WithProgress(p.Progress, p.ProgressWidth))
+		opts = append(opts, WithProgress(p.Progress, p.ProgressStream))
 	}
 	if p.Heartbeat != 0 {
 		opts = append(opts, WithHeartbeat(p.Heartbeat))

@@ -4,34 +4,28 @@ import (
 	"fmt"
 	"io"
 	"strconv"
-	"strings"
 	"time"
-	"unicode/utf8"
 
 	"github.com/hamsasim/hamsasim/internal/loadreport"
 	"github.com/hamsasim/hamsasim/internal/report"
+	"github.com/hamsasim/hamsasim/internal/tty"
 )
 
 // DefaultHeartbeat is how often a run writes a progress line when its
-// progress goes to a log rather than a terminal (CI): often enough to show
-// that a long run is alive, seldom enough to keep the log short.
-const DefaultHeartbeat = 10 * time.Second
+// progress goes to a log rather than a terminal (CI).
+const DefaultHeartbeat = tty.DefaultHeartbeat
 
-const (
-	// redraw is how often the progress line is redrawn on a terminal.
-	redraw = time.Second
-	// rateWindow is the span the progress line's event rate is taken over.
-	rateWindow = 10 * time.Second
-)
+// rateWindow is the span the progress line's event rate is taken over.
+const rateWindow = 10 * time.Second
 
-// WithProgress writes the run's progress to w. With width set, w is a
-// terminal width() columns wide: one line, redrawn about once a second,
-// never longer than width()-1 columns (the least important figures are
-// left out first, so it never wraps). Without, w is a log: a plain line
-// (no carriage return, no escape codes) every heartbeat, DefaultHeartbeat
-// unless WithHeartbeat says otherwise.
-func WithProgress(w io.Writer, width func() int) Option {
-	return func(e *Engine) error { e.progress, e.width = w, width; return nil }
+// WithProgress writes the run's progress to w, as s says of it. On a
+// terminal (s.Terminal): one line, redrawn about once a second, never
+// longer than its width less one column (the least important figures are
+// left out first, so it never wraps; see tty.Stream.StatusLine). In a log:
+// a plain line (no carriage return, no escape codes) every heartbeat,
+// DefaultHeartbeat unless WithHeartbeat says otherwise.
+func WithProgress(w io.Writer, s tty.Stream) Option {
+	return func(e *Engine) error { e.progress, e.line = w, s; return nil }
 }
 
 // WithHeartbeat sets how often progress lines go to a log (a positive
@@ -48,8 +42,8 @@ func WithHeartbeat(every time.Duration) Option {
 
 // progressEvery is how often, in real time, the loop writes progress.
 func (r *run) progressEvery() time.Duration {
-	every := redraw
-	if r.e.width == nil {
+	every := tty.Redraw
+	if !r.e.line.Terminal {
 		every = r.heartbeat()
 	}
 	return max(r.e.clock.Real(every), time.Millisecond)
@@ -68,19 +62,18 @@ func (r *run) heartbeat() time.Duration {
 // adds nothing (the summary follows).
 func (r *run) progressLine(final bool) {
 	w := r.e.progress
-	if w == nil || (final && r.e.width == nil) {
+	terminal := r.e.line.Terminal
+	if w == nil || (final && !terminal) {
 		return
 	}
 	now := r.now()
-	terminal := r.e.width != nil
 	if !terminal {
 		// A tick that waited while the loop was busy comes right before
 		// the next one: one line is enough.
 		if r.rate.last > 0 && now-r.rate.last < r.heartbeat()/2 {
 			return
 		}
-		line := joinFields(r.progressFields(now, false))
-		_, _ = io.WriteString(w, r.e.clock.Now().UTC().Format(time.RFC3339)+"  "+line+"\n")
+		_, _ = io.WriteString(w, tty.HeartbeatLine(r.e.clock.Now(), r.progressFields(now, false)))
 		return
 	}
 	fields := r.progressFields(now, true)
@@ -88,18 +81,11 @@ func (r *run) progressLine(final bool) {
 	if final {
 		end = "\n"
 	}
-	_, _ = io.WriteString(w, "\r\x1b[K"+fitFields(fields, r.e.width()-1)+end)
-}
-
-// field is one figure of the progress line; the lower its rank, the longer
-// it stays when the line must be shortened.
-type field struct {
-	text string
-	rank int
+	_, _ = io.WriteString(w, r.e.line.StatusLine(fields)+end)
 }
 
 // progressFields are the run's figures now, in the order they are shown.
-func (r *run) progressFields(now time.Duration, terminal bool) []field {
+func (r *run) progressFields(now time.Duration, terminal bool) []tty.Field {
 	o := r.m.overall
 	p99 := "-"
 	if o.hist.TotalCount() > 0 {
@@ -109,55 +95,20 @@ func (r *run) progressFields(now time.Duration, terminal bool) []field {
 	if !terminal {
 		elapsed = "elapsed " + elapsed
 	}
-	fields := []field{{elapsed, 0}}
+	fields := []tty.Field{{Text: elapsed, Rank: 0}}
 	if st := r.e.stage; st.n > 0 {
-		fields = append(fields, field{"stage " + strconv.Itoa(st.n) + " at " + loadreport.FormatRate(st.rate) + " calls/s", 1})
+		fields = append(fields, tty.Field{Text: "stage " + strconv.Itoa(st.n) + " at " + loadreport.FormatRate(st.rate) + " calls/s", Rank: 1})
 	}
 	rate := r.rate.at(now, o.Attempts)
 	return append(fields,
-		field{"calls " + strconv.FormatInt(r.calls.Started, 10), 8},
-		field{"in flight " + strconv.FormatInt(r.live, 10), 6},
-		field{fmt.Sprintf("events %d (%.0f/s)", o.Attempts, rate), 2},
-		field{"acked " + strconv.FormatInt(o.Acked, 10), 7},
-		field{"p99 " + p99, 3},
-		field{"errors " + strconv.FormatInt(o.Errors, 10), 4},
-		field{"timeouts " + strconv.FormatInt(o.Timeouts, 10), 5},
+		tty.Field{Text: "calls " + strconv.FormatInt(r.calls.Started, 10), Rank: 8},
+		tty.Field{Text: "in flight " + strconv.FormatInt(r.live, 10), Rank: 6},
+		tty.Field{Text: fmt.Sprintf("events %d (%.0f/s)", o.Attempts, rate), Rank: 2},
+		tty.Field{Text: "acked " + strconv.FormatInt(o.Acked, 10), Rank: 7},
+		tty.Field{Text: "p99 " + p99, Rank: 3},
+		tty.Field{Text: "errors " + strconv.FormatInt(o.Errors, 10), Rank: 4},
+		tty.Field{Text: "timeouts " + strconv.FormatInt(o.Timeouts, 10), Rank: 5},
 	)
-}
-
-const fieldSep = "  "
-
-func joinFields(fields []field) string {
-	texts := make([]string, len(fields))
-	for i, f := range fields {
-		texts[i] = f.text
-	}
-	return strings.Join(texts, fieldSep)
-}
-
-// fitFields joins the fields into at most width columns (one a rune):
-// while the line is too long, the field of the highest rank is left out;
-// a last field still too long is cut.
-func fitFields(fields []field, width int) string {
-	if width <= 0 {
-		return ""
-	}
-	fields = append([]field(nil), fields...)
-	line := joinFields(fields)
-	for utf8.RuneCountInString(line) > width && len(fields) > 1 {
-		drop := 0
-		for i, f := range fields {
-			if f.rank > fields[drop].rank {
-				drop = i
-			}
-		}
-		fields = append(fields[:drop], fields[drop+1:]...)
-		line = joinFields(fields)
-	}
-	if utf8.RuneCountInString(line) > width {
-		line = string([]rune(line)[:width])
-	}
-	return line
 }
 
 // rateMeter gives an event rate over about the last rateWindow from the

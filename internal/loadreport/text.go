@@ -9,6 +9,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/hamsasim/hamsasim/internal/report"
+	"github.com/hamsasim/hamsasim/internal/tty"
 )
 
 // Verdict is the one-line result of a run.
@@ -25,8 +26,12 @@ func Verdict(s *Summary) string {
 // WriteText writes the terminal summary: what ran, the thresholds, and the
 // figures per event type. It is built from s alone, in memory first: on
 // error nothing is written.
-func WriteText(w io.Writer, s *Summary) error {
-	t := &textWriter{}
+func WriteText(w io.Writer, s *Summary) error { return WriteTextColor(w, s, tty.Palette{}) }
+
+// WriteTextColor is WriteText with the verdict, the thresholds' marks and
+// the notes painted with pal (for a terminal).
+func WriteTextColor(w io.Writer, s *Summary, pal tty.Palette) error {
+	t := &textWriter{pal: pal}
 	t.head(s)
 	if err := t.typeTable(s); err != nil {
 		return err
@@ -41,13 +46,16 @@ func WriteText(w io.Writer, s *Summary) error {
 		t.capacity(s.Capacity)
 	}
 	t.findings(s)
-	t.p("\n%s\n", Verdict(s))
+	t.p("\n%s\n", t.pal.Word(Verdict(s)))
 	_, err := io.WriteString(w, t.b.String())
 	return err
 }
 
 // textWriter builds the terminal summary.
-type textWriter struct{ b strings.Builder }
+type textWriter struct {
+	b   strings.Builder
+	pal tty.Palette
+}
 
 func (t *textWriter) p(format string, args ...any) { fmt.Fprintf(&t.b, format, args...) }
 
@@ -122,7 +130,7 @@ func (t *textWriter) findings(s *Summary) {
 			case !th.Held:
 				mark = "FAIL"
 			}
-			t.p("  %s %-32s got %s\n", mark, th.Threshold, th.GotText)
+			t.p("  %s %-32s got %s\n", t.pal.Word(mark), th.Threshold, th.GotText)
 		}
 	}
 	for _, v := range s.Violations {
@@ -132,7 +140,7 @@ func (t *textWriter) findings(s *Summary) {
 		t.p("\n")
 	}
 	for _, n := range s.Notes {
-		t.p("\nnote: %s\n", n)
+		t.p("\n%s: %s\n", t.pal.Word("note"), n)
 	}
 	t.p("\n%s\n", AuditLine(s.Audit))
 	for _, pr := range s.Audit.Problems {

@@ -6,11 +6,16 @@ import (
 	"strings"
 
 	"github.com/hamsasim/hamsasim/internal/check"
+	"github.com/hamsasim/hamsasim/internal/tty"
 )
 
 // WriteText writes the summary a person reads at the end of a run.
-func WriteText(w io.Writer, r *Run) error {
-	p := &printer{w: w}
+func WriteText(w io.Writer, r *Run) error { return WriteTextColor(w, r, tty.Palette{}) }
+
+// WriteTextColor is WriteText with the verdicts, the calls' marks and the
+// findings' severities painted with pal (for a terminal).
+func WriteTextColor(w io.Writer, r *Run, pal tty.Palette) error {
+	p := &printer{w: w, pal: pal}
 	p.f("hamsasim %s against %s\n", r.Command, r.Target)
 	p.f("contract %s (version %s), seed %d, calls starting %s\n\n", r.Contract, r.ContractVersion, r.Seed, r.Start)
 	p.calls(r)
@@ -24,7 +29,7 @@ func WriteText(w io.Writer, r *Run) error {
 			if n.Count > 1 {
 				times = fmt.Sprintf(" (×%d)", n.Count)
 			}
-			p.f("  note    %-18s %s%s\n", n.Check, n.Message, times)
+			p.f("  %s %-18s %s%s\n", p.pal.Word(fmt.Sprintf("%-7s", "note")), n.Check, n.Message, times)
 		}
 	}
 	if len(r.Findings) > 0 {
@@ -48,8 +53,7 @@ func WriteText(w io.Writer, r *Run) error {
 			p.f("  %s\n", b)
 		}
 	}
-	verdict := Verdict(r)
-	p.f("\n%s: %d events sent, %d acknowledged, %d attempts", verdict, r.Deliveries, r.Acknowledged, r.Attempts)
+	p.f("\n%s: %d events sent, %d acknowledged, %d attempts", p.pal.Word(Verdict(r)), r.Deliveries, r.Acknowledged, r.Attempts)
 	if r.NotSent > 0 {
 		p.f(", %d not sent", r.NotSent)
 	}
@@ -87,7 +91,7 @@ func (p *printer) calls(r *Run) {
 		for _, d := range c.Deliveries {
 			maxLat = max(maxLat, d.LatencyMs)
 		}
-		p.f("  %s %-*s  %4d events  %4d acknowledged  slowest %s", mark, width, c.Fixture, c.Events, c.Acked, ms(maxLat))
+		p.f("  %s %-*s  %4d events  %4d acknowledged  slowest %s", p.pal.Word(mark), width, c.Fixture, c.Events, c.Acked, ms(maxLat))
 		if c.Sent < c.Events {
 			p.f("  (%d not sent)", c.Events-c.Sent)
 		}
@@ -136,7 +140,7 @@ func (p *printer) finding(f check.Finding) {
 	if f.Count > 1 {
 		where += fmt.Sprintf("  ×%d", f.Count)
 	}
-	p.f("  %-7s %-18s %s\n", f.Severity, f.Check, strings.TrimSpace(where))
+	p.f("  %s %-18s %s\n", p.pal.Word(fmt.Sprintf("%-7s", f.Severity)), f.Check, strings.TrimSpace(where))
 	p.f("          %s\n", f.Message)
 	if f.Excerpt != "" {
 		p.f("          answer: %s\n", f.Excerpt)
@@ -171,6 +175,7 @@ func (p *printer) finding(f check.Finding) {
 
 type printer struct {
 	w   io.Writer
+	pal tty.Palette
 	err error
 }
 

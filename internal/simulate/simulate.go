@@ -63,8 +63,10 @@ type Config struct {
 	// one is acknowledged. 0 is DefaultFailStreak; negative retries every
 	// event in full, as the platform does.
 	FailStreak int
-	// Progress, if set, is called after each delivery (from several goroutines).
-	Progress func(done, total int)
+	// Observe, if set, is told how far the run has got after each event
+	// sent (replay, redelivery or probe) and as each call ends. It is
+	// called from several goroutines at once and must be quick.
+	Observe func(Progress)
 	// Groups selects the probe groups (probe.Groups); nil runs all of them.
 	Groups map[string]bool
 	// ProbeAuth tells the auth probes which credentials to forge.
@@ -89,6 +91,45 @@ type Config struct {
 	// to an endpoint subscribed to a subset, and probes of other types are
 	// skipped. Nil subscribes to all.
 	Events map[string]bool
+}
+
+// Progress is how far a run has got, as Config.Observe is told.
+type Progress struct {
+	Calls     int // calls the replay sends
+	CallsDone int // calls whose events have all been sent, or given up on
+	Events    int // events sent so far: the replay's deliveries, its redeliveries and the probes
+	// Findings are the errors and warnings the replay's answers have
+	// raised so far, each occurrence counted (the report groups them by
+	// check); the probes' are judged at the end.
+	Findings int
+	Probing  bool // the replay is over; the probes are being sent
+}
+
+// meter counts a run's progress for Config.Observe; safe for concurrent use.
+type meter struct {
+	observe                func(Progress)
+	calls                  int
+	done, events, findings atomic.Int64
+	probing                atomic.Bool
+}
+
+// sent counts one event sent and the findings its answer raised.
+func (m *meter) sent(findings int) {
+	m.events.Add(1)
+	m.findings.Add(int64(findings))
+	m.tell()
+}
+
+func (m *meter) callDone() {
+	m.done.Add(1)
+	m.tell()
+}
+
+func (m *meter) tell() {
+	if m.observe != nil {
+		m.observe(Progress{Calls: m.calls, CallsDone: int(m.done.Load()), Events: int(m.events.Load()),
+			Findings: int(m.findings.Load()), Probing: m.probing.Load()})
+	}
 }
 
 // AllGroups selects every probe group.
@@ -178,7 +219,11 @@ func Run(ctx context.Context, cfg Config) (*report.Run, error) {
 	runCtx, stop := context.WithCancel(ctx)
 	defer stop()
 	b := &breaker{Breaker: deliver.NewBreaker(cfg.BreakerThreshold, 0), trip: stop}
-	rp := replay(runCtx, cfg, calls, b)
+	m := &meter{observe: cfg.Observe}
+	if cfg.Groups[probe.GroupLifecycle] {
+		m.calls = len(calls)
+	}
+	rp := replay(runCtx, cfg, calls, b, m)
 
 	r := &report.Run{
 		Tool: "hamsasim", Command: "simulate", Target: cfg.Target,
@@ -192,7 +237,7 @@ func Run(ctx context.Context, cfg Config) (*report.Run, error) {
 	}
 	rp.addTo(r, cfg, calls, callIDs)
 	if !b.Tripped() && ctx.Err() == nil {
-		probes(ctx, runCtx, cfg, r, rp, b, callIDs)
+		probes(ctx, runCtx, cfg, r, rp, b, m, callIDs)
 	}
 	if h := authHint(rp.results, cfg.ProbeAuth.Mode); h != "" {
 		r.Hints = append(r.Hints, h)
@@ -243,16 +288,18 @@ func (cfg *Config) defaults() {
 // replayed is what the lifecycle replay sent and heard, per call.
 type replayed struct {
 	results     [][]deliver.Result
+	findings    [][]check.Finding // the deliveries' findings, in the order of results
 	dupes       [][]check.Finding
 	redelivered []int
 	streaks     *streaks
 }
 
 // replay sends each call's events in order, cfg.Concurrency calls at once,
-// until ctx is done.
-func replay(ctx context.Context, cfg Config, calls [][]event.Event, b *breaker) *replayed {
+// until ctx is done, and judges each answer as it comes.
+func replay(ctx context.Context, cfg Config, calls [][]event.Event, b *breaker, m *meter) *replayed {
 	rp := &replayed{
 		results:     make([][]deliver.Result, len(calls)),
+		findings:    make([][]check.Finding, len(calls)),
 		dupes:       make([][]check.Finding, len(calls)),
 		redelivered: make([]int, len(calls)),
 		streaks:     newStreaks(cfg.FailStreak),
@@ -260,11 +307,6 @@ func replay(ctx context.Context, cfg Config, calls [][]event.Event, b *breaker) 
 	if !cfg.Groups[probe.GroupLifecycle] {
 		return rp
 	}
-	total := 0
-	for _, c := range calls {
-		total += len(c)
-	}
-	var done atomic.Int64
 	sem := make(chan struct{}, cfg.Concurrency)
 	var wg sync.WaitGroup
 	for i, evs := range calls {
@@ -279,11 +321,8 @@ func replay(ctx context.Context, cfg Config, calls [][]event.Event, b *breaker) 
 		go func() {
 			defer wg.Done()
 			defer func() { <-sem }()
-			rp.call(ctx, cfg, i, evs, b, func() {
-				if cfg.Progress != nil {
-					cfg.Progress(int(done.Add(1)), total)
-				}
-			})
+			rp.call(ctx, cfg, i, evs, b, m)
+			m.callDone()
 		}()
 	}
 	wg.Wait()
@@ -291,7 +330,7 @@ func replay(ctx context.Context, cfg Config, calls [][]event.Event, b *breaker) 
 }
 
 // call replays call i's events, paced by their offsets times TimeScale.
-func (rp *replayed) call(ctx context.Context, cfg Config, i int, evs []event.Event, b *breaker, delivered func()) {
+func (rp *replayed) call(ctx context.Context, cfg Config, i int, evs []event.Event, b *breaker, m *meter) {
 	callStart := cfg.Clock.Now()
 	seenType := map[string]bool{}
 	for _, ev := range evs {
@@ -312,19 +351,43 @@ func (rp *replayed) call(ctx context.Context, cfg Config, i int, evs []event.Eve
 		}
 		rp.streaks.record(ev.Type, res)
 		rp.results[i] = append(rp.results[i], res)
+		if sent(res) {
+			fs := check.Delivery(cfg.Contract, res)
+			for k := range fs {
+				reproduce(&fs[k], cfg, res.Event)
+			}
+			rp.findings[i] = append(rp.findings[i], fs...)
+			m.sent(counted(fs))
+		}
 		if cfg.Groups[probe.GroupDuplicate] && res.Acked() && !seenType[ev.Type] {
 			// The platform redelivers when an answer is lost: send the
 			// first event of each type again, right after its answer.
 			seenType[ev.Type] = true
-			rp.redeliver(ctx, cfg, i, ev, b)
+			rp.redeliver(ctx, cfg, i, ev, b, m)
 		}
-		delivered()
 	}
+}
+
+// sent reports whether a delivery was really sent: not only cut short by
+// the run's end before its first attempt.
+func sent(res deliver.Result) bool {
+	return !(res.Final().Class == deliver.ClassCanceled && len(res.Attempts) == 1)
+}
+
+// counted is how many of fs are errors or warnings.
+func counted(fs []check.Finding) int {
+	n := 0
+	for _, f := range fs {
+		if f.Severity != check.SeverityNote {
+			n++
+		}
+	}
+	return n
 }
 
 // redeliver sends ev again, as the platform does when an answer is lost,
 // and judges the answer.
-func (rp *replayed) redeliver(ctx context.Context, cfg Config, i int, ev event.Event, b *breaker) {
+func (rp *replayed) redeliver(ctx context.Context, cfg Config, i int, ev event.Event, b *breaker, m *meter) {
 	req := deliver.Request{Target: cfg.Target, Body: ev.Body, MsgID: deliver.MessageID(ev.Key())}
 	a := cfg.Deliverer.Send(ctx, req, 1, deliver.TriggerRedelivery)
 	b.observe(a)
@@ -335,7 +398,9 @@ func (rp *replayed) redeliver(ctx context.Context, cfg Config, i int, ev event.E
 	what := fmt.Sprintf("a redelivery of %s #%d (same callId, eventType and timestamp)", ev.Type, ev.Seq)
 	shownReq := req
 	shownReq.Target = cfg.shown()
-	rp.dupes[i] = append(rp.dupes[i], check.Redelivery(ev, a, what, cfg.Deliverer.Repro(shownReq, ""))...)
+	fs := check.Redelivery(ev, a, what, cfg.Deliverer.Repro(shownReq, ""))
+	rp.dupes[i] = append(rp.dupes[i], fs...)
+	m.sent(counted(fs))
 }
 
 // addTo adds the replay's calls, deliveries and findings to r.
@@ -344,10 +409,10 @@ func (rp *replayed) addTo(r *report.Run, cfg Config, calls [][]event.Event, call
 		f := cfg.Fixtures[i]
 		c := report.Call{Fixture: f.Name, Source: f.Source, CallID: callIDs[i], Events: len(evs), Deliveries: []report.Delivery{}}
 		for _, res := range rp.results[i] {
-			final := res.Final()
-			if final.Class == deliver.ClassCanceled && len(res.Attempts) == 1 {
-				continue // never really sent
+			if !sent(res) {
+				continue
 			}
+			final := res.Final()
 			c.Sent++
 			r.Deliveries++
 			made := res.Made()
@@ -362,11 +427,8 @@ func (rp *replayed) addTo(r *report.Run, cfg Config, calls [][]event.Event, call
 				LatencyMs: final.Latency.Milliseconds(), ErrorClass: string(final.Class), Acked: res.Acked(),
 				AttemptLog: attemptLog(res),
 			})
-			for _, f := range check.Delivery(cfg.Contract, res) {
-				reproduce(&f, cfg, res.Event)
-				r.Findings = append(r.Findings, f)
-			}
 		}
+		r.Findings = append(r.Findings, rp.findings[i]...)
 		if cfg.Groups[probe.GroupLifecycle] {
 			r.NotSent += len(evs) - c.Sent
 		}
@@ -381,7 +443,7 @@ func (rp *replayed) addTo(r *report.Run, cfg Config, calls [][]event.Event, call
 // probes runs the probe groups after the replay, then checks through the
 // probe API that every acknowledged event of the replay was recorded, and
 // took effect once, redeliveries included.
-func probes(ctx, runCtx context.Context, cfg Config, r *report.Run, rp *replayed, b *breaker, callIDs []string) {
+func probes(ctx, runCtx context.Context, cfg Config, r *report.Run, rp *replayed, b *breaker, m *meter, callIDs []string) {
 	var acked map[string]bool // nil: no replay, judge every probe
 	if cfg.Groups[probe.GroupLifecycle] {
 		acked = map[string]bool{}
@@ -397,10 +459,18 @@ func probes(ctx, runCtx context.Context, cfg Config, r *report.Run, rp *replayed
 			}
 		}
 	}
+	observe := func(a deliver.Attempt) {
+		b.observe(a)
+		if a.Class != deliver.ClassCanceled {
+			m.sent(0)
+		}
+	}
 	pr := probe.NewRunner(probe.Config{
 		Target: cfg.Target, Shown: cfg.shown(), Deliverer: cfg.Deliverer, Contract: cfg.Contract, Template: template(cfg.Fixtures, rp.results),
-		Seed: cfg.Seed, Start: cfg.Start, Auth: cfg.ProbeAuth, Acked: acked, Observe: b.observe, Events: cfg.Events, Records: cfg.Records,
+		Seed: cfg.Seed, Start: cfg.Start, Auth: cfg.ProbeAuth, Acked: acked, Observe: observe, Events: cfg.Events, Records: cfg.Records,
 	})
+	m.probing.Store(true)
+	m.tell()
 	pr.Run(runCtx, cfg.Groups)
 	r.Probes = append(r.Probes, pr.Results...)
 	r.Findings = append(r.Findings, pr.Findings...)

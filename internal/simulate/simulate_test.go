@@ -270,3 +270,51 @@ func TestFailingTypeIsSentOnce(t *testing.T) {
 		})
 	}
 }
+
+// Observe is told of every event sent and every call ended, and of the
+// replay's findings as they are raised: at the end its figures are the
+// report's.
+func TestObserveSeesWhatTheReportCounts(t *testing.T) {
+	t.Parallel()
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, req *http.Request) {
+		body, _ := io.ReadAll(req.Body)
+		var env struct{ EventType string }
+		_ = json.Unmarshal(body, &env)
+		w.Header().Set("Content-Type", "application/json")
+		if env.EventType == "tool.executed" {
+			w.WriteHeader(http.StatusServiceUnavailable)
+		}
+		w.Write([]byte(`{"received":true}`))
+	}))
+	t.Cleanup(srv.Close)
+	var mu sync.Mutex
+	var seen []simulate.Progress
+	r, err := simulate.Run(context.Background(), simulate.Config{
+		Target: srv.URL, Fixtures: shippedFixtures(t, "job-interview", "sales-outbound-tools", "no-answer"), Deliverer: newDeliverer(t, 1),
+		Seed: 3, Start: start, Concurrency: 2,
+		Groups:  map[string]bool{probe.GroupLifecycle: true, probe.GroupDuplicate: true, probe.GroupAuth: true},
+		Observe: func(p simulate.Progress) { mu.Lock(); seen = append(seen, p); mu.Unlock() },
+	})
+	require.NoError(t, err)
+	require.NotEmpty(t, seen)
+	var last simulate.Progress
+	for _, p := range seen {
+		last.Calls = max(last.Calls, p.Calls)
+		last.CallsDone = max(last.CallsDone, p.CallsDone)
+		last.Events = max(last.Events, p.Events)
+		last.Findings = max(last.Findings, p.Findings)
+	}
+	assert.Equal(t, 3, last.Calls)
+	assert.Equal(t, 3, last.CallsDone)
+	assert.Equal(t, r.Deliveries+r.Redeliveries+len(r.Probes), last.Events)
+	replayed := 0
+	for _, f := range r.Findings {
+		if f.Probe == "" {
+			replayed += len(f.Occurs())
+		}
+	}
+	assert.Positive(t, replayed, "the 503s are findings")
+	assert.Equal(t, replayed, last.Findings)
+	assert.False(t, seen[0].Probing)
+	assert.True(t, seen[len(seen)-1].Probing, "the probes come last")
+}

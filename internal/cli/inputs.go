@@ -174,12 +174,20 @@ func parseTarget(raw string) (*url.URL, error) {
 }
 
 // prepareOutputs creates (empty) every report file a run will write, so
-// that an unwritable path stops the run before anything is sent.
+// that an unwritable path stops the run before anything is sent. A path of
+// "-" is standard output and creates nothing; only one report may go there.
 func prepareOutputs(outputs [][2]string) error {
 	seen := map[string]string{}
 	for _, o := range outputs {
 		flag, path := o[0], o[1]
 		if path == "" {
+			continue
+		}
+		if path == stdoutPath {
+			if other, dup := seen[stdoutPath]; dup {
+				return usageError("%s - and %s - both write to standard output; send one of them to a file", other, flag)
+			}
+			seen[stdoutPath] = flag
 			continue
 		}
 		abs, _ := filepath.Abs(path)
@@ -190,7 +198,7 @@ func prepareOutputs(outputs [][2]string) error {
 	}
 	for _, o := range outputs {
 		flag, path := o[0], o[1]
-		if path == "" {
+		if path == "" || path == stdoutPath {
 			continue
 		}
 		if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {

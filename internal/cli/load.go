@@ -44,6 +44,7 @@ type loadCmd struct {
 	drain        time.Duration
 	reportDir    string
 	junitOut     string
+	jsonOut      string
 	seed         string
 	shard        string
 	workers      int
@@ -108,7 +109,8 @@ Exit codes: 0 every threshold held, 1 a threshold failed (or, with
 	f.DurationVar(&l.duration, "duration", 0, "how long new calls arrive (default: the scenario's duration)")
 	f.DurationVar(&l.drain, "drain", -1, "after arrivals end, how long in-flight calls may take (default: the scenario's drain)")
 	f.StringVar(&l.reportDir, "report-dir", "", "where the reports go (default reports/<scenario>-<UTC time>)")
-	f.StringVar(&l.junitOut, "junit", "", "also write the threshold verdicts as JUnit XML to this file")
+	f.StringVar(&l.junitOut, "junit", "", "also write the threshold verdicts as JUnit XML to this file (- for standard output; the summary then goes to stderr)")
+	f.StringVar(&l.jsonOut, "json", "", "also write summary.json to this file (- for standard output; the summary then goes to stderr)")
 	f.StringVar(&l.seed, "seed", "", "seed for fixture choice, ids, duplicates and shuffles (default: random; in the summary)")
 	f.StringVar(&l.shard, "shard", "", "run one slice of the calls, i/n (0-based: 0/4 to 3/4); merge with 'hamsasim report merge'")
 	f.IntVar(&l.workers, "workers", load.DefaultWorkers, "concurrent HTTP exchanges at most")
@@ -151,7 +153,8 @@ func (l *loadCmd) run(cmd *cobra.Command, _ []string) error {
 	defer stopMetrics()
 	files := reportFiles(in.dir)
 	if err := prepareOutputs([][2]string{
-		{"--report-dir", files.summary}, {"--report-dir", files.results}, {"--report-dir", files.html}, {"--report-dir", files.dead}, {"--junit", l.junitOut},
+		{"--report-dir", files.summary}, {"--report-dir", files.results}, {"--report-dir", files.html}, {"--report-dir", files.dead},
+		{"--json", l.jsonOut}, {"--junit", l.junitOut},
 	}); err != nil {
 		return err
 	}
@@ -189,7 +192,7 @@ func (l *loadCmd) run(cmd *cobra.Command, _ []string) error {
 	if s == nil {
 		return err
 	}
-	if werr := writeLoadReports(l.e, s, files, l.junitOut, l.quiet); werr != nil {
+	if werr := writeLoadReports(l.e, s, files, l.jsonOut, l.junitOut, l.quiet); werr != nil {
 		return werr
 	}
 	return err
@@ -253,6 +256,9 @@ func (l *loadCmd) inputs(cmd *cobra.Command) (*loadInputs, error) {
 func (l *loadCmd) checkRanges(cmd *cobra.Command) error {
 	if l.scenario == "" {
 		return usageError("load: --scenario is required (a file, or one of: %s)", strings.Join(shippedScenarioNames(), ", "))
+	}
+	if err := checkFolder("--report-dir", l.reportDir, "--json - writes the summary there"); err != nil {
+		return err
 	}
 	if cmd.Flags().Changed("duration") && (l.duration <= 0 || l.duration > scenario.MaxDuration) {
 		return usageError("--duration %s: use more than 0 and at most %s", l.duration, scenario.MaxDuration)
@@ -521,31 +527,38 @@ func reportFiles(dir string) loadFiles {
 	}
 }
 
-// writeLoadReports writes summary.json, report.html, the JUnit file and
-// the terminal summary.
-func writeLoadReports(e *env, s *loadreport.Summary, files loadFiles, junitOut string, quiet bool) error {
+// writeLoadReports writes summary.json, report.html, the JSON and JUnit
+// files asked for, and the terminal summary (to stderr when a report goes
+// to standard output).
+func writeLoadReports(e *env, s *loadreport.Summary, files loadFiles, jsonOut, junitOut string, quiet bool) error {
 	if err := report.WriteFile(files.summary, func(w io.Writer) error { return loadreport.WriteJSON(w, s) }); err != nil {
 		return usageError("--report-dir: %s", err)
 	}
 	if err := report.WriteFile(files.html, func(w io.Writer) error { return loadreport.WriteHTML(w, s) }); err != nil {
 		return usageError("--report-dir: %s", err)
 	}
-	if junitOut != "" {
-		if err := report.WriteFile(junitOut, func(w io.Writer) error { return loadreport.WriteJUnit(w, s) }); err != nil {
-			return usageError("--junit: %s", err)
+	if jsonOut != "" {
+		if err := writeReport(e, "--json", jsonOut, func(w io.Writer) error { return loadreport.WriteJSON(w, s) }); err != nil {
+			return err
 		}
 	}
+	if junitOut != "" {
+		if err := writeReport(e, "--junit", junitOut, func(w io.Writer) error { return loadreport.WriteJUnit(w, s) }); err != nil {
+			return err
+		}
+	}
+	out := summaryOut(e, jsonOut, junitOut)
 	if quiet {
-		fmt.Fprintf(e.stdout, "%s: %s, %d calls, %d deliveries, %d acknowledged, p99 %.1f ms; report %s\n",
+		fmt.Fprintf(out, "%s: %s, %d calls, %d deliveries, %d acknowledged, p99 %.1f ms; report %s\n",
 			loadreport.Verdict(s), s.Scenario, s.Calls.Started, s.Overall.Deliveries, s.Overall.Acked, s.Overall.Latency.P99, files.html)
 		return nil
 	}
-	if err := loadreport.WriteText(e.stdout, s); err != nil {
+	if err := loadreport.WriteText(out, s); err != nil {
 		return err
 	}
-	fmt.Fprintf(e.stdout, "reports: %s, %s, %s\n", files.summary, files.results, files.html)
+	fmt.Fprintf(out, "reports: %s, %s, %s\n", files.summary, files.results, files.html)
 	if s.DeadLetters > 0 {
-		fmt.Fprintf(e.stdout, "dead letters: %s (hamsasim redeliver %s --target URL)\n", files.dead, files.dead)
+		fmt.Fprintf(out, "dead letters: %s (hamsasim redeliver %s --target URL)\n", files.dead, files.dead)
 	}
 	return nil
 }

@@ -35,6 +35,9 @@ var flagCompletions = map[string]valueList{
 	"events":     {values: func() []string { return event.Types }, list: true},
 	"probes":     {values: func() []string { return probe.Groups }, list: true},
 	"durability": {values: func() []string { return []string{"normal", "full"} }},
+	"output": {values: func() []string {
+		return []string{outputText + "\tfor people", outputJSON + "\tone JSON document on standard output"}
+	}},
 	"fault": {values: func() []string {
 		var out []string
 		for _, name := range receiver.FaultNames() {

@@ -73,6 +73,12 @@ func (c *configCmd) run(cmd *cobra.Command, args []string) error {
 			return cmd.Help()
 		}
 	}
+	var output outputFlag
+	args, output.format = takeOutputFlag(args)
+	asJSON, err := output.json()
+	if err != nil {
+		return usageError("config: %w", err)
+	}
 	root := cmd.Root()
 	target, rest, err := root.Find(args)
 	if err != nil || !configurable(target) || target.Parent() != nil && !configurable(target.Parent()) {
@@ -88,8 +94,89 @@ func (c *configCmd) run(cmd *cobra.Command, args []string) error {
 	if err != nil {
 		return usageError("%w", err)
 	}
+	if asJSON {
+		return writeJSON(c.e.stdout, describeConfig(target, eff, c.e.getenv))
+	}
 	c.print(target, eff)
 	return nil
+}
+
+// takeOutputFlag removes config's own -o/--output from args (up to "--";
+// every other flag is the described command's) and returns its value,
+// text when not given.
+func takeOutputFlag(args []string) ([]string, string) {
+	format := outputText
+	var rest []string
+	for i := 0; i < len(args); i++ {
+		a := args[i]
+		switch {
+		case a == "--":
+			return append(rest, args[i:]...), format
+		case (a == "-o" || a == "--output") && i+1 < len(args):
+			format = args[i+1]
+			i++
+		case strings.HasPrefix(a, "--output="):
+			format = strings.TrimPrefix(a, "--output=")
+		case strings.HasPrefix(a, "-o") && !strings.HasPrefix(a, "--") && len(a) > 2:
+			format = strings.TrimPrefix(strings.TrimPrefix(a, "-o"), "=")
+		default:
+			rest = append(rest, a)
+		}
+	}
+	return rest, format
+}
+
+// configJSON is what `hamsasim config -o json` prints.
+type configJSON struct {
+	Command    string            `json:"command"`
+	ConfigFile *configFileJSON   `json:"configFile"` // null when none was read
+	Flags      []configFlagJSON  `json:"flags"`
+	Secret     *configSecretJSON `json:"secret,omitempty"` // for commands that send with a secret
+}
+
+type configFileJSON struct {
+	Path string `json:"path"`
+	From string `json:"from"` // "--config", "HAMSASIM_CONFIG" or "search"
+}
+
+type configFlagJSON struct {
+	Name     string   `json:"name"`
+	Value    string   `json:"value"`            // as the text shows it
+	Values   []string `json:"values,omitempty"` // for a flag that takes several
+	Source   string   `json:"source"`           // "flag", "env" or "file"
+	Variable string   `json:"variable,omitempty"`
+	File     string   `json:"file,omitempty"`
+	Line     int      `json:"line,omitempty"`
+}
+
+type configSecretJSON struct {
+	Variable string `json:"variable"`
+	Set      bool   `json:"set"`
+}
+
+// describeConfig is the effective configuration of target as JSON.
+func describeConfig(target *cobra.Command, eff *effectiveConfig, getenv func(string) string) configJSON {
+	out := configJSON{Command: commandPath(target), Flags: []configFlagJSON{}}
+	if eff.file != "" {
+		from := eff.how
+		if from != "--config" && from != flagEnv(configFlag) {
+			from = "search"
+		}
+		out.ConfigFile = &configFileJSON{Path: eff.file, From: from}
+	}
+	origins := slices.Clone(eff.origins)
+	sort.Slice(origins, func(i, j int) bool { return origins[i].flag.Name < origins[j].flag.Name })
+	for _, o := range origins {
+		fj := configFlagJSON{Name: o.flag.Name, Value: displayValue(o.flag), Source: o.source, Variable: o.env, File: o.file, Line: o.line}
+		if items, ok := displayItems(o.flag); ok {
+			fj.Values = items
+		}
+		out.Flags = append(out.Flags, fj)
+	}
+	if name := secretVariable(target); name != "" {
+		out.Secret = &configSecretJSON{Variable: name, Set: getenv(name) != ""}
+	}
+	return out
 }
 
 // unknownCommand says which word of args is not a command, and what is.
@@ -135,7 +222,7 @@ func (c *configCmd) print(target *cobra.Command, eff *effectiveConfig) {
 		tw := tabwriter.NewWriter(out, 0, 0, 2, ' ', 0)
 		fmt.Fprintln(tw, "flag\tvalue\tfrom")
 		for _, o := range origins {
-			fmt.Fprintf(tw, "--%s\t%s\t%s\n", o.flag.Name, displayValue(o.flag), o.from)
+			fmt.Fprintf(tw, "--%s\t%s\t%s\n", o.flag.Name, displayValue(o.flag), o.from())
 		}
 		tw.Flush()
 		fmt.Fprintf(out, "\nevery other flag has its default ('%s --help' lists them)\n", path)

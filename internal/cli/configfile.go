@@ -37,6 +37,8 @@ var ErrConfig = errors.New("invalid configuration")
 // Where a flag's value came from, for `hamsasim config` and for messages.
 const (
 	fromFlag = "flag"
+	fromEnv  = "env"
+	fromFile = "file"
 )
 
 // notConfigurable are flags no config file or variable may set: they
@@ -79,8 +81,23 @@ type configFile struct {
 
 // flagOrigin is a flag that does not have its default, and why.
 type flagOrigin struct {
-	flag *pflag.Flag
-	from string // "flag", "env HAMSASIM_TARGET", "hamsasim.yaml:4"
+	flag   *pflag.Flag
+	source string // fromFlag, fromEnv or fromFile
+	env    string // the variable, for fromEnv
+	file   string // the config file, for fromFile
+	line   int    // its line, for fromFile
+}
+
+// from says where the value came from: "flag", "env HAMSASIM_TARGET",
+// "hamsasim.yaml:4".
+func (o flagOrigin) from() string {
+	switch o.source {
+	case fromEnv:
+		return "env " + o.env
+	case fromFile:
+		return fmt.Sprintf("%s:%d", o.file, o.line)
+	}
+	return fromFlag
 }
 
 // effectiveConfig is what one command runs with beyond its defaults.
@@ -389,7 +406,7 @@ func applyConfig(c *cobra.Command, getenv func(string) string, dir string) (*eff
 			return
 		}
 		if f.Changed {
-			eff.origins = append(eff.origins, flagOrigin{f, fromFlag})
+			eff.origins = append(eff.origins, flagOrigin{flag: f, source: fromFlag})
 			return
 		}
 		if v := getenv(flagEnv(f.Name)); v != "" {
@@ -407,7 +424,7 @@ func applyConfig(c *cobra.Command, getenv func(string) string, dir string) (*eff
 				problems = append(problems, fmt.Sprintf("%s: %q %s (it sets --%s)", name, v, err, f.Name))
 				return
 			}
-			eff.origins = append(eff.origins, flagOrigin{f, "env " + name})
+			eff.origins = append(eff.origins, flagOrigin{flag: f, source: fromEnv, env: name})
 			return
 		}
 		if cv, ok := values[f.Name]; ok {
@@ -416,7 +433,7 @@ func applyConfig(c *cobra.Command, getenv func(string) string, dir string) (*eff
 				problems = append(problems, fmt.Sprintf("%s: %s: %s %s", where, f.Name, quoteValues(cv.values), err))
 				return
 			}
-			eff.origins = append(eff.origins, flagOrigin{f, where})
+			eff.origins = append(eff.origins, flagOrigin{flag: f, source: fromFile, file: eff.file, line: cv.line})
 		}
 	})
 	if len(problems) > 0 {
@@ -425,11 +442,11 @@ func applyConfig(c *cobra.Command, getenv func(string) string, dir string) (*eff
 	for _, o := range eff.origins {
 		if o.flag.Name == "secret-env" && !envName.MatchString(o.flag.Value.String()) {
 			where := "--secret-env"
-			switch {
-			case strings.HasPrefix(o.from, "env "):
-				where = strings.TrimPrefix(o.from, "env ")
-			case o.from != fromFlag:
-				where = o.from + ": secret-env"
+			switch o.source {
+			case fromEnv:
+				where = o.env
+			case fromFile:
+				where = o.from() + ": secret-env"
 			}
 			return nil, &configError{fmt.Sprintf("%s takes the name of the environment variable that holds the secret (letters, digits and _, such as %s), not the secret itself", where, DefaultSecretEnv)}
 		}
@@ -486,20 +503,32 @@ func quoteValues(vs []string) string {
 // displayValue is a flag's value safe to print: URLs lose their user info
 // and query, lists are joined with commas.
 func displayValue(f *pflag.Flag) string {
-	redact := func(s string) string {
-		if u, err := url.Parse(s); err == nil && u.Scheme != "" && u.Host != "" {
-			return report.RedactURL(s)
-		}
-		return s
-	}
-	if sv, ok := f.Value.(pflag.SliceValue); ok {
-		items := sv.GetSlice()
-		for i, it := range items {
-			items[i] = redact(it)
-		}
+	if items, ok := displayItems(f); ok {
 		return strings.Join(items, ",")
 	}
-	return redact(f.Value.String())
+	return redactValue(f.Value.String())
+}
+
+// displayItems is the values of a flag that takes several, each safe to
+// print; ok is false for a flag that takes one.
+func displayItems(f *pflag.Flag) (items []string, ok bool) {
+	sv, ok := f.Value.(pflag.SliceValue)
+	if !ok {
+		return nil, false
+	}
+	items = sv.GetSlice()
+	for i, it := range items {
+		items[i] = redactValue(it)
+	}
+	return items, true
+}
+
+// redactValue removes the user info and query of a value that is a URL.
+func redactValue(s string) string {
+	if u, err := url.Parse(s); err == nil && u.Scheme != "" && u.Host != "" {
+		return report.RedactURL(s)
+	}
+	return s
 }
 
 // annotate adds to a usage error about a flag set by a variable or the
@@ -513,11 +542,11 @@ func annotate(err error, origins []flagOrigin) error {
 	msg := xe.err.Error()
 	var notes []string
 	for _, o := range origins {
-		if o.from == fromFlag {
+		if o.source == fromFlag {
 			continue
 		}
 		if mentionsFlag(msg, o.flag.Name) {
-			notes = append(notes, fmt.Sprintf("--%s is from %s", o.flag.Name, o.from))
+			notes = append(notes, fmt.Sprintf("--%s is from %s", o.flag.Name, o.from()))
 		}
 	}
 	if len(notes) == 0 {

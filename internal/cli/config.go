@@ -88,7 +88,7 @@ func (c *configCmd) run(cmd *cobra.Command, args []string) error {
 		target, _, _ = root.Find([]string{defaultConfigCommand})
 	}
 	if err := target.ParseFlags(rest); err != nil {
-		return usageError("config %s: %s (see 'hamsasim %s --help')", commandPath(target), err, commandPath(target))
+		return usageError("config %s", flagErrorText(target, err))
 	}
 	eff, err := applyConfig(target, c.e.getenv, ".")
 	if err != nil {

@@ -155,9 +155,7 @@ works on a fresh machine.`,
 		SilenceErrors: true,
 		Version:       Version(),
 	}
-	root.SetFlagErrorFunc(func(c *cobra.Command, err error) error {
-		return usageError("%s: %s (see 'hamsasim %s --help')", c.Name(), err, c.Name())
-	})
+	root.SetFlagErrorFunc(flagError)
 	root.AddCommand(
 		newTriggerCmd(e),
 		newSimulateCmd(e),

@@ -343,7 +343,7 @@ func TestCompletion(t *testing.T) {
 		{name: "auth prefix", args: []string{"features", "--auth", "h"}, want: []string{"hmac\t", ":4"}},
 		{name: "event types after a comma", args: []string{"load", "--events", "call.started,call.e"}, want: []string{"call.started,call.ended", ":6"}},
 		{name: "receiver faults", args: []string{"receiver", "--fault", "slow"}, want: []string{"slow-ack\tanswers after 6 s", ":6"}},
-		{name: "shipped scenarios", args: []string{"load", "--scenario", "peak"}, want: []string{"peak-ramp\t", ":0"}},
+		{name: "shipped scenarios", args: []string{"load", "--scenario", "peak"}, want: []string{"peak-ramp\t", ":4"}},
 		{name: "commands for config", args: []string{"config", "sim"}, want: []string{"simulate\t", ":4"}},
 	}
 	for _, tc := range cases {

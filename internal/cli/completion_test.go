@@ -8,10 +8,11 @@ import (
 	"github.com/stretchr/testify/require"
 )
 
-// TestCompletionOfArgumentsAndFiles runs cobra's hidden __complete command,
+// TestCompletion runs cobra's hidden __complete command,
 // as the shell scripts do: each case's whole answer, the directive last
 // (:4 no file completion, :6 and no space, :8 files with these extensions).
-func TestCompletionOfArgumentsAndFiles(t *testing.T) {
+// Values are registered by flag name in completion.go, for every command.
+func TestCompletion(t *testing.T) {
 	t.Parallel()
 	cases := []struct {
 		name string
@@ -32,6 +33,12 @@ func TestCompletionOfArgumentsAndFiles(t *testing.T) {
 		{name: "feature files", args: []string{"features", ""}, want: []string{"feature", ":8"}},
 		{name: "a dead-letter file, once", args: []string{"redeliver", "x.jsonl", ""}, want: []string{":4"}},
 		{name: "output formats", args: []string{"checks", "-o", ""}, want: []string{"text\t", "json\t", ":4"}},
+		{name: "auth modes", args: []string{"simulate", "--auth", ""}, want: []string{"bearer\t", "hmac\t", "none\t", ":4"}},
+		{name: "auth prefix", args: []string{"features", "--auth", "h"}, want: []string{"hmac\t", ":4"}},
+		{name: "event types after a comma", args: []string{"load", "--events", "call.started,call.e"}, want: []string{"call.started,call.ended", ":6"}},
+		{name: "receiver faults", args: []string{"receiver", "--fault", "slow"}, want: []string{"slow-ack\tanswers after 6 s", ":6"}},
+		{name: "shipped scenarios", args: []string{"load", "--scenario", "peak"}, want: []string{"peak-ramp\t", ":4"}},
+		{name: "commands for config", args: []string{"config", "sim"}, want: []string{"simulate\t", ":4"}},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {

@@ -332,34 +332,6 @@ func TestConfigAppliedToRun(t *testing.T) {
 	assert.Equal(t, envTarget, readReport(t, filepath.Join(dir, "out", "env.json"))["target"])
 }
 
-func TestCompletion(t *testing.T) {
-	t.Parallel()
-	cases := []struct {
-		name string
-		args []string
-		want []string
-	}{
-		{name: "auth modes", args: []string{"simulate", "--auth", ""}, want: []string{"bearer\t", "hmac\t", "none\t", ":4"}},
-		{name: "auth prefix", args: []string{"features", "--auth", "h"}, want: []string{"hmac\t", ":4"}},
-		{name: "event types after a comma", args: []string{"load", "--events", "call.started,call.e"}, want: []string{"call.started,call.ended", ":6"}},
-		{name: "receiver faults", args: []string{"receiver", "--fault", "slow"}, want: []string{"slow-ack\tanswers after 6 s", ":6"}},
-		{name: "shipped scenarios", args: []string{"load", "--scenario", "peak"}, want: []string{"peak-ramp\t", ":4"}},
-		{name: "commands for config", args: []string{"config", "sim"}, want: []string{"simulate\t", ":4"}},
-	}
-	for _, tc := range cases {
-		t.Run(tc.name, func(t *testing.T) {
-			t.Parallel()
-			res := runCLI(t, nil, append([]string{"__complete"}, tc.args...)...)
-			require.Equal(t, ExitPassed, res.code, res.stderr)
-			lines := strings.Split(strings.TrimSpace(res.stdout), "\n")
-			require.Len(t, lines, len(tc.want), res.stdout)
-			for i, w := range tc.want {
-				assert.True(t, strings.HasPrefix(lines[i], w), "line %d: got %q, want it to start with %q", i, lines[i], w)
-			}
-		})
-	}
-}
-
 func TestMentionsFlag(t *testing.T) {
 	t.Parallel()
 	cases := []struct {

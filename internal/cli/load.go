@@ -26,6 +26,7 @@ import (
 	"github.com/hamsasim/hamsasim/internal/report"
 	"github.com/hamsasim/hamsasim/internal/scenario"
 	"github.com/hamsasim/hamsasim/internal/suggest"
+	"github.com/hamsasim/hamsasim/internal/yamlfile"
 )
 
 // Limits above which a load run against a target that is not on this
@@ -116,7 +117,7 @@ Exit codes: 0 every threshold held, 1 a threshold failed (or, with
 	f.IntVar(&l.workers, "workers", load.DefaultWorkers, "concurrent HTTP exchanges at most")
 	f.IntVar(&l.maxInFlight, "max-in-flight", load.DefaultMaxInFlight, "calls in flight at most; later arrivals wait and are reported late")
 	f.BoolVarP(&l.quiet, "quiet", "q", false, "print only the verdict line; no progress")
-	f.BoolVar(&l.yes, "yes", false, fmt.Sprintf("confirm a heavy run against a target not on this machine (over %g calls/s, longer than %s, or --find-capacity)", safeRemoteRate, safeRemoteDuration))
+	f.BoolVar(&l.yes, "yes", false, fmt.Sprintf("confirm a heavy run against a target not on this machine (over %g calls/s, longer than %s, or --find-capacity)", safeRemoteRate, yamlfile.ShortDuration(safeRemoteDuration)))
 	f.BoolVar(&l.insecure, "insecure", false, "do not verify the target's TLS certificate")
 	f.StringVar(&l.auth, "auth", "", "bearer, hmac or none, as for simulate")
 	f.StringVar(&l.secretEnv, "secret-env", "", "environment variable holding the secret (default WEBHOOK_SECRET, or WEBHOOK_SIGNING_SECRET with --auth hmac)")
@@ -245,7 +246,7 @@ func (l *loadCmd) inputs(cmd *cobra.Command) (*loadInputs, error) {
 			return nil, usageError("--start-at %q is not an RFC 3339 time like 2026-03-01T09:00:00Z", l.startAt)
 		}
 		if wait := time.Until(t); wait > maxStartAtWait {
-			return nil, usageError("--start-at %s is %s ahead; at most %s", l.startAt, wait.Round(time.Second), maxStartAtWait)
+			return nil, usageError("--start-at %s is %s ahead; at most %s", l.startAt, wait.Round(time.Second), yamlfile.ShortDuration(maxStartAtWait))
 		}
 		in.startAt = t
 	}
@@ -260,11 +261,12 @@ func (l *loadCmd) checkRanges(cmd *cobra.Command) error {
 	if err := checkFolder("--report-dir", l.reportDir, "--json - writes the summary there"); err != nil {
 		return err
 	}
+	written := func(name string) string { return cmd.Flags().Lookup(name).Value.String() }
 	if cmd.Flags().Changed("duration") && (l.duration <= 0 || l.duration > scenario.MaxDuration) {
-		return usageError("--duration %s: use more than 0 and at most %s", l.duration, scenario.MaxDuration)
+		return usageError("--duration %s: use more than 0 and at most %s", written("duration"), yamlfile.ShortDuration(scenario.MaxDuration))
 	}
 	if cmd.Flags().Changed("drain") && (l.drain < 0 || l.drain > scenario.MaxDrain) {
-		return usageError("--drain %s: use 0 to %s", l.drain, scenario.MaxDrain)
+		return usageError("--drain %s: use 0 to %s", written("drain"), yamlfile.ShortDuration(scenario.MaxDrain))
 	}
 	if l.workers < 1 || l.workers > load.MaxWorkers {
 		return usageError("--workers %d: use 1 to %d", l.workers, load.MaxWorkers)
@@ -279,7 +281,7 @@ func (l *loadCmd) checkRanges(cmd *cobra.Command) error {
 		return err
 	}
 	if l.breaker < 0 {
-		return usageError("--breaker %s: use 0 (never) or a positive duration", l.breaker)
+		return usageError("--breaker %s: use 0 (never) or a positive duration", written("breaker"))
 	}
 	if l.findCapacity && l.probeURL != "" {
 		return usageError("--probe-url audits one run; a capacity search runs many stages: drop one of the two")
@@ -419,7 +421,7 @@ func (l *loadCmd) checkSafety(u *url.URL, sc *scenario.Scenario) error {
 		why = append(why, fmt.Sprintf("up to %g calls/s (more than %g)", r, safeRemoteRate))
 	}
 	if sc.Duration > safeRemoteDuration {
-		why = append(why, fmt.Sprintf("calls arriving for %s (longer than %s)", sc.Duration, safeRemoteDuration))
+		why = append(why, fmt.Sprintf("calls arriving for %s (longer than %s)", yamlfile.ShortDuration(sc.Duration), yamlfile.ShortDuration(safeRemoteDuration)))
 	}
 	if l.findCapacity {
 		why = append(why, "a capacity search, which raises the rate until something breaks")

@@ -176,6 +176,7 @@ works on a fresh machine.`,
 	root.PersistentFlags().String(configFlag, "", "config file (default: "+ConfigFileName+" in the working directory if present, or $"+flagEnv(configFlag)+"; '' for none)")
 	root.PersistentPreRunE = configHook(e)
 	registerCompletions(root)
+	durationsAsWritten(root)
 	markRan(root)
 	return root
 }

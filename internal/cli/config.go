@@ -35,16 +35,20 @@ Where values come from, first match wins:
   2. the variable HAMSASIM_<FLAG> (upper case, dashes as _): HAMSASIM_TARGET,
      HAMSASIM_SECRET_ENV, HAMSASIM_EVENTS=call.started,call.ended (a
      repeatable flag such as --threshold takes one value per line)
-  3. the config file: --config FILE, else $HAMSASIM_CONFIG, else hamsasim.yaml
-     in the working directory if there is one (--config '' reads none)
+  3. the config file: --config FILE, else $HAMSASIM_CONFIG, else the nearest
+     hamsasim.yaml in the working directory or a folder above it, up to the
+     repository's root (the folder with .git); --config '' reads none
   4. the flag's default
 
 The config file's keys are flag names (one spelling: secret-env, not
 secretEnv). Top-level keys apply to every command that has the flag; a
 section named after a command (simulate:, load:, features:, report: merge:)
 applies to that command and wins over the top level. Values are scalars, or
-lists for flags that take several. Paths are relative to the working
-directory, as on the command line.
+lists for flags that take several. Paths in a file found above the working
+directory are relative to that file's folder, so a command runs the same
+from any folder of the repository; in a file named by --config or
+$HAMSASIM_CONFIG (or found in the working directory) they are relative to the
+working directory, as on the command line.
 
   target: https://staging.example.com/webhooks/hamsa
   secret-env: STAGING_WEBHOOK_SECRET
@@ -159,7 +163,7 @@ func describeConfig(target *cobra.Command, eff *effectiveConfig, getenv func(str
 	out := configJSON{Command: commandPath(target), Flags: []configFlagJSON{}}
 	if eff.file != "" {
 		from := eff.how
-		if from != "--config" && from != flagEnv(configFlag) {
+		if from == howHere || from == howAbove {
 			from = "search"
 		}
 		out.ConfigFile = &configFileJSON{Path: eff.file, From: from}
@@ -206,12 +210,14 @@ func (c *configCmd) print(target *cobra.Command, eff *effectiveConfig) {
 	out := c.e.stdout
 	path := "hamsasim " + commandPath(target)
 	switch {
+	case eff.how == howAbove:
+		fmt.Fprintf(out, "config file: %s (from %s; paths in it are relative to its folder)\n", eff.file, eff.how)
 	case eff.file != "":
 		fmt.Fprintf(out, "config file: %s (from %s)\n", eff.file, eff.how)
-	case eff.how == "--config":
+	case eff.how == howFlag:
 		fmt.Fprintf(out, "config file: none (--config '')\n")
 	default:
-		fmt.Fprintf(out, "config file: none (no %s in the working directory; --config FILE or %s names one)\n", ConfigFileName, flagEnv(configFlag))
+		fmt.Fprintf(out, "config file: none (no %s in the working directory or above it, up to the repository's root; --config FILE or %s names one)\n", ConfigFileName, flagEnv(configFlag))
 	}
 	fmt.Fprintf(out, "command:     %s\n\n", path)
 	origins := slices.Clone(eff.origins)

@@ -19,8 +19,9 @@ import (
 	"github.com/hamsasim/hamsasim/internal/yamlfile"
 )
 
-// ConfigFileName is the config file read from the working directory when
-// neither --config nor HAMSASIM_CONFIG names one.
+// ConfigFileName is the config file searched for, from the working
+// directory up to the repository's root, when neither --config nor
+// HAMSASIM_CONFIG names one.
 const ConfigFileName = "hamsasim.yaml"
 
 // EnvPrefix starts the environment variable of every flag: HAMSASIM_TARGET
@@ -100,10 +101,17 @@ func (o flagOrigin) from() string {
 	return fromFlag
 }
 
+// How the config file was chosen.
+const (
+	howFlag  = "--config"
+	howHere  = "the working directory"
+	howAbove = "a folder above the working directory"
+)
+
 // effectiveConfig is what one command runs with beyond its defaults.
 type effectiveConfig struct {
 	file    string // the config file read, "" for none
-	how     string // how it was chosen: "--config", "HAMSASIM_CONFIG", "the working directory"
+	how     string // how it was chosen: howFlag, HAMSASIM_CONFIG, howHere or howAbove
 	origins []flagOrigin
 }
 
@@ -156,22 +164,83 @@ func subtreeFlags(c *cobra.Command) map[string][]string {
 
 // locateConfig chooses the config file: --config (which must exist; an
 // empty value reads none), else $HAMSASIM_CONFIG (which must exist), else
-// hamsasim.yaml in dir if there is one.
+// the nearest hamsasim.yaml in dir or a folder above it, up to the
+// repository's root (the folder holding .git, a folder or a worktree's
+// file) or the filesystem's root. A file found above dir is named
+// relative to dir when dir is relative.
 func locateConfig(flagValue string, flagGiven bool, getenv func(string) string, dir string) (path, how string) {
 	switch {
 	case flagGiven:
-		return flagValue, "--config"
+		return flagValue, howFlag
 	case getenv(flagEnv(configFlag)) != "":
 		return getenv(flagEnv(configFlag)), flagEnv(configFlag)
 	}
-	p := filepath.Join(dir, ConfigFileName)
-	if info, err := os.Stat(p); err == nil && !info.IsDir() {
-		if dir == "." {
-			p = ConfigFileName
-		}
-		return p, "the working directory"
+	start, err := filepath.Abs(dir)
+	if err != nil {
+		start = dir
 	}
-	return "", ""
+	for d := start; ; {
+		p := filepath.Join(d, ConfigFileName)
+		if info, err := os.Stat(p); err == nil && !info.IsDir() {
+			how = howHere
+			if d != start {
+				how = howAbove
+			}
+			if !filepath.IsAbs(dir) {
+				if rel, err := filepath.Rel(start, p); err == nil {
+					p = filepath.Join(dir, rel)
+				}
+			}
+			return p, how
+		}
+		if _, err := os.Stat(filepath.Join(d, ".git")); err == nil {
+			return "", "" // the repository's root: a file above it is another project's
+		}
+		parent := filepath.Dir(d)
+		if parent == d {
+			return "", ""
+		}
+		d = parent
+	}
+}
+
+// pathFlags take file or folder paths. In a config file found above the
+// working directory their relative paths are relative to the file's
+// folder, so that a command runs the same from any folder of the
+// repository.
+var pathFlags = []string{"fixtures", "spec", "scenario", "report-dir", "json", "junit", "out", "cpu-profile", "ready-file", "db", "format"}
+
+// resolvePaths makes the relative paths in a path flag's values relative
+// to base, the config file's folder. A scenario may be a shipped one's
+// name, and --format holds FILE after a formatter's name.
+func resolvePaths(flag string, values []string, base string) []string {
+	join := func(p string) string {
+		if p == "" || p == stdoutPath || filepath.IsAbs(p) {
+			return p
+		}
+		return filepath.Join(base, p)
+	}
+	out := make([]string, len(values))
+	for i, v := range values {
+		switch flag {
+		case "scenario":
+			if ext := strings.ToLower(filepath.Ext(v)); strings.ContainsAny(v, "/"+string(filepath.Separator)) || ext == ".yaml" || ext == ".yml" {
+				v = join(v)
+			}
+		case "format":
+			parts := strings.Split(v, ",")
+			for j, part := range parts {
+				if name, file, ok := strings.Cut(part, ":"); ok {
+					parts[j] = name + ":" + join(strings.TrimSpace(file))
+				}
+			}
+			v = strings.Join(parts, ",")
+		default:
+			v = join(v)
+		}
+		out[i] = v
+	}
+	return out
 }
 
 // readConfigFile reads and checks a config file against the command tree
@@ -429,6 +498,9 @@ func applyConfig(c *cobra.Command, getenv func(string) string, dir string) (*eff
 		}
 		if cv, ok := values[f.Name]; ok {
 			where := fmt.Sprintf("%s:%d", eff.file, cv.line)
+			if eff.how == howAbove && slices.Contains(pathFlags, f.Name) {
+				cv.values = resolvePaths(f.Name, cv.values, filepath.Dir(eff.file))
+			}
 			if err := setFlag(fs, f, cv.values, cv.list); err != nil {
 				problems = append(problems, fmt.Sprintf("%s: %s: %s %s", where, f.Name, quoteValues(cv.values), err))
 				return

@@ -173,7 +173,7 @@ works on a fresh machine.`,
 	)
 	// Values a command was not given on the command line come from
 	// HAMSASIM_* variables, then the config file (see 'hamsasim config --help').
-	root.PersistentFlags().String(configFlag, "", "config file (default: "+ConfigFileName+" in the working directory if present, or $"+flagEnv(configFlag)+"; '' for none)")
+	root.PersistentFlags().String(configFlag, "", "config file (default: $"+flagEnv(configFlag)+", else the nearest "+ConfigFileName+" from the working directory up to the repository's root; '' for none)")
 	root.PersistentPreRunE = configHook(e)
 	registerCompletions(root)
 	durationsAsWritten(root)

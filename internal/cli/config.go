@@ -28,7 +28,8 @@ func newConfigCmd(e *env) *cobra.Command {
 		Long: `Prints what a command would run with: every flag that does not have its
 default, its value and where it came from (flag, env HAMSASIM_X, or
 hamsasim.yaml:LINE), and the config file read. The command is simulate
-unless named; flags after it are taken as that command's.
+unless named; flags after it are taken as that command's, but for -o json
+(--output json), config's own: the same as one JSON document.
 
 Where values come from, first match wins:
   1. the flag on the command line
@@ -61,6 +62,7 @@ variable that holds the secret, and this command only says whether it is set.
 URLs are shown without user info or query.`,
 		Example: `  hamsasim config
   hamsasim config load --scenario steady
+  hamsasim config load -o json
   HAMSASIM_TARGET=https://staging.example.com/hooks hamsasim config features`,
 		DisableFlagParsing: true,
 		ValidArgsFunction:  c.complete,
@@ -116,9 +118,12 @@ func takeOutputFlag(args []string) ([]string, string) {
 		switch {
 		case a == "--":
 			return append(rest, args[i:]...), format
-		case (a == "-o" || a == "--output") && i+1 < len(args):
-			format = args[i+1]
-			i++
+		case a == "-o" || a == "--output":
+			format = "" // no value: refused as such
+			if i+1 < len(args) {
+				format = args[i+1]
+				i++
+			}
 		case strings.HasPrefix(a, "--output="):
 			format = strings.TrimPrefix(a, "--output=")
 		case strings.HasPrefix(a, "-o") && !strings.HasPrefix(a, "--") && len(a) > 2:

@@ -100,4 +100,7 @@ func TestTriggerJSONGolden(t *testing.T) {
 	r = runCLI(t, nil, "checks", "-o", "yaml")
 	assert.Equal(t, ExitUsage, r.code)
 	assert.Equal(t, "hamsasim: --output \"yaml\": use text or json\n", r.stderr)
+	r = runCLI(t, nil, "config", "load", "-o")
+	assert.Equal(t, ExitUsage, r.code)
+	assert.Equal(t, "hamsasim: config: --output \"\": use text or json\n", r.stderr)
 }

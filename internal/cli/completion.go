@@ -1,25 +1,24 @@
 package cli
 
 import (
-	"io/fs"
-	"path"
+	"os"
+	"path/filepath"
 	"slices"
 	"strings"
 
 	"github.com/spf13/cobra"
 
-	"github.com/hamsasim/hamsasim"
 	"github.com/hamsasim/hamsasim/internal/event"
+	"github.com/hamsasim/hamsasim/internal/fixture"
 	"github.com/hamsasim/hamsasim/internal/probe"
 	"github.com/hamsasim/hamsasim/internal/receiver"
 )
 
 // valueList is what a flag's values complete to: each entry is
-// "value\tdescription"; a list completes item by item after a comma; with
-// files, file names complete too (when no value matches).
+// "value\tdescription"; a list completes item by item after a comma.
 type valueList struct {
-	values      func() []string
-	list, files bool
+	values func() []string
+	list   bool
 }
 
 // flagCompletions are the values a flag name completes to, wherever a
@@ -35,6 +34,9 @@ var flagCompletions = map[string]valueList{
 	"events":     {values: func() []string { return event.Types }, list: true},
 	"probes":     {values: func() []string { return probe.Groups }, list: true},
 	"durability": {values: func() []string { return []string{"normal", "full"} }},
+	"output": {values: func() []string {
+		return []string{outputText + "\tfor people", outputJSON + "\tone JSON document on standard output"}
+	}},
 	"fault": {values: func() []string {
 		var out []string
 		for _, name := range receiver.FaultNames() {
@@ -42,18 +44,27 @@ var flagCompletions = map[string]valueList{
 		}
 		return out
 	}, list: true},
-	"scenario": {values: func() []string {
-		paths, _ := fs.Glob(hamsasim.Scenarios(), "scenarios/*.yaml")
-		var out []string
-		for _, p := range paths {
-			out = append(out, strings.TrimSuffix(path.Base(p), ".yaml")+"\tshipped scenario")
-		}
-		return out
-	}, files: true},
 }
 
 // yamlFlags complete to YAML files and folders.
 var yamlFlags = []string{"config", "spec", "fixtures"}
+
+// ownFlagCompletions are flags whose values depend on other flags or on
+// both names and files.
+var ownFlagCompletions = map[string]cobra.CompletionFunc{
+	"scenario": completeScenario,
+	"fixture":  completeFixtureName,
+}
+
+// argCompletions complete the positional arguments of a command, by its
+// path below the root.
+var argCompletions = map[string]cobra.CompletionFunc{
+	"trigger":           completeTriggerEvent,
+	"fixtures validate": completeFileExt(false, "yaml", "yml"),
+	"features":          completeFileExt(false, "feature"),
+	"redeliver":         completeFileExt(true, "jsonl"),
+	"report merge":      completeFileExt(false, "json"),
+}
 
 // registerCompletions walks the command tree and registers value
 // completion for every flag whose values are a known list, so no command
@@ -75,9 +86,13 @@ func registerCompletions(root *cobra.Command) {
 			register(name, completeValues(values))
 		}
 		for _, name := range yamlFlags {
-			register(name, func(*cobra.Command, []string, string) ([]cobra.Completion, cobra.ShellCompDirective) {
-				return []cobra.Completion{"yaml", "yml"}, cobra.ShellCompDirectiveFilterFileExt
-			})
+			register(name, completeFileExt(false, "yaml", "yml"))
+		}
+		for name, fn := range ownFlagCompletions {
+			register(name, fn)
+		}
+		if fn, ok := argCompletions[commandPath(c)]; ok && c.ValidArgsFunction == nil {
+			c.ValidArgsFunction = fn
 		}
 		for _, sub := range c.Commands() {
 			walk(sub)
@@ -104,12 +119,94 @@ func completeValues(vl valueList) cobra.CompletionFunc {
 				out = append(out, prefix+v)
 			}
 		}
-		switch {
-		case vl.files:
-			return out, cobra.ShellCompDirectiveDefault
-		case vl.list:
+		if vl.list {
 			return out, cobra.ShellCompDirectiveNoFileComp | cobra.ShellCompDirectiveNoSpace
 		}
 		return out, cobra.ShellCompDirectiveNoFileComp
 	}
+}
+
+// completeFileExt completes files with one of the extensions, and folders;
+// with one set, only the first argument.
+func completeFileExt(one bool, exts ...string) cobra.CompletionFunc {
+	return func(_ *cobra.Command, args []string, _ string) ([]cobra.Completion, cobra.ShellCompDirective) {
+		if one && len(args) > 0 {
+			return nil, cobra.ShellCompDirectiveNoFileComp
+		}
+		return exts, cobra.ShellCompDirectiveFilterFileExt
+	}
+}
+
+// completeTriggerEvent completes trigger's EVENT: the event types.
+func completeTriggerEvent(_ *cobra.Command, args []string, toComplete string) ([]cobra.Completion, cobra.ShellCompDirective) {
+	if len(args) > 0 {
+		return nil, cobra.ShellCompDirectiveNoFileComp
+	}
+	var out []cobra.Completion
+	for _, t := range event.Types {
+		if strings.HasPrefix(t, toComplete) {
+			out = append(out, t)
+		}
+	}
+	return out, cobra.ShellCompDirectiveNoFileComp
+}
+
+// completeFixtureName completes --fixture: the names of the fixtures in
+// --fixtures (or the shipped ones) that produce trigger's EVENT, if given.
+func completeFixtureName(cmd *cobra.Command, args []string, toComplete string) ([]cobra.Completion, cobra.ShellCompDirective) {
+	paths, _ := cmd.Flags().GetStringSlice("fixtures")
+	fixtures, err := loadFixtures(paths)
+	if err != nil {
+		return nil, cobra.ShellCompDirectiveNoFileComp
+	}
+	var out []cobra.Completion
+	for _, f := range fixtures {
+		if !strings.HasPrefix(f.Name, toComplete) || len(args) > 0 && !produces(f, args[0]) {
+			continue
+		}
+		out = append(out, cobra.CompletionWithDesc(f.Name, f.Description))
+	}
+	return out, cobra.ShellCompDirectiveNoFileComp
+}
+
+// produces reports whether the fixture's lifecycle has an event of type typ.
+func produces(f *fixture.Fixture, typ string) bool {
+	evs, err := f.Expand(fixture.Options{})
+	if err != nil {
+		return false
+	}
+	return slices.ContainsFunc(evs, func(ev event.Event) bool { return ev.Type == typ })
+}
+
+// completeScenario completes --scenario: a shipped scenario's name, or a
+// YAML file (and the folders on the way to one).
+func completeScenario(_ *cobra.Command, _ []string, toComplete string) ([]cobra.Completion, cobra.ShellCompDirective) {
+	var out []cobra.Completion
+	for _, name := range shippedScenarioNames() {
+		if strings.HasPrefix(name, toComplete) {
+			out = append(out, cobra.CompletionWithDesc(name, "shipped scenario"))
+		}
+	}
+	dir, base := filepath.Split(toComplete)
+	entries, _ := os.ReadDir(orDefault(dir, "."))
+	folders := 0
+	for _, e := range entries {
+		name := e.Name()
+		if !strings.HasPrefix(name, base) || strings.HasPrefix(name, ".") && !strings.HasPrefix(base, ".") {
+			continue
+		}
+		ext := strings.ToLower(filepath.Ext(name))
+		switch {
+		case e.IsDir():
+			out = append(out, dir+name+"/")
+			folders++
+		case ext == ".yaml" || ext == ".yml":
+			out = append(out, dir+name)
+		}
+	}
+	if len(out) == 1 && folders == 1 {
+		// Go on into the folder: no space after it.
+		return out, cobra.ShellCompDirectiveNoFileComp | cobra.ShellCompDirectiveNoSpace
+	}
+	return out, cobra.ShellCompDirectiveNoFileComp
 }

@@ -159,10 +159,33 @@ func TestConfigFlagNamesTheFile(t *testing.T) {
 	assert.Contains(t, res.stdout, "every flag has its default")
 }
 
+// tree makes files (content "{}") and folders (ending in /) below a new
+// temporary folder and returns it.
+func tree(t *testing.T, paths ...string) string {
+	t.Helper()
+	root := t.TempDir()
+	for _, p := range paths {
+		full := filepath.Join(root, p)
+		if strings.HasSuffix(p, "/") {
+			require.NoError(t, os.MkdirAll(full, 0o755))
+			continue
+		}
+		require.NoError(t, os.MkdirAll(filepath.Dir(full), 0o755))
+		require.NoError(t, os.WriteFile(full, []byte("{}"), 0o644))
+	}
+	return root
+}
+
 func TestLocateConfig(t *testing.T) {
 	t.Parallel()
-	withFile := t.TempDir()
-	require.NoError(t, os.WriteFile(filepath.Join(withFile, ConfigFileName), []byte("{}"), 0o644))
+	// Each tree has a .git, so that no search leaves it for the temporary
+	// folder's parents.
+	withFile := tree(t, ".git/", ConfigFileName)
+	without := tree(t, ".git/", "sub/")
+	repo := tree(t, ".git/", ConfigFileName, "a/b/")
+	nested := tree(t, ConfigFileName, "repo/.git/", "repo/sub/") // a file above the repository
+	worktree := tree(t, ConfigFileName, "wt/.git", "wt/sub/")    // .git a file, as in a worktree
+	inner := tree(t, ".git/", ConfigFileName, "a/"+ConfigFileName, "a/b/")
 	cases := []struct {
 		name      string
 		dir       string
@@ -172,11 +195,15 @@ func TestLocateConfig(t *testing.T) {
 		wantPath  string
 		wantHow   string
 	}{
-		{name: "found in the folder", dir: withFile, wantPath: filepath.Join(withFile, ConfigFileName), wantHow: "the working directory"},
-		{name: "none in the folder", dir: t.TempDir()},
-		{name: "the variable beats the folder", dir: withFile, env: "ci.yaml", wantPath: "ci.yaml", wantHow: "HAMSASIM_CONFIG"},
-		{name: "the flag beats the variable", dir: withFile, env: "ci.yaml", flag: "x.yaml", flagGiven: true, wantPath: "x.yaml", wantHow: "--config"},
-		{name: "an empty flag reads none", dir: withFile, flagGiven: true, wantHow: "--config"},
+		{name: "found in the folder", dir: withFile, wantPath: filepath.Join(withFile, ConfigFileName), wantHow: howHere},
+		{name: "none in the folder or above", dir: filepath.Join(without, "sub")},
+		{name: "found in the repository's root from a subfolder", dir: filepath.Join(repo, "a", "b"), wantPath: filepath.Join(repo, ConfigFileName), wantHow: howAbove},
+		{name: "the nearest wins", dir: filepath.Join(inner, "a", "b"), wantPath: filepath.Join(inner, "a", ConfigFileName), wantHow: howAbove},
+		{name: "not above the repository's root", dir: filepath.Join(nested, "repo", "sub")},
+		{name: "not above a worktree's root", dir: filepath.Join(worktree, "wt", "sub")},
+		{name: "the variable beats the search", dir: withFile, env: "ci.yaml", wantPath: "ci.yaml", wantHow: "HAMSASIM_CONFIG"},
+		{name: "the flag beats the variable", dir: withFile, env: "ci.yaml", flag: "x.yaml", flagGiven: true, wantPath: "x.yaml", wantHow: howFlag},
+		{name: "an empty flag reads none", dir: withFile, flagGiven: true, wantHow: howFlag},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
@@ -191,6 +218,26 @@ func TestLocateConfig(t *testing.T) {
 			assert.Equal(t, tc.wantPath, path)
 			assert.Equal(t, tc.wantHow, how)
 		})
+	}
+}
+
+func TestResolvePaths(t *testing.T) {
+	t.Parallel()
+	cases := []struct {
+		flag   string
+		values []string
+		want   []string
+	}{
+		{"fixtures", []string{"fixtures/calls", "/abs/x.yaml"}, []string{"../../fixtures/calls", "/abs/x.yaml"}},
+		{"json", []string{"-"}, []string{"-"}},
+		{"junit", []string{"reports/s.xml"}, []string{"../../reports/s.xml"}},
+		{"scenario", []string{"steady"}, []string{"steady"}},
+		{"scenario", []string{"qa/soak.yaml"}, []string{"../../qa/soak.yaml"}},
+		{"scenario", []string{"mine.yml"}, []string{"../../mine.yml"}},
+		{"format", []string{"progress,junit:reports/f.xml,cucumber:-"}, []string{"progress,junit:../../reports/f.xml,cucumber:-"}},
+	}
+	for _, tc := range cases {
+		assert.Equal(t, tc.want, resolvePaths(tc.flag, tc.values, filepath.Join("..", "..")), "%s %v", tc.flag, tc.values)
 	}
 }
 
@@ -334,34 +381,6 @@ func TestConfigAppliedToRun(t *testing.T) {
 	assert.Equal(t, envTarget, readReport(t, filepath.Join(dir, "out", "env.json"))["target"])
 }
 
-func TestCompletion(t *testing.T) {
-	t.Parallel()
-	cases := []struct {
-		name string
-		args []string
-		want []string
-	}{
-		{name: "auth modes", args: []string{"simulate", "--auth", ""}, want: []string{"bearer\t", "hmac\t", "none\t", ":4"}},
-		{name: "auth prefix", args: []string{"features", "--auth", "h"}, want: []string{"hmac\t", ":4"}},
-		{name: "event types after a comma", args: []string{"load", "--events", "call.started,call.e"}, want: []string{"call.started,call.ended", ":6"}},
-		{name: "receiver faults", args: []string{"receiver", "--fault", "slow"}, want: []string{"slow-ack\tanswers after 6 s", ":6"}},
-		{name: "shipped scenarios", args: []string{"load", "--scenario", "peak"}, want: []string{"peak-ramp\t", ":0"}},
-		{name: "commands for config", args: []string{"config", "sim"}, want: []string{"simulate\t", ":4"}},
-	}
-	for _, tc := range cases {
-		t.Run(tc.name, func(t *testing.T) {
-			t.Parallel()
-			res := runCLI(t, nil, append([]string{"__complete"}, tc.args...)...)
-			require.Equal(t, ExitPassed, res.code, res.stderr)
-			lines := strings.Split(strings.TrimSpace(res.stdout), "\n")
-			require.Len(t, lines, len(tc.want), res.stdout)
-			for i, w := range tc.want {
-				assert.True(t, strings.HasPrefix(lines[i], w), "line %d: got %q, want it to start with %q", i, lines[i], w)
-			}
-		})
-	}
-}
-
 func TestMentionsFlag(t *testing.T) {
 	t.Parallel()
 	cases := []struct {
@@ -402,4 +421,50 @@ func TestConfigListItemsKeepCommas(t *testing.T) {
 	assert.Equal(t, []string{"x,y", "z"}, slice)
 	assert.Len(t, eff.origins, 2)
 	assert.True(t, sub.Flags().Changed("param"), "a value from the file counts as given, as the flag's own Set would have it")
+}
+
+// TestConfigFoundAboveWorkingDirectory runs hamsasim from a subfolder of a
+// repository whose root holds hamsasim.yaml: the file is found, and its
+// relative paths are its folder's, not the working directory's. It
+// changes the directory, so it cannot run in parallel.
+func TestConfigFoundAboveWorkingDirectory(t *testing.T) {
+	shippedFixture, err := os.ReadFile(filepath.Join("..", "..", "fixtures", "calls", "ends-early.yaml"))
+	require.NoError(t, err)
+	target, hits := countingTarget(t)
+	repo := tree(t, ".git/", "qa/deep/")
+	require.NoError(t, os.MkdirAll(filepath.Join(repo, "fixtures"), 0o755))
+	require.NoError(t, os.WriteFile(filepath.Join(repo, "fixtures", "mine.yaml"), shippedFixture, 0o644))
+	cfg := "target: " + target + "\nauth: bearer\nfixtures: [fixtures/mine.yaml]\nsimulate:\n  probes: [lifecycle]\n  json: reports/run.json\n  quiet: true\n"
+	require.NoError(t, os.WriteFile(filepath.Join(repo, ConfigFileName), []byte(cfg), 0o644))
+	t.Chdir(filepath.Join(repo, "qa", "deep"))
+	vars := map[string]string{"WEBHOOK_SECRET": testSecret}
+
+	res := runCLI(t, vars, "config")
+	require.Equal(t, ExitPassed, res.code, res.stderr)
+	assert.Contains(t, res.stdout, "config file: ../../hamsasim.yaml (from a folder above the working directory; paths in it are relative to its folder)\n")
+	assert.Regexp(t, `--fixtures\s+../../fixtures/mine.yaml\s+../../hamsasim.yaml:3\n`, res.stdout)
+	assert.Regexp(t, `--json\s+../../reports/run.json\s+../../hamsasim.yaml:6\n`, res.stdout)
+
+	res = runCLI(t, vars, "config", "-o", "json")
+	require.Equal(t, ExitPassed, res.code, res.stderr)
+	assert.Contains(t, res.stdout, `"configFile": {
+    "path": "../../hamsasim.yaml",
+    "from": "search"
+  }`)
+
+	res = runCLI(t, vars, "simulate")
+	require.Equal(t, ExitPassed, res.code, res.stdout+res.stderr)
+	assert.Equal(t, int64(6), hits.Load(), "the file's fixture, read from the repository's root")
+	assert.Equal(t, target, readReport(t, filepath.Join(repo, "reports", "run.json"))["target"], "the report written where the file says")
+	_, err = os.Stat("reports")
+	assert.True(t, os.IsNotExist(err), "nothing written relative to the working directory")
+
+	// A hamsasim.yaml above the repository's root is another project's.
+	outer := tree(t, ConfigFileName, "repo/.git/", "repo/sub/")
+	require.NoError(t, os.WriteFile(filepath.Join(outer, ConfigFileName), []byte("concurrency: 9\n"), 0o644))
+	t.Chdir(filepath.Join(outer, "repo", "sub"))
+	res = runCLI(t, nil, "config")
+	require.Equal(t, ExitPassed, res.code, res.stderr)
+	assert.Contains(t, res.stdout, "config file: none (no hamsasim.yaml in the working directory or above it, up to the repository's root;")
+	assert.NotContains(t, res.stdout, "--concurrency")
 }

@@ -19,8 +19,9 @@ import (
 	"github.com/hamsasim/hamsasim/internal/yamlfile"
 )
 
-// ConfigFileName is the config file read from the working directory when
-// neither --config nor HAMSASIM_CONFIG names one.
+// ConfigFileName is the config file searched for, from the working
+// directory up to the repository's root, when neither --config nor
+// HAMSASIM_CONFIG names one.
 const ConfigFileName = "hamsasim.yaml"
 
 // EnvPrefix starts the environment variable of every flag: HAMSASIM_TARGET
@@ -37,6 +38,8 @@ var ErrConfig = errors.New("invalid configuration")
 // Where a flag's value came from, for `hamsasim config` and for messages.
 const (
 	fromFlag = "flag"
+	fromEnv  = "env"
+	fromFile = "file"
 )
 
 // notConfigurable are flags no config file or variable may set: they
@@ -86,14 +89,36 @@ type configFile struct {
 
 // flagOrigin is a flag that does not have its default, and why.
 type flagOrigin struct {
-	flag *pflag.Flag
-	from string // "flag", "env HAMSASIM_TARGET", "hamsasim.yaml:4"
+	flag   *pflag.Flag
+	source string // fromFlag, fromEnv or fromFile
+	env    string // the variable, for fromEnv
+	file   string // the config file, for fromFile
+	line   int    // its line, for fromFile
 }
+
+// from says where the value came from: "flag", "env HAMSASIM_TARGET",
+// "hamsasim.yaml:4".
+func (o flagOrigin) from() string {
+	switch o.source {
+	case fromEnv:
+		return "env " + o.env
+	case fromFile:
+		return fmt.Sprintf("%s:%d", o.file, o.line)
+	}
+	return fromFlag
+}
+
+// How the config file was chosen.
+const (
+	howFlag  = "--config"
+	howHere  = "the working directory"
+	howAbove = "a folder above the working directory"
+)
 
 // effectiveConfig is what one command runs with beyond its defaults.
 type effectiveConfig struct {
 	file    string // the config file read, "" for none
-	how     string // how it was chosen: "--config", "HAMSASIM_CONFIG", "the working directory"
+	how     string // how it was chosen: howFlag, HAMSASIM_CONFIG, howHere or howAbove
 	origins []flagOrigin
 }
 
@@ -146,22 +171,83 @@ func subtreeFlags(c *cobra.Command) map[string][]string {
 
 // locateConfig chooses the config file: --config (which must exist; an
 // empty value reads none), else $HAMSASIM_CONFIG (which must exist), else
-// hamsasim.yaml in dir if there is one.
+// the nearest hamsasim.yaml in dir or a folder above it, up to the
+// repository's root (the folder holding .git, a folder or a worktree's
+// file) or the filesystem's root. A file found above dir is named
+// relative to dir when dir is relative.
 func locateConfig(flagValue string, flagGiven bool, getenv func(string) string, dir string) (path, how string) {
 	switch {
 	case flagGiven:
-		return flagValue, "--config"
+		return flagValue, howFlag
 	case getenv(flagEnv(configFlag)) != "":
 		return getenv(flagEnv(configFlag)), flagEnv(configFlag)
 	}
-	p := filepath.Join(dir, ConfigFileName)
-	if info, err := os.Stat(p); err == nil && !info.IsDir() {
-		if dir == "." {
-			p = ConfigFileName
-		}
-		return p, "the working directory"
+	start, err := filepath.Abs(dir)
+	if err != nil {
+		start = dir
 	}
-	return "", ""
+	for d := start; ; {
+		p := filepath.Join(d, ConfigFileName)
+		if info, err := os.Stat(p); err == nil && !info.IsDir() {
+			how = howHere
+			if d != start {
+				how = howAbove
+			}
+			if !filepath.IsAbs(dir) {
+				if rel, err := filepath.Rel(start, p); err == nil {
+					p = filepath.Join(dir, rel)
+				}
+			}
+			return p, how
+		}
+		if _, err := os.Stat(filepath.Join(d, ".git")); err == nil {
+			return "", "" // the repository's root: a file above it is another project's
+		}
+		parent := filepath.Dir(d)
+		if parent == d {
+			return "", ""
+		}
+		d = parent
+	}
+}
+
+// pathFlags take file or folder paths. In a config file found above the
+// working directory their relative paths are relative to the file's
+// folder, so that a command runs the same from any folder of the
+// repository.
+var pathFlags = []string{"fixtures", "spec", "scenario", "report-dir", "json", "junit", "out", "cpu-profile", "ready-file", "db", "format"}
+
+// resolvePaths makes the relative paths in a path flag's values relative
+// to base, the config file's folder. A scenario may be a shipped one's
+// name, and --format holds FILE after a formatter's name.
+func resolvePaths(flag string, values []string, base string) []string {
+	join := func(p string) string {
+		if p == "" || p == stdoutPath || filepath.IsAbs(p) {
+			return p
+		}
+		return filepath.Join(base, p)
+	}
+	out := make([]string, len(values))
+	for i, v := range values {
+		switch flag {
+		case "scenario":
+			if ext := strings.ToLower(filepath.Ext(v)); strings.ContainsAny(v, "/"+string(filepath.Separator)) || ext == ".yaml" || ext == ".yml" {
+				v = join(v)
+			}
+		case "format":
+			parts := strings.Split(v, ",")
+			for j, part := range parts {
+				if name, file, ok := strings.Cut(part, ":"); ok {
+					parts[j] = name + ":" + join(strings.TrimSpace(file))
+				}
+			}
+			v = strings.Join(parts, ",")
+		default:
+			v = join(v)
+		}
+		out[i] = v
+	}
+	return out
 }
 
 // readConfigFile reads and checks a config file against the command tree
@@ -400,7 +486,7 @@ func applyConfig(c *cobra.Command, getenv func(string) string, dir string) (*eff
 			return
 		}
 		if f.Changed {
-			eff.origins = append(eff.origins, flagOrigin{f, fromFlag})
+			eff.origins = append(eff.origins, flagOrigin{flag: f, source: fromFlag})
 			return
 		}
 		if v := getenv(flagEnv(f.Name)); v != "" {
@@ -422,16 +508,19 @@ func applyConfig(c *cobra.Command, getenv func(string) string, dir string) (*eff
 				problems = append(problems, fmt.Sprintf("%s: %q %s (it sets --%s)", name, v, err, f.Name))
 				return
 			}
-			eff.origins = append(eff.origins, flagOrigin{f, "env " + name})
+			eff.origins = append(eff.origins, flagOrigin{flag: f, source: fromEnv, env: name})
 			return
 		}
 		if cv, ok := values[f.Name]; ok {
 			where := fmt.Sprintf("%s:%d", eff.file, cv.line)
+			if eff.how == howAbove && slices.Contains(pathFlags, f.Name) {
+				cv.values = resolvePaths(f.Name, cv.values, filepath.Dir(eff.file))
+			}
 			if err := setFlag(fs, f, cv.values, cv.list); err != nil {
 				problems = append(problems, fmt.Sprintf("%s: %s: %s %s", where, f.Name, quoteValues(cv.values), err))
 				return
 			}
-			eff.origins = append(eff.origins, flagOrigin{f, where})
+			eff.origins = append(eff.origins, flagOrigin{flag: f, source: fromFile, file: eff.file, line: cv.line})
 		}
 	})
 	if len(problems) > 0 {
@@ -440,11 +529,11 @@ func applyConfig(c *cobra.Command, getenv func(string) string, dir string) (*eff
 	for _, o := range eff.origins {
 		if o.flag.Name == "secret-env" && !envName.MatchString(o.flag.Value.String()) {
 			where := "--secret-env"
-			switch {
-			case strings.HasPrefix(o.from, "env "):
-				where = strings.TrimPrefix(o.from, "env ")
-			case o.from != fromFlag:
-				where = o.from + ": secret-env"
+			switch o.source {
+			case fromEnv:
+				where = o.env
+			case fromFile:
+				where = o.from() + ": secret-env"
 			}
 			return nil, &configError{fmt.Sprintf("%s takes the name of the environment variable that holds the secret (letters, digits and _, such as %s), not the secret itself", where, DefaultSecretEnv)}
 		}
@@ -501,20 +590,32 @@ func quoteValues(vs []string) string {
 // displayValue is a flag's value safe to print: URLs lose their user info
 // and query, lists are joined with commas.
 func displayValue(f *pflag.Flag) string {
-	redact := func(s string) string {
-		if u, err := url.Parse(s); err == nil && u.Scheme != "" && u.Host != "" {
-			return report.RedactURL(s)
-		}
-		return s
-	}
-	if sv, ok := f.Value.(pflag.SliceValue); ok {
-		items := sv.GetSlice()
-		for i, it := range items {
-			items[i] = redact(it)
-		}
+	if items, ok := displayItems(f); ok {
 		return strings.Join(items, ",")
 	}
-	return redact(f.Value.String())
+	return redactValue(f.Value.String())
+}
+
+// displayItems is the values of a flag that takes several, each safe to
+// print; ok is false for a flag that takes one.
+func displayItems(f *pflag.Flag) (items []string, ok bool) {
+	sv, ok := f.Value.(pflag.SliceValue)
+	if !ok {
+		return nil, false
+	}
+	items = sv.GetSlice()
+	for i, it := range items {
+		items[i] = redactValue(it)
+	}
+	return items, true
+}
+
+// redactValue removes the user info and query of a value that is a URL.
+func redactValue(s string) string {
+	if u, err := url.Parse(s); err == nil && u.Scheme != "" && u.Host != "" {
+		return report.RedactURL(s)
+	}
+	return s
 }
 
 // annotate adds to a usage error about a flag set by a variable or the
@@ -528,11 +629,11 @@ func annotate(err error, origins []flagOrigin) error {
 	msg := xe.err.Error()
 	var notes []string
 	for _, o := range origins {
-		if o.from == fromFlag {
+		if o.source == fromFlag {
 			continue
 		}
 		if mentionsFlag(msg, o.flag.Name) {
-			notes = append(notes, fmt.Sprintf("--%s is from %s", o.flag.Name, o.from))
+			notes = append(notes, fmt.Sprintf("--%s is from %s", o.flag.Name, o.from()))
 		}
 	}
 	if len(notes) == 0 {

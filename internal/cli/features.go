@@ -211,12 +211,25 @@ func checkFormat(spec string) (string, error) {
 	if strings.TrimSpace(spec) == "" {
 		return "pretty", nil
 	}
-	for _, part := range strings.Split(spec, ",") {
+	parts := strings.Split(spec, ",")
+	var toStdout []string
+	dash := false
+	for i, part := range parts {
 		name, file, hasFile := strings.Cut(strings.TrimSpace(part), ":")
 		switch name {
 		case "pretty", "progress", "junit", "cucumber", "events":
 		default:
 			return "", usageError("--format %q: unknown formatter %q (valid: pretty, progress, junit:FILE, cucumber:FILE, events)", spec, name)
+		}
+		if file == stdoutPath {
+			// godog writes a formatter without a file to standard output.
+			parts[i], hasFile, dash = name, false, true
+		}
+		if !hasFile {
+			toStdout = append(toStdout, name)
+		}
+		if dash && len(toStdout) > 1 {
+			return "", usageError("--format %q: %s and %s both write to standard output; give one of them a file (junit:FILE)", spec, toStdout[0], toStdout[1])
 		}
 		if hasFile {
 			if file == "" {
@@ -232,7 +245,7 @@ func checkFormat(spec string) (string, error) {
 			fh.Close()
 		}
 	}
-	return spec, nil
+	return strings.Join(parts, ","), nil
 }
 
 func newStepsCmd(e *env) *cobra.Command {

@@ -25,6 +25,7 @@ import (
 	"github.com/hamsasim/hamsasim/internal/receiver"
 	"github.com/hamsasim/hamsasim/internal/report"
 	"github.com/hamsasim/hamsasim/internal/sign"
+	"github.com/hamsasim/hamsasim/internal/yamlfile"
 )
 
 // DefaultSecretEnv names the variable that holds the Authorization value.
@@ -71,10 +72,10 @@ func fixturesFlag(cmd *cobra.Command, paths []string) ([]*fixture.Fixture, error
 // read once.
 func loadFixturesAs(label string, paths []string) ([]*fixture.Fixture, error) {
 	var out []*fixture.Fixture
-	var problems []string
+	var problems []error
 	add := func(f *fixture.Fixture, err error) {
 		if err != nil {
-			problems = append(problems, err.Error())
+			problems = append(problems, err)
 			return
 		}
 		out = append(out, f)
@@ -104,7 +105,7 @@ func loadFixturesAs(label string, paths []string) ([]*fixture.Fixture, error) {
 		}
 		info, err := os.Stat(p)
 		if err != nil {
-			return nil, usageError("%s %s: %s", label, p, ioWords(err))
+			return nil, usageError("%s %w", label, &yamlfile.Error{File: p, Msg: ioWords(err), Kind: fixture.ErrInvalid})
 		}
 		if !info.IsDir() {
 			readFile(p)
@@ -122,10 +123,10 @@ func loadFixturesAs(label string, paths []string) ([]*fixture.Fixture, error) {
 			return nil
 		})
 		if err != nil {
-			return nil, usageError("%s %s: %s", label, p, ioWords(err))
+			return nil, usageError("%s %w", label, &yamlfile.Error{File: p, Msg: ioWords(err), Kind: fixture.ErrInvalid})
 		}
 		if len(files) == 0 {
-			return nil, usageError("%s %s: the folder holds no fixtures (.yaml or .yml files)", label, p)
+			return nil, usageError("%s %w", label, &yamlfile.Error{File: p, Msg: "the folder holds no fixtures (.yaml or .yml files)", Kind: fixture.ErrInvalid})
 		}
 		sort.Strings(files)
 		for _, f := range files {
@@ -133,16 +134,54 @@ func loadFixturesAs(label string, paths []string) ([]*fixture.Fixture, error) {
 		}
 	}
 	if len(problems) > 0 {
-		return nil, usageError("%s", strings.Join(problems, "\n"))
+		return nil, usageError("%w", errors.Join(problems...))
 	}
 	seen := map[string]string{}
 	for _, f := range out {
 		if prev, dup := seen[f.Name]; dup {
-			return nil, usageError("%s: fixture name %q is already used by %s; names must be unique in a run", f.Source, f.Name, prev)
+			return nil, usageError("%w", &yamlfile.Error{File: f.Source, Msg: fmt.Sprintf("fixture name %q is already used by %s; names must be unique in a run", f.Name, prev), Kind: fixture.ErrInvalid})
 		}
 		seen[f.Name] = f.Source
 	}
 	return out, nil
+}
+
+// inputProblem is one problem with an input file, as -o json shows it.
+type inputProblem struct {
+	File    string `json:"file"`
+	Line    int    `json:"line"` // 0: the file as a whole
+	Field   string `json:"field,omitempty"`
+	Message string `json:"message"`
+}
+
+// problemsOf lists the problems err holds: every *yamlfile.Error in its
+// tree, each with its file and line; an error that holds none is one
+// problem of file (which may be "").
+func problemsOf(err error, file string) []inputProblem {
+	var out []inputProblem
+	var walk func(error)
+	walk = func(err error) {
+		switch e := err.(type) {
+		case *yamlfile.Error:
+			out = append(out, inputProblem{File: e.File, Line: e.Line, Field: e.Field, Message: e.Msg})
+		case interface{ Unwrap() []error }:
+			for _, x := range e.Unwrap() {
+				walk(x)
+			}
+		case interface{ Unwrap() error }:
+			walk(e.Unwrap())
+		}
+	}
+	walk(err)
+	if len(out) == 0 && err != nil {
+		var xe *exitError
+		msg := err.Error()
+		if errors.As(err, &xe) && xe.err != nil {
+			msg = xe.err.Error()
+		}
+		out = append(out, inputProblem{File: file, Message: msg})
+	}
+	return out
 }
 
 func ioWords(err error) string {
@@ -174,12 +213,20 @@ func parseTarget(raw string) (*url.URL, error) {
 }
 
 // prepareOutputs creates (empty) every report file a run will write, so
-// that an unwritable path stops the run before anything is sent.
+// that an unwritable path stops the run before anything is sent. A path of
+// "-" is standard output and creates nothing; only one report may go there.
 func prepareOutputs(outputs [][2]string) error {
 	seen := map[string]string{}
 	for _, o := range outputs {
 		flag, path := o[0], o[1]
 		if path == "" {
+			continue
+		}
+		if path == stdoutPath {
+			if other, dup := seen[stdoutPath]; dup {
+				return usageError("%s - and %s - both write to standard output; send one of them to a file", other, flag)
+			}
+			seen[stdoutPath] = flag
 			continue
 		}
 		abs, _ := filepath.Abs(path)
@@ -190,7 +237,7 @@ func prepareOutputs(outputs [][2]string) error {
 	}
 	for _, o := range outputs {
 		flag, path := o[0], o[1]
-		if path == "" {
+		if path == "" || path == stdoutPath {
 			continue
 		}
 		if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {

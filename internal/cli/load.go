@@ -27,6 +27,7 @@ import (
 	"github.com/hamsasim/hamsasim/internal/report"
 	"github.com/hamsasim/hamsasim/internal/scenario"
 	"github.com/hamsasim/hamsasim/internal/suggest"
+	"github.com/hamsasim/hamsasim/internal/yamlfile"
 )
 
 // Limits above which a load run against a target that is not on this
@@ -45,6 +46,7 @@ type loadCmd struct {
 	drain        time.Duration
 	reportDir    string
 	junitOut     string
+	jsonOut      string
 	seed         string
 	shard        string
 	workers      int
@@ -109,13 +111,14 @@ Exit codes: 0 every threshold held, 1 a threshold failed (or, with
 	f.DurationVar(&l.duration, "duration", 0, "how long new calls arrive (default: the scenario's duration)")
 	f.DurationVar(&l.drain, "drain", -1, "after arrivals end, how long in-flight calls may take (default: the scenario's drain)")
 	f.StringVar(&l.reportDir, "report-dir", "", "where the reports go (default reports/<scenario>-<UTC time>)")
-	f.StringVar(&l.junitOut, "junit", "", "also write the threshold verdicts as JUnit XML to this file")
+	f.StringVar(&l.junitOut, "junit", "", "also write the threshold verdicts as JUnit XML to this file (- for standard output; the summary then goes to stderr)")
+	f.StringVar(&l.jsonOut, "json", "", "also write summary.json to this file (- for standard output; the summary then goes to stderr)")
 	f.StringVar(&l.seed, "seed", "", "seed for fixture choice, ids, duplicates and shuffles (default: random; in the summary)")
 	f.StringVar(&l.shard, "shard", "", "run one slice of the calls, i/n (0-based: 0/4 to 3/4); merge with 'hamsasim report merge'")
 	f.IntVar(&l.workers, "workers", load.DefaultWorkers, "concurrent HTTP exchanges at most")
 	f.IntVar(&l.maxInFlight, "max-in-flight", load.DefaultMaxInFlight, "calls in flight at most; later arrivals wait and are reported late")
 	f.BoolVarP(&l.quiet, "quiet", "q", false, "print only the verdict line; no progress")
-	f.BoolVar(&l.yes, "yes", false, fmt.Sprintf("confirm a heavy run against a target not on this machine (over %g calls/s, longer than %s, or --find-capacity)", safeRemoteRate, safeRemoteDuration))
+	f.BoolVar(&l.yes, "yes", false, fmt.Sprintf("confirm a heavy run against a target not on this machine (over %g calls/s, longer than %s, or --find-capacity)", safeRemoteRate, yamlfile.ShortDuration(safeRemoteDuration)))
 	f.BoolVar(&l.insecure, "insecure", false, "do not verify the target's TLS certificate")
 	f.StringVar(&l.auth, "auth", "", "bearer, hmac or none, as for simulate")
 	f.StringVar(&l.secretEnv, "secret-env", "", "environment variable holding the secret (default WEBHOOK_SECRET, or WEBHOOK_SIGNING_SECRET with --auth hmac)")
@@ -161,7 +164,8 @@ func (l *loadCmd) run(cmd *cobra.Command, _ []string) error {
 	defer stopMetrics()
 	files := reportFiles(in.dir)
 	if err := prepareOutputs([][2]string{
-		{"--report-dir", files.summary}, {"--report-dir", files.results}, {"--report-dir", files.html}, {"--report-dir", files.dead}, {"--junit", l.junitOut},
+		{"--report-dir", files.summary}, {"--report-dir", files.results}, {"--report-dir", files.html}, {"--report-dir", files.dead},
+		{"--json", l.jsonOut}, {"--junit", l.junitOut},
 	}); err != nil {
 		return err
 	}
@@ -199,7 +203,7 @@ func (l *loadCmd) run(cmd *cobra.Command, _ []string) error {
 	if s == nil {
 		return err
 	}
-	if werr := writeLoadReports(l.e, s, files, l.junitOut, l.quiet); werr != nil {
+	if werr := writeLoadReports(l.e, s, files, l.jsonOut, l.junitOut, l.quiet); werr != nil {
 		return werr
 	}
 	return err
@@ -252,7 +256,7 @@ func (l *loadCmd) inputs(cmd *cobra.Command) (*loadInputs, error) {
 			return nil, usageError("--start-at %q is not an RFC 3339 time like 2026-03-01T09:00:00Z", l.startAt)
 		}
 		if wait := time.Until(t); wait > maxStartAtWait {
-			return nil, usageError("--start-at %s is %s ahead; at most %s", l.startAt, wait.Round(time.Second), maxStartAtWait)
+			return nil, usageError("--start-at %s is %s ahead; at most %s", l.startAt, wait.Round(time.Second), yamlfile.ShortDuration(maxStartAtWait))
 		}
 		in.startAt = t
 	}
@@ -264,11 +268,15 @@ func (l *loadCmd) checkRanges(cmd *cobra.Command) error {
 	if l.scenario == "" {
 		return usageError("load: --scenario is required (a file, or one of: %s)", strings.Join(shippedScenarioNames(), ", "))
 	}
+	if err := checkFolder("--report-dir", l.reportDir, "--json - writes the summary there"); err != nil {
+		return err
+	}
+	written := func(name string) string { return cmd.Flags().Lookup(name).Value.String() }
 	if cmd.Flags().Changed("duration") && (l.duration <= 0 || l.duration > scenario.MaxDuration) {
-		return usageError("--duration %s: use more than 0 and at most %s", l.duration, scenario.MaxDuration)
+		return usageError("--duration %s: use more than 0 and at most %s", written("duration"), yamlfile.ShortDuration(scenario.MaxDuration))
 	}
 	if cmd.Flags().Changed("drain") && (l.drain < 0 || l.drain > scenario.MaxDrain) {
-		return usageError("--drain %s: use 0 to %s", l.drain, scenario.MaxDrain)
+		return usageError("--drain %s: use 0 to %s", written("drain"), yamlfile.ShortDuration(scenario.MaxDrain))
 	}
 	if l.workers < 1 || l.workers > load.MaxWorkers {
 		return usageError("--workers %d: use 1 to %d", l.workers, load.MaxWorkers)
@@ -283,7 +291,7 @@ func (l *loadCmd) checkRanges(cmd *cobra.Command) error {
 		return err
 	}
 	if l.breaker < 0 {
-		return usageError("--breaker %s: use 0 (never) or a positive duration", l.breaker)
+		return usageError("--breaker %s: use 0 (never) or a positive duration", written("breaker"))
 	}
 	if l.findCapacity && l.records.set() {
 		return usageError("--probe-url and --effects-db audit one run; a capacity search runs many stages: drop one of the two")
@@ -418,7 +426,7 @@ func (l *loadCmd) checkSafety(u *url.URL, sc *scenario.Scenario) error {
 		why = append(why, fmt.Sprintf("up to %g calls/s (more than %g)", r, safeRemoteRate))
 	}
 	if sc.Duration > safeRemoteDuration {
-		why = append(why, fmt.Sprintf("calls arriving for %s (longer than %s)", sc.Duration, safeRemoteDuration))
+		why = append(why, fmt.Sprintf("calls arriving for %s (longer than %s)", yamlfile.ShortDuration(sc.Duration), yamlfile.ShortDuration(safeRemoteDuration)))
 	}
 	if l.findCapacity {
 		why = append(why, "a capacity search, which raises the rate until something breaks")
@@ -526,32 +534,39 @@ func reportFiles(dir string) loadFiles {
 	}
 }
 
-// writeLoadReports writes summary.json, report.html, the JUnit file and
-// the terminal summary.
-func writeLoadReports(e *env, s *loadreport.Summary, files loadFiles, junitOut string, quiet bool) error {
+// writeLoadReports writes summary.json, report.html, the JSON and JUnit
+// files asked for, and the terminal summary (to stderr when a report goes
+// to standard output).
+func writeLoadReports(e *env, s *loadreport.Summary, files loadFiles, jsonOut, junitOut string, quiet bool) error {
 	if err := report.WriteFile(files.summary, func(w io.Writer) error { return loadreport.WriteJSON(w, s) }); err != nil {
 		return usageError("--report-dir: %s", err)
 	}
 	if err := report.WriteFile(files.html, func(w io.Writer) error { return loadreport.WriteHTML(w, s) }); err != nil {
 		return usageError("--report-dir: %s", err)
 	}
-	if junitOut != "" {
-		if err := report.WriteFile(junitOut, func(w io.Writer) error { return loadreport.WriteJUnit(w, s) }); err != nil {
-			return usageError("--junit: %s", err)
+	if jsonOut != "" {
+		if err := writeReport(e, "--json", jsonOut, func(w io.Writer) error { return loadreport.WriteJSON(w, s) }); err != nil {
+			return err
 		}
 	}
-	pal := e.stream(e.stdout).Palette()
+	if junitOut != "" {
+		if err := writeReport(e, "--junit", junitOut, func(w io.Writer) error { return loadreport.WriteJUnit(w, s) }); err != nil {
+			return err
+		}
+	}
+	out := summaryOut(e, jsonOut, junitOut)
+	pal := e.stream(out).Palette()
 	if quiet {
-		fmt.Fprintf(e.stdout, "%s: %s, %d calls, %d deliveries, %d acknowledged, p99 %.1f ms; report %s\n",
+		fmt.Fprintf(out, "%s: %s, %d calls, %d deliveries, %d acknowledged, p99 %.1f ms; report %s\n",
 			pal.Word(loadreport.Verdict(s)), s.Scenario, s.Calls.Started, s.Overall.Deliveries, s.Overall.Acked, s.Overall.Latency.P99, files.html)
 		return nil
 	}
-	if err := loadreport.WriteTextColor(e.stdout, s, pal); err != nil {
+	if err := loadreport.WriteTextColor(out, s, pal); err != nil {
 		return err
 	}
-	fmt.Fprintf(e.stdout, "reports: %s, %s, %s\n", files.summary, files.results, files.html)
+	fmt.Fprintf(out, "reports: %s, %s, %s\n", files.summary, files.results, files.html)
 	if s.DeadLetters > 0 {
-		fmt.Fprintf(e.stdout, "dead letters: %s (hamsasim redeliver %s --target URL)\n", files.dead, files.dead)
+		fmt.Fprintf(out, "dead letters: %s (hamsasim redeliver %s --target URL)\n", files.dead, files.dead)
 	}
 	return nil
 }

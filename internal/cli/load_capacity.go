@@ -4,6 +4,7 @@ import (
 	"time"
 
 	"github.com/hamsasim/hamsasim/internal/scenario"
+	"github.com/hamsasim/hamsasim/internal/yamlfile"
 )
 
 // minStage is the shortest judged window of a capacity stage: three
@@ -16,10 +17,10 @@ func (l *loadCmd) checkCapacityFlags() error {
 		return nil
 	}
 	if l.stage < minStage || l.stage > time.Hour {
-		return usageError("--stage %s: use %s to 1h (the latency trend is read over three whole seconds at least)", l.stage, minStage)
+		return usageError("--stage %s: use %s to 1h (the latency trend is read over three whole seconds at least)", yamlfile.ShortDuration(l.stage), minStage)
 	}
 	if l.warmup < 0 || l.warmup > time.Hour {
-		return usageError("--warmup %s: use 0 (the mix's longest call) up to 1h", l.warmup)
+		return usageError("--warmup %s: use 0 (the mix's longest call) up to 1h", yamlfile.ShortDuration(l.warmup))
 	}
 	if l.maxStages < 1 || l.maxStages > 50 {
 		return usageError("--max-stages %d: use 1 to 50", l.maxStages)

@@ -41,6 +41,9 @@ func startCPUProfile(path string) (func(), error) {
 	if path == "" {
 		return func() {}, nil
 	}
+	if path == stdoutPath {
+		return nil, usageError("--cpu-profile -: a profile is binary; give it a file")
+	}
 	f, err := os.Create(path)
 	if err != nil {
 		return nil, usageError("--cpu-profile %s: cannot write: %s", path, ioWords(err))

@@ -31,6 +31,7 @@ type reportMergeCmd struct {
 	e        *env
 	out      string
 	junitOut string
+	jsonOut  string
 	partial  bool
 	quiet    bool
 }
@@ -58,7 +59,8 @@ shards that do not belong together.`,
 	}
 	f := cmd.Flags()
 	f.StringVar(&m.out, "out", "", "folder for the merged report (required)")
-	f.StringVar(&m.junitOut, "junit", "", "also write the threshold verdicts as JUnit XML")
+	f.StringVar(&m.junitOut, "junit", "", "also write the threshold verdicts as JUnit XML (- for standard output; the summary then goes to stderr)")
+	f.StringVar(&m.jsonOut, "json", "", "also write the merged summary.json to this file (- for standard output; the summary then goes to stderr)")
 	f.BoolVar(&m.partial, "partial", false, "merge even when some shards are missing (the report says which)")
 	f.BoolVarP(&m.quiet, "quiet", "q", false, "print only the verdict line")
 	return cmd
@@ -67,6 +69,9 @@ shards that do not belong together.`,
 func (m *reportMergeCmd) run(_ *cobra.Command, args []string) error {
 	if m.out == "" {
 		return usageError("report merge: --out is required")
+	}
+	if err := checkFolder("--out", m.out, "--json - writes the merged summary there"); err != nil {
+		return err
 	}
 	var parts []*loadreport.Summary
 	var resultFiles, deadFiles []string
@@ -105,7 +110,7 @@ func (m *reportMergeCmd) run(_ *cobra.Command, args []string) error {
 		}
 		return err
 	}
-	if err := prepareOutputs([][2]string{{"--out", files.summary}, {"--out", files.html}, {"--out", files.results}, {"--junit", m.junitOut}}); err != nil {
+	if err := prepareOutputs([][2]string{{"--out", files.summary}, {"--out", files.html}, {"--out", files.results}, {"--json", m.jsonOut}, {"--junit", m.junitOut}}); err != nil {
 		return err
 	}
 	if len(resultFiles) == len(parts) {
@@ -121,7 +126,7 @@ func (m *reportMergeCmd) run(_ *cobra.Command, args []string) error {
 			return usageError("report merge: %s", err)
 		}
 	}
-	if err := writeLoadReports(m.e, s, files, m.junitOut, m.quiet); err != nil {
+	if err := writeLoadReports(m.e, s, files, m.jsonOut, m.junitOut, m.quiet); err != nil {
 		return err
 	}
 	if !s.Passed {

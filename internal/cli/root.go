@@ -169,9 +169,7 @@ works on a fresh machine.`,
 		SilenceErrors: true,
 		Version:       Version(),
 	}
-	root.SetFlagErrorFunc(func(c *cobra.Command, err error) error {
-		return usageError("%s: %s (see 'hamsasim %s --help')", c.Name(), err, c.Name())
-	})
+	root.SetFlagErrorFunc(flagError)
 	root.AddCommand(
 		newTriggerCmd(e),
 		newSimulateCmd(e),
@@ -189,10 +187,11 @@ works on a fresh machine.`,
 	)
 	// Values a command was not given on the command line come from
 	// HAMSASIM_* variables, then the config file (see 'hamsasim config --help').
-	root.PersistentFlags().String(configFlag, "", "config file (default: "+ConfigFileName+" in the working directory if present, or $"+flagEnv(configFlag)+"; '' for none)")
+	root.PersistentFlags().String(configFlag, "", "config file (default: $"+flagEnv(configFlag)+", else the nearest "+ConfigFileName+" from the working directory up to the repository's root; '' for none)")
 	root.PersistentFlags().BoolVar(&e.noColor, "no-color", false, "no colour in the output (as does a non-empty $NO_COLOR); colour is only ever used on a terminal")
 	root.PersistentPreRunE = configHook(e)
 	registerCompletions(root)
+	durationsAsWritten(root)
 	markRan(root)
 	return root
 }

@@ -79,8 +79,9 @@ Exit codes: 0 passed, 1 findings of severity error (or warnings with
 	f.StringSliceVar(&s.probes, "probes", nil, "probe groups to run (default all): "+strings.Join(probe.Groups, ","))
 	s.records.add(f, "to check that every acknowledged event was kept and redeliveries take effect once")
 	f.BoolVar(&s.insecure, "insecure", false, "go on when the target's certificate is invalid (tls.valid is still reported)")
-	f.StringVar(&s.jsonOut, "json", "", "write the JSON report to this file")
-	f.StringVar(&s.junitOut, "junit", "", "write a JUnit XML report to this file")
+	f.StringVar(&s.jsonOut, "json", "", "write the JSON report to this file (- for standard output; the summary then goes to stderr)")
+	f.StringVar(&s.junitOut, "junit", "", "write a JUnit XML report to this file (- for standard output; the summary then goes to stderr)")
+
 	f.IntVar(&s.concurrency, "concurrency", simulate.DefaultConcurrency, "calls replayed at once")
 	f.StringVar(&s.seed, "seed", "", "seed for call ids (default: random; printed in the report to replay a run)")
 	f.StringVar(&s.start, "start", "", "call start time for event timestamps, RFC 3339 (default: now)")
@@ -236,8 +237,8 @@ func (s *simulateCmd) write(r *report.Run) error {
 		if len(f.Payload) == 0 {
 			continue
 		}
-		if s.jsonOut == "" {
-			f.Curl += "  # the body is too large to show: run with --json to save it next to the report"
+		if s.jsonOut == "" || s.jsonOut == stdoutPath {
+			f.Curl += "  # the body is too large to show: run with --json FILE to save it next to the report"
 			f.PayloadFile = ""
 			continue
 		}
@@ -252,21 +253,22 @@ func (s *simulateCmd) write(r *report.Run) error {
 		}
 		f.PayloadFile = path
 	}
-	pal := s.e.stream(s.e.stdout).Palette()
+	out := summaryOut(s.e, s.jsonOut, s.junitOut)
+	pal := s.e.stream(out).Palette()
 	if s.quiet {
-		fmt.Fprintf(s.e.stdout, "%s: %d events, %d acknowledged, %s, %s\n", pal.Word(report.Verdict(r)), r.Deliveries, r.Acknowledged,
+		fmt.Fprintf(out, "%s: %d events, %d acknowledged, %s, %s\n", pal.Word(report.Verdict(r)), r.Deliveries, r.Acknowledged,
 			count(r.Summary.Errors, "error"), count(r.Summary.Warnings, "warning"))
-	} else if err := report.WriteTextColor(s.e.stdout, r, pal); err != nil {
+	} else if err := report.WriteTextColor(out, r, pal); err != nil {
 		return err
 	}
 	if s.jsonOut != "" {
-		if err := report.WriteFile(s.jsonOut, func(w io.Writer) error { return report.WriteJSON(w, r) }); err != nil {
-			return usageError("--json: %s", err)
+		if err := writeReport(s.e, "--json", s.jsonOut, func(w io.Writer) error { return report.WriteJSON(w, r) }); err != nil {
+			return err
 		}
 	}
 	if s.junitOut != "" {
-		if err := report.WriteFile(s.junitOut, func(w io.Writer) error { return report.WriteJUnit(w, r) }); err != nil {
-			return usageError("--junit: %s", err)
+		if err := writeReport(s.e, "--junit", s.junitOut, func(w io.Writer) error { return report.WriteJUnit(w, r) }); err != nil {
+			return err
 		}
 	}
 	return nil

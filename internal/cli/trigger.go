@@ -41,6 +41,7 @@ type triggerCmd struct {
 	seed      string
 	start     string
 	overrides overrideFlags
+	output    outputFlag
 }
 
 func newTriggerCmd(e *env) *cobra.Command {
@@ -88,17 +89,26 @@ the contract, or not sent because of --events; 1 otherwise; 2 bad input.`,
 	f.StringVar(&t.seed, "seed", "", "seed for the call id (default: random)")
 	f.StringVar(&t.start, "start", "", "call start time for the event's timestamps, RFC 3339 (default: now)")
 	t.overrides.add(f, "the event")
+	t.output.add(f)
 	return cmd
 }
 
 func (t *triggerCmd) run(cmd *cobra.Command, args []string) error {
 	typ := args[0]
+	asJSON, err := t.output.json()
+	if err != nil {
+		return err
+	}
 	ev, f, c, err := t.event(cmd, typ)
 	if err != nil {
 		return err
 	}
 	if len(t.events) > 0 && !slices.ContainsFunc(t.events, func(s string) bool { return strings.TrimSpace(s) == typ }) {
-		fmt.Fprintf(t.e.stdout, "not sent: the endpoint is subscribed to %s (--events), not to %s\n", strings.Join(t.events, ", "), typ)
+		why := fmt.Sprintf("the endpoint is subscribed to %s (--events), not to %s", strings.Join(t.events, ", "), typ)
+		if asJSON {
+			return writeJSON(t.e.stdout, triggerJSON{Event: typ, Fixture: f.Name, Source: f.Source, Index: t.index, Offset: ev.Offset.String(), NotSent: why, Passed: true})
+		}
+		fmt.Fprintf(t.e.stdout, "not sent: %s\n", why)
 		return nil
 	}
 
@@ -139,7 +149,14 @@ func (t *triggerCmd) run(cmd *cobra.Command, args []string) error {
 		curl: d.Repro(deliver.Request{Target: shown, Body: ev.Body, MsgID: deliver.MessageID(ev.Key())}, ""),
 	}
 	var buf bytes.Buffer
-	passed := out.write(&buf)
+	passed := out.verdicts().passed
+	if asJSON {
+		if err := writeJSON(&buf, out.json()); err != nil {
+			return err
+		}
+	} else {
+		out.write(&buf)
+	}
 	// Whatever the target answered or a --set value holds, the secret is
 	// never printed.
 	io.WriteString(t.e.stdout, a.scrubber().Clean(buf.String()))
@@ -399,36 +416,51 @@ func (o triggerOutput) writeAnswer(w io.Writer) {
 	}
 }
 
-// judge prints the contract's verdict on the request and the answer and
-// the delivery's findings, and reports whether the event was acknowledged
-// with an answer that meets the contract. A request that breaks the
-// contract is only a warning: it may have been made invalid on purpose.
+// triggerVerdicts is the contract's verdict on the request and the
+// answer, and the delivery's findings.
+type triggerVerdicts struct {
+	request  []contract.Violation // only a warning: it may be invalid on purpose
+	answer   []contract.Violation // nil when no answer came
+	findings []check.Finding
+	passed   bool // acknowledged, with an answer that meets the contract
+}
+
+func (o triggerOutput) verdicts() triggerVerdicts {
+	ev, a := o.ev, o.res.Final()
+	v := triggerVerdicts{request: o.c.ValidateEvent(ev.Type, ev.Body)}
+	if a.Class == deliver.ClassNone {
+		v.answer = o.c.ValidateAnswer(ev.Type, ev.Body, a.Status, a.Header, a.Body)
+	}
+	// Without a contract, Delivery judges status and latency only: the
+	// answer's shape is judged above, for any status.
+	v.findings = check.Delivery(nil, o.res)
+	v.passed = len(v.answer) == 0 && len(v.findings) == 0 && o.res.Acked()
+	return v
+}
+
+// judge prints the verdicts and reports whether the event passed.
 func (o triggerOutput) judge(w io.Writer) bool {
 	ev, a := o.ev, o.res.Final()
+	v := o.verdicts()
 	fmt.Fprintf(w, "\ncontract\n")
-	passed := true
-	if v := o.c.ValidateEvent(ev.Type, ev.Body); len(v) > 0 {
+	if len(v.request) > 0 {
 		fmt.Fprintf(w, "  %s  the request breaks the contract (sent anyway):\n", o.pal.Word("warning"))
-		writeViolations(w, v)
+		writeViolations(w, v.request)
 	} else {
 		fmt.Fprintf(w, "  %s       the request is a valid %s\n", o.pal.Word("ok"), ev.Type)
 	}
 	if a.Class == deliver.ClassNone {
-		if v := o.c.ValidateAnswer(ev.Type, ev.Body, a.Status, a.Header, a.Body); len(v) > 0 {
+		if len(v.answer) > 0 {
 			fmt.Fprintf(w, "  %s    the answer does not match the contract:\n", o.pal.Word("error"))
-			writeViolations(w, v)
-			passed = false
+			writeViolations(w, v.answer)
 		} else {
 			fmt.Fprintf(w, "  %s       the %d answer matches the contract\n", o.pal.Word("ok"), a.Status)
 		}
 	}
-	// Without a contract, Delivery judges status and latency only: the
-	// answer's shape is judged above, for any status.
-	for _, f := range check.Delivery(nil, o.res) {
+	for _, f := range v.findings {
 		fmt.Fprintf(w, "  %s %s: %s\n", o.pal.Word(fmt.Sprintf("%-8s", f.Severity)), f.Check, f.Message)
-		passed = false
 	}
-	return passed && o.res.Acked()
+	return v.passed
 }
 
 func writeViolations(w io.Writer, v []contract.Violation) {
@@ -438,5 +470,90 @@ func writeViolations(w io.Writer, v []contract.Violation) {
 			return
 		}
 		fmt.Fprintf(w, "           - %s\n", x)
+	}
+}
+
+// triggerJSON is what `trigger -o json` prints.
+type triggerJSON struct {
+	Event             string          `json:"event"`
+	Fixture           string          `json:"fixture"`
+	Source            string          `json:"source"` // the fixture's file
+	Index             int             `json:"index"`
+	Offset            string          `json:"offset"` // time into the call
+	Target            string          `json:"target,omitempty"`
+	TargetKind        string          `json:"targetKind,omitempty"` // "embedded" or "url"
+	NotSent           string          `json:"notSent,omitempty"`    // why the event was not sent (--events)
+	Request           *triggerRequest `json:"request,omitempty"`
+	Answer            *triggerAnswer  `json:"answer,omitempty"`
+	RequestViolations []violationJSON `json:"requestViolations"`
+	AnswerViolations  []violationJSON `json:"answerViolations"`
+	Findings          []check.Finding `json:"findings"`
+	Curl              string          `json:"curl,omitempty"`
+	Acknowledged      bool            `json:"acknowledged"`
+	Passed            bool            `json:"passed"` // exit code 0
+}
+
+type triggerRequest struct {
+	Method  string            `json:"method"`
+	URL     string            `json:"url"`
+	Headers map[string]string `json:"headers"` // Authorization as the variable it came from
+	Body    json.RawMessage   `json:"body"`
+}
+
+type triggerAnswer struct {
+	Status      int    `json:"status"` // 0 when none came
+	LatencyMs   int64  `json:"latencyMs"`
+	ErrorClass  string `json:"errorClass,omitempty"`
+	Error       string `json:"error,omitempty"` // why no answer came
+	ContentType string `json:"contentType"`
+	Body        string `json:"body"`
+	BodyBytes   int64  `json:"bodyBytes"`
+	Truncated   bool   `json:"truncated"`
+}
+
+type violationJSON struct {
+	Field  string `json:"field,omitempty"`
+	Reason string `json:"reason"`
+}
+
+func violationsJSON(vs []contract.Violation) []violationJSON {
+	out := []violationJSON{}
+	for _, v := range vs {
+		out = append(out, violationJSON{Field: v.Field, Reason: v.Reason})
+	}
+	return out
+}
+
+// json is the JSON form of what write prints.
+func (o triggerOutput) json() triggerJSON {
+	ev, a, v := o.ev, o.res.Final(), o.verdicts()
+	kind := "url"
+	if o.targetNote != "" {
+		kind = "embedded"
+	}
+	req := &triggerRequest{Method: http.MethodPost, URL: o.shown, Headers: map[string]string{}, Body: ev.Body}
+	for k, vals := range o.header {
+		if k == "Authorization" {
+			vals = []string{"$" + o.authEnv}
+		}
+		req.Headers[k] = strings.Join(vals, ", ")
+	}
+	if !json.Valid(ev.Body) {
+		req.Body, _ = json.Marshal(string(ev.Body)) // sent as it is: show it as a string
+	}
+	ans := &triggerAnswer{Status: a.Status, LatencyMs: a.Latency.Milliseconds(), ContentType: a.Header.Get("Content-Type"),
+		Body: string(a.Body), BodyBytes: a.BodyBytes, Truncated: a.Truncated}
+	if a.Class != deliver.ClassNone {
+		ans.ErrorClass, ans.Error = string(a.Class), check.Outcome(a)
+	}
+	findings := v.findings
+	if findings == nil {
+		findings = []check.Finding{}
+	}
+	return triggerJSON{
+		Event: ev.Type, Fixture: o.fixture.Name, Source: o.fixture.Source, Index: o.index, Offset: ev.Offset.String(),
+		Target: o.shown, TargetKind: kind, Request: req, Answer: ans,
+		RequestViolations: violationsJSON(v.request), AnswerViolations: violationsJSON(v.answer), Findings: findings,
+		Curl: o.curl, Acknowledged: o.res.Acked(), Passed: v.passed,
 	}
 }

@@ -10,6 +10,7 @@ import (
 
 	"github.com/hamsasim/hamsasim/internal/report"
 	"github.com/hamsasim/hamsasim/internal/tty"
+	"github.com/hamsasim/hamsasim/internal/yamlfile"
 )
 
 // Verdict is the one-line result of a run.
@@ -69,7 +70,7 @@ func (t *textWriter) head(s *Summary) {
 	}
 	t.p("hamsasim load: %s against %s (seed %d%s)\n", s.Scenario, s.Target, s.Seed, shard)
 	t.p("  arrival %s, elapsed %s; calls: %d planned, %d started, %d completed, %d incomplete, %d out of order, at most %d in flight\n",
-		time.Duration(s.ArrivalMs)*time.Millisecond, (time.Duration(s.ElapsedMs) * time.Millisecond).Round(100*time.Millisecond),
+		yamlfile.ShortDuration(time.Duration(s.ArrivalMs)*time.Millisecond), yamlfile.ShortDuration((time.Duration(s.ElapsedMs) * time.Millisecond).Round(100*time.Millisecond)),
 		s.Calls.Planned, s.Calls.Started, s.Calls.Completed, s.Calls.Incomplete, s.Calls.OutOfOrder, s.Calls.MaxInFlight)
 	o := s.Overall
 	t.p("  deliveries %d: %d acknowledged, %d failed, %d unsent; %d attempts (%d retries, %d timeouts, %d errors); duplicates %d sent, %d acknowledged; %d contract violations\n",
@@ -97,7 +98,7 @@ func (t *textWriter) typeTable(s *Summary) error {
 // capacity is the stages of a capacity search and what it found.
 func (t *textWriter) capacity(c *Capacity) {
 	warm := time.Duration(c.WarmupMs) * time.Millisecond
-	t.p("\ncapacity search (each stage: %s warm-up, then %s judged at steady state; offered and achieved in events/s):\n", warm, time.Duration(c.StageMs)*time.Millisecond-warm)
+	t.p("\ncapacity search (each stage: %s warm-up, then %s judged at steady state; offered and achieved in events/s):\n", yamlfile.ShortDuration(warm), yamlfile.ShortDuration(time.Duration(c.StageMs)*time.Millisecond-warm))
 	t.p("  %8s  %9s  %9s  %-19s  %-9s  %s\n", "calls/s", "offered", "achieved", "p50 early → late", "p99", "verdict")
 	for _, st := range c.Stages {
 		trend := "-"

@@ -179,7 +179,7 @@ func TestLoadBadInput(t *testing.T) {
 		{"report bare", []string{"report"}, "name a subcommand: merge"},
 		{"threshold", []string{"load", "--scenario", "steady", "--threshold", "call.ended lost == 0"}, `lost is counted over the whole run, not per event type: write "lost == 0"`},
 		{"probe-url", []string{"load", "--scenario", "steady", "--probe-url", "ftp://x"}, "--probe-url ftp://x is not an http:// or https:// URL"},
-		{"probe capacity", []string{"load", "--scenario", "steady", "--probe-url", "http://127.0.0.1:1", "--find-capacity"}, "--probe-url audits one run"},
+		{"probe capacity", []string{"load", "--scenario", "steady", "--probe-url", "http://127.0.0.1:1", "--find-capacity"}, "--probe-url and --effects-db audit one run"},
 		{"breaker", []string{"load", "--scenario", "steady", "--breaker", "-1s"}, "--breaker -1s"},
 	}
 	for _, tc := range cases {

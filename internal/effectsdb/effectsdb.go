@@ -150,6 +150,9 @@ func (d *DB) Read(ctx context.Context, callID string) probe.Reading {
 		return r
 	}
 	r.Record, r.Found = rec, recorded(rec)
+	if !r.Found {
+		r.Absent = "returned no counts"
+	}
 	return r
 }
 

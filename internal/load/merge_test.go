@@ -130,7 +130,7 @@ func TestShardsMergeToTheUnshardedRun(t *testing.T) {
 	half, err := loadreport.Merge(parts, false)
 	require.NoError(t, err)
 	assert.Equal(t, parts[1].Calls.Started, half.Audit.Unchecked)
-	assert.Contains(t, half.Notes, fmt.Sprintf("%d calls of shards run without --probe-url were not audited", parts[1].Calls.Started))
+	assert.Contains(t, half.Notes, fmt.Sprintf("%d calls of shards run without --probe-url or --effects-db were not audited", parts[1].Calls.Started))
 	parts[1].Audited("http://127.0.0.1:1", "check --probe-url", int(parts[1].Calls.Started),
 		probe.AuditResult{Checked: parts[1].Calls.Started, Recorded: parts[1].Audit.Acknowledged - 1, Lost: 1, Problems: []string{"call x: lost"}}, ths)
 	both, err := loadreport.Merge(parts, false)

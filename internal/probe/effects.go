@@ -84,7 +84,7 @@ func Effects(ctx context.Context, recs Records, calls []Expected) ([]check.Findi
 				msg += ": redeliveries were processed again"
 			}
 			if !rd.Found {
-				msg += fmt.Sprintf(" (%s: no record of the call; if there is none for any call, %s)", rd.Request, recs.Hint())
+				msg += fmt.Sprintf(" (%s %s, no record of the call; if there is none for any call, %s)", rd.Request, rd.Absent, recs.Hint())
 			}
 			f := check.New(id, msg)
 			f.Probe, f.CallID, f.Event, f.Status, f.Request = check.ProbeEffects, c.CallID, t.typ, rd.Status, rd.Request

@@ -111,7 +111,7 @@ func (r *Runner) raceRound(ctx context.Context, ev event.Event) (check.RaceRound
 			// The copies were answered: no record at all means the records
 			// are not where hamsasim reads them.
 			recs := r.cfg.Records.Records(r.cfg.Deliverer)
-			round.Probed, round.ProbeErr = true, fmt.Sprintf("%s: no record of the call; %s", rd.Request, recs.Hint())
+			round.Probed, round.ProbeErr = true, fmt.Sprintf("%s %s, no record of the call; %s", rd.Request, rd.Absent, recs.Hint())
 			return round, true
 		case !rd.Record.NoEffects:
 			round.Probed = true

@@ -36,8 +36,10 @@ type Reading struct {
 	// Found is false when the endpoint has no record of the call at all
 	// (the probe API answered 404; the query returned no rows).
 	Found bool
-	// Request is what was asked, as findings show it.
+	// Request is what was asked, as findings show it; Absent says how the
+	// answer said there is no record ("answered 404").
 	Request string
+	Absent  string
 	// The probe API's answer; zero for a database.
 	Status  int
 	Latency time.Duration
@@ -121,6 +123,7 @@ func (p *API) Read(ctx context.Context, callID string) Reading {
 		r.Err = fmt.Errorf("%s", check.Outcome(a))
 	case a.Status == http.StatusNotFound:
 		r.Record = CallRecord{Events: map[string]int{}, Effects: map[string]int{}}
+		r.Absent = "answered 404"
 	case a.Status != http.StatusOK:
 		r.Err = fmt.Errorf("GET %s answered %d", shown, a.Status)
 	default:

@@ -252,7 +252,7 @@ func TestActionFailsOnTheVerdict(t *testing.T) {
 		},
 		{
 			name:     "a threshold no receiver meets",
-			vars:     map[string]string{"INPUT_COMMANDS": "load", "INPUT_DURATION": "1s", "INPUT_THRESHOLDS": "p50 < 1ns"},
+			vars:     map[string]string{"INPUT_COMMANDS": "load", "INPUT_SCENARIO": "steady", "INPUT_DURATION": "1s", "INPUT_THRESHOLDS": "p50 < 1ns"},
 			code:     1,
 			stdout:   []string{"hamsasim load: failed: findings or thresholds (exit code 1)"},
 			reports:  []string{"load.xml", "load/report.html"},
@@ -482,6 +482,14 @@ func TestActionYAMLMatchesTheScripts(t *testing.T) {
 				}
 				set[k] = true
 			}
+		}
+		// commands: '' installs only; the reports are uploaded whatever
+		// the verdict.
+		if s.ID == "run" && s.If != "inputs.commands != ''" {
+			t.Errorf("step run: if %q, want it to run only when commands is not empty", s.If)
+		}
+		if strings.HasPrefix(s.Uses, "actions/upload-artifact@") && (!strings.Contains(s.If, "always()") || !strings.Contains(s.If, "inputs.commands != ''")) {
+			t.Errorf("upload step: if %q, want always() and commands not empty", s.If)
 		}
 		if s.Run != "" {
 			if s.Shell != "bash" {

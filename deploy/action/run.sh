@@ -6,7 +6,9 @@
 # 2 bad input, 130 interrupted), so the verdict fails the job.
 #
 # Inputs come as INPUT_* variables (action.yml maps each input to one), the
-# binary as ACTION_BIN (default: hamsasim on PATH). The secret comes as
+# binary as ACTION_BIN (default: hamsasim on PATH). An empty input passes no
+# flag: hamsasim.yaml, a HAMSASIM_* variable or hamsasim's default decides.
+# The report paths are always the action's. The secret comes as
 # INPUT_SECRET and is handed to hamsasim in the environment variable it reads
 # (INPUT_SECRET_ENV, else hamsasim's default); it is never on a command line
 # and never printed. Neither is the target: its query may hold a token.
@@ -89,7 +91,8 @@ for c in "${commands[@]}"; do
       while IFS= read -r p; do args+=("$p"); done < <(list "${INPUT_FEATURES:-}")
       ;;
     load)
-      args+=(${fixtures[@]+"${fixtures[@]}"} --scenario "${INPUT_SCENARIO:-steady}" --report-dir "$reports/load" --junit "$reports/load.xml")
+      args+=(${fixtures[@]+"${fixtures[@]}"} --report-dir "$reports/load" --junit "$reports/load.xml")
+      if [ -n "${INPUT_SCENARIO:-}" ]; then args+=(--scenario "$INPUT_SCENARIO"); fi
       if [ -n "${INPUT_DURATION:-}" ]; then args+=(--duration "$INPUT_DURATION"); fi
       while IFS= read -r th; do args+=(--threshold "$th"); done < <(lines "${INPUT_THRESHOLDS:-}")
       if [ "$yes" = true ]; then args+=(--yes); fi

@@ -93,7 +93,8 @@ func buildOf(version, commit, date string, bi *debug.BuildInfo) Build {
 			// that git describe never prints. With no tag in reach git
 			// describe prints the short commit; with one it prints the tag
 			// and the count of commits since, which the build info lacks:
-			// the short commit is the part both share.
+			// the short commit is the part both share. (Go counts untracked
+			// files as changes too, so -dirty can show where git has none.)
 			b.Version = rev[:min(shortCommit, len(rev))]
 			if dirty {
 				b.Version += "-dirty"

@@ -381,6 +381,21 @@ func TestInstallFromAReleaseArchive(t *testing.T) {
 	if runtime.GOOS == "windows" {
 		t.Skip("the Windows archive is a zip")
 	}
+	// The names install.sh asks for are the ones make release writes.
+	for _, f := range []struct{ file, want string }{
+		{"Makefile", "name=hamsasim_$(VERSION)_$${os}_$${arch}"},
+		{"Makefile", "sha256sum hamsasim_* > SHA256SUMS"},
+		{"deploy/action/install.sh", "name=hamsasim_${version}_${os}_${arch}"},
+		{"deploy/action/install.sh", `"$release_url/$version/SHA256SUMS"`},
+	} {
+		b, err := os.ReadFile(filepath.Join(root, f.file))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !strings.Contains(string(b), f.want) {
+			t.Errorf("%s lacks %s", f.file, f.want)
+		}
+	}
 	releases := t.TempDir()
 	release(t, releases, "v9.9.9")
 	tampered := release(t, releases, "v9.9.7")

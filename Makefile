@@ -9,7 +9,63 @@ REPORTS := reports
 all: build
 
 build:
-	$(GO) build -o $(BIN) ./cmd/hamsasim
+	$(GO) build -ldflags "$(LDFLAGS)" -o $(BIN) ./cmd/hamsasim
+
+# What `hamsasim version` prints: git describe's version of this tree (a
+# tag, tag-N-gHASH, or with no tag the bare short commit; -dirty for
+# uncommitted changes), the commit and the UTC build time. Outside a git
+# checkout they are empty and the binary falls back to the Go build info.
+# Override on the command line: make release VERSION=v1.2.0.
+VERSION := $(shell git describe --tags --always --dirty 2>/dev/null)
+COMMIT  := $(shell git rev-parse HEAD 2>/dev/null)
+DATE    := $(shell date -u +%Y-%m-%dT%H:%M:%SZ)
+VERSION_PKG := github.com/hamsasim/hamsasim/internal/cli
+LDFLAGS := -X $(VERSION_PKG).version=$(VERSION) -X $(VERSION_PKG).commit=$(COMMIT) -X $(VERSION_PKG).date=$(DATE)
+
+DIST := dist
+# make release: one archive per platform, tar.gz but for Windows (zip).
+PLATFORMS := linux/amd64 linux/arm64 darwin/amd64 darwin/arm64 windows/amd64 windows/arm64
+IMAGE ?= hamsasim:$(or $(VERSION),dev)
+
+.PHONY: install release cross-check image
+
+# Into $GOBIN, else the first $GOPATH/bin, version stamped.
+install:
+	$(GO) install -ldflags "$(LDFLAGS)" ./cmd/hamsasim
+	@bin=$$($(GO) env GOBIN); [ -n "$$bin" ] || bin=$$($(GO) env GOPATH | cut -d: -f1)/bin; \
+	echo "installed $$bin/hamsasim $(VERSION)"; \
+	case ":$$PATH:" in *":$$bin:"*) ;; *) echo "$$bin is not on PATH: add it, or run $$bin/hamsasim";; esac
+
+# Archives for every platform in $(DIST)/, named
+# hamsasim_VERSION_OS_ARCH.tar.gz (.zip for Windows), each holding a folder
+# of that name with the binary and the README, and SHA256SUMS over them.
+release:
+	@test -n "$(VERSION)" || { echo "no version: not a git checkout; run make release VERSION=..."; exit 2; }
+	rm -rf $(DIST) && mkdir -p $(DIST)
+	@set -e; for p in $(PLATFORMS); do \
+		os=$${p%/*}; arch=$${p#*/}; name=hamsasim_$(VERSION)_$${os}_$${arch}; exe=hamsasim; \
+		if [ $$os = windows ]; then exe=hamsasim.exe; fi; \
+		echo "build $$name"; \
+		mkdir -p $(DIST)/$$name; \
+		CGO_ENABLED=0 GOOS=$$os GOARCH=$$arch $(GO) build -trimpath -ldflags "-s -w $(LDFLAGS)" -o $(DIST)/$$name/$$exe ./cmd/hamsasim; \
+		cp README.md $(DIST)/$$name/; \
+		if [ $$os = windows ]; then (cd $(DIST) && zip -qr $$name.zip $$name); \
+		else tar -C $(DIST) -czf $(DIST)/$$name.tar.gz $$name; fi; \
+		rm -rf $(DIST)/$$name; \
+	done
+	cd $(DIST) && sha256sum hamsasim_* > SHA256SUMS
+	@echo "$(DIST)/:"; ls -1 $(DIST)
+
+# One foreign platform (another OS and another architecture), so that code
+# that builds only here fails make test rather than make release.
+test: cross-check
+cross-check:
+	CGO_ENABLED=0 GOOS=windows GOARCH=arm64 $(GO) build -o /dev/null ./cmd/hamsasim
+
+# The container image of deploy/Dockerfile, version stamped (the build
+# context holds no .git): make image IMAGE=registry.example.com/hamsasim:v1
+image:
+	docker build -f deploy/Dockerfile --build-arg VERSION=$(VERSION) --build-arg COMMIT=$(COMMIT) --build-arg DATE=$(DATE) -t $(IMAGE) .
 
 # The main job end to end on a fresh machine: validate the shipped fixtures,
 # replay every lifecycle and probe against the embedded reference receiver,
@@ -97,4 +153,4 @@ mocks:
 	$(GO) run $(MOCKERY)
 
 clean:
-	rm -rf bin $(REPORTS)/*.json $(REPORTS)/*.xml $(REPORTS)/load
+	rm -rf bin $(DIST) $(REPORTS)/*.json $(REPORTS)/*.xml $(REPORTS)/load

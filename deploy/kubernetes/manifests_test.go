@@ -804,7 +804,10 @@ func TestDockerfile(t *testing.T) {
 		ok   bool
 	}{
 		{"builds with golang:1.26", len(froms) >= 2 && strings.Contains(froms[0], "golang:1.26")},
-		{"static, trimmed build of ./cmd/hamsasim", strings.Contains(text, "CGO_ENABLED=0") && strings.Contains(text, "go build -trimpath -o /hamsasim ./cmd/hamsasim")},
+		{"static, trimmed build of ./cmd/hamsasim", strings.Contains(text, "CGO_ENABLED=0") && strings.Contains(text, "go build -trimpath -o /hamsasim") && strings.Contains(text, "./cmd/hamsasim\n")},
+		// .git is not in the build context: the version comes as build args.
+		{"version, commit and date stamped from build args", strings.Contains(text, "ARG VERSION COMMIT DATE") &&
+			strings.Contains(text, "internal/cli.version=$VERSION") && strings.Contains(text, "internal/cli.commit=$COMMIT") && strings.Contains(text, "internal/cli.date=$DATE")},
 		// The Jobs run their wrappers with /bin/sh; distroless and scratch
 		// have none.
 		{"runtime image has /bin/sh", len(froms) >= 2 && (strings.Contains(froms[len(froms)-1], "alpine") || strings.Contains(froms[len(froms)-1], "busybox"))},

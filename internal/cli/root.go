@@ -25,18 +25,24 @@ const (
 	ExitInterrupted = 130 // SIGINT or SIGTERM
 )
 
-// version is set at build time with -ldflags "-X .../internal/cli.version=v1.2.3".
-var version = ""
+// Set at build time by the Makefile and deploy/Dockerfile with
+// -ldflags "-X github.com/hamsasim/hamsasim/internal/cli.version=...", and
+// likewise commit and date. A build without them (go build, go install from
+// a clone) falls back to what the Go toolchain recorded of the checkout.
+var (
+	version = "" // git describe --tags --always --dirty
+	commit  = "" // git rev-parse HEAD
+	date    = "" // the UTC build time, RFC 3339
+)
 
-// Version returns the build's version.
-func Version() string {
-	if version != "" {
-		return version
-	}
-	if bi, ok := debug.ReadBuildInfo(); ok && bi.Main.Version != "" && bi.Main.Version != "(devel)" {
-		return bi.Main.Version
-	}
-	return "dev"
+// Version returns the build's version, BuildOf().Version.
+func Version() string { return BuildOf().Version }
+
+// BuildOf returns the build's version, commit and date: the values stamped
+// at link time, else the build info's VCS data.
+func BuildOf() Build {
+	bi, _ := debug.ReadBuildInfo()
+	return buildOf(version, commit, date, bi)
 }
 
 // exitError carries an exit code to Main.
@@ -199,14 +205,14 @@ works on a fresh machine.`,
 func newVersionCmd(e *env) *cobra.Command {
 	return &cobra.Command{
 		Use:   "version",
-		Short: "Print the build's version and the contract's version",
+		Short: "Print the build's version, commit and date, and the contract's version",
 		Args:  cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			c, err := loadContract("")
 			if err != nil {
 				return err
 			}
-			fmt.Fprintf(e.stdout, "hamsasim %s\ncontract %s %s\n", Version(), c.Title, c.Version)
+			fmt.Fprintf(e.stdout, "%scontract %s %s\n", BuildOf(), c.Title, c.Version)
 			return nil
 		},
 	}

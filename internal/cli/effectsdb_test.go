@@ -193,6 +193,7 @@ func testdbPassword(dsn string) string {
 // README's queries reports lost and duplicated events as --probe-url does,
 // fails the run on them, and passes the correct receiver.
 func TestEffectsDBPostgres(t *testing.T) {
+	t.Parallel()
 	testAuditThroughDatabase(t, postgresBackend(), []auditCase{
 		{"", "webhook_events"}, {"", "calls"}, {"", "effects_log"},
 		{"drop", "probe"}, {"drop", "webhook_events"}, {"drop", "calls"}, {"drop", "effects_log"},
@@ -202,6 +203,7 @@ func TestEffectsDBPostgres(t *testing.T) {
 
 // TestEffectsDBSQLite: the same with SQLite files.
 func TestEffectsDBSQLite(t *testing.T) {
+	t.Parallel()
 	testAuditThroughDatabase(t, sqliteBackend(), []auditCase{
 		{"", "webhook_events"}, {"", "calls"},
 		{"drop", "probe"}, {"drop", "webhook_events"},
@@ -212,6 +214,7 @@ func TestEffectsDBSQLite(t *testing.T) {
 // TestEffectsDBMySQL: the same with MariaDB/MySQL, when a server can start
 // here (make test-mysql installs one).
 func TestEffectsDBMySQL(t *testing.T) {
+	t.Parallel()
 	testAuditThroughDatabase(t, mysqlBackend(), []auditCase{
 		{"", "webhook_events"}, {"", "calls"},
 		{"drop", "probe"}, {"drop", "webhook_events"},
@@ -224,6 +227,7 @@ func TestEffectsDBMySQL(t *testing.T) {
 // sent anything, and never shows the password. The messages are golden
 // files (testdata/effects-db; -update rewrites them).
 func TestEffectsDBBadInput(t *testing.T) {
+	t.Parallel()
 	pg := testdb.Postgres(t)
 	pgName := pg.NewDatabase(t)
 	conn := pg.Open(t, pgName)
@@ -292,6 +296,7 @@ func TestEffectsDBBadInput(t *testing.T) {
 // processes redeliveries again is caught by duplicate.effect and by the
 // Gherkin step, as through a probe API.
 func TestEffectsDBSimulateAndFeatures(t *testing.T) {
+	t.Parallel()
 	b := postgresBackend()
 	for _, mode := range []string{"", "double"} {
 		t.Run("mode-"+mode, func(t *testing.T) {

@@ -66,6 +66,10 @@ unset INPUT_SECRET
 common=()
 if [ -n "${INPUT_TARGET:-}" ]; then common+=(--target "$INPUT_TARGET"); fi
 if [ -n "${INPUT_PROBE_URL:-}" ]; then common+=(--probe-url "$INPUT_PROBE_URL"); fi
+# On the command line, not in HAMSASIM_EFFECTS_DB: a DSN's password never goes
+# in a HAMSASIM_* variable (hamsasim shows the DSN with it redacted).
+if [ -n "${INPUT_EFFECTS_DB:-}" ]; then common+=(--effects-db "$INPUT_EFFECTS_DB"); fi
+if [ -n "${INPUT_EFFECTS_QUERY:-}" ]; then common+=(--effects-query "$INPUT_EFFECTS_QUERY"); fi
 if [ -n "${INPUT_AUTH:-}" ]; then common+=(--auth "$INPUT_AUTH"); fi
 if [ -n "$secret_env" ]; then common+=(--secret-env "$secret_env"); fi
 fixtures=()

@@ -105,9 +105,6 @@ func Open(ctx context.Context, dsn, query string) (*DB, error) {
 // Close closes the connections.
 func (d *DB) Close() error { return d.db.Close() }
 
-// Kind is the database's kind: Postgres, MySQL or SQLite.
-func (d *DB) Kind() string { return d.src.kind }
-
 // Shown is the DSN, redacted.
 func (d *DB) Shown() string { return d.src.shown }
 
@@ -116,12 +113,6 @@ func (d *DB) Hint() string {
 	return fmt.Sprintf("check --effects-query: for the call id given as its parameter (%s) it returns a row per event type: %s, %s, and %s, %s where the schema has them",
 		d.placeholder(), ColEventType, ColEvents, ColEffects, ColPending)
 }
-
-// ReadsEffects reports whether the query returns an effects column.
-func (d *DB) ReadsEffects() bool { return d.cols.effects >= 0 }
-
-// ReadsPending reports whether the query returns a pending column.
-func (d *DB) ReadsPending() bool { return d.cols.pending >= 0 }
 
 func (d *DB) placeholder() string {
 	if d.src.kind == Postgres {
